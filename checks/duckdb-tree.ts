@@ -1,0 +1,238 @@
+/**
+ * Reads DuckDB's own parse tree (the JSON of `json_serialize_sql`) into our typed tree, so that what
+ * node-sql-parser's PostgreSQL grammar cannot read (DuckDB-only syntax) still gets the full policy walk.
+ * `json_serialize_sql` serialises SELECT statements only; anything else never gets a tree and is
+ * refused by the caller (fail closed).
+ */
+import { positionOf } from "./lexer.js";
+import { ExpressionCollector } from "./tree.js";
+import type {
+  ColumnRef,
+  CommonTableExpression,
+  FunctionCall,
+  JoinInfo,
+  ParsedSql,
+  Position,
+  Predicate,
+  Query,
+  SelectBlock,
+  Source,
+  Statement,
+} from "./tree.js";
+
+type Loose = Record<string, unknown>;
+const obj = (x: unknown): Loose | undefined =>
+  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
+const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
+
+/** Aggregates that make a block without GROUP BY return one row (DuckDB serialises them as FUNCTION). */
+const AGGREGATES = new Set(["count", "count_star", "sum", "avg", "min", "max", "any_value", "first", "last", "string_agg", "list", "array_agg", "median", "mode", "stddev", "variance", "bool_and", "bool_or"]);
+
+/** Returns our tree, or undefined when `tree` is not a DuckDB serialisation we can read. */
+export function fromDuckDbTree(sql: string, tree: unknown): ParsedSql | undefined {
+  const root = obj(tree);
+  const statements = root ? root["statements"] : tree;
+  if (!Array.isArray(statements) || (root && root["error"] === true)) return undefined;
+  const reader = new Reader(sql);
+  const out: Statement[] = [];
+  for (const s of statements) {
+    const node = obj(obj(s)?.["node"]);
+    if (!node) return undefined;
+    out.push({ kind: "select", keyword: "SELECT", query: reader.query(node), targets: [] });
+  }
+  return { statements: out, literals: reader.literals, parser: "duckdb/json_serialize_sql" };
+}
+
+class Reader {
+  readonly literals: string[] = [];
+  constructor(private readonly sql: string) {}
+
+  private position(node: Loose): Position | undefined {
+    const at = node["query_location"];
+    return typeof at === "number" && at < this.sql.length ? positionOf(this.sql, at) : undefined;
+  }
+
+  query(node: Loose): Query {
+    const ctes: CommonTableExpression[] = [];
+    let recursive = false;
+    for (const entry of arr(obj(node["cte_map"])?.["map"])) {
+      const e = obj(entry);
+      const value = obj(e?.["value"]);
+      const body = obj(obj(value?.["query"])?.["node"]);
+      const aliases = arr(value?.["aliases"]).map((a) => str(a)?.toLowerCase() ?? "");
+      if (body && str(body["type"]) === "RECURSIVE_CTE_NODE") recursive = true;
+      ctes.push({
+        name: (str(e?.["key"]) ?? "").toLowerCase(),
+        columns: aliases.length > 0 ? aliases : undefined,
+        query: body ? this.query(body) : undefined,
+        bodyKind: "select",
+      });
+    }
+    const blocks: SelectBlock[] = [];
+    const nested = this.collectBlocks(node, blocks);
+    const hasLimit = arr(node["modifiers"]).some((m) => (str(obj(m)?.["type"]) ?? "").startsWith("LIMIT"));
+    return { ctes, recursive: recursive || nested, blocks, hasLimit };
+  }
+
+  /** Flattens set operations into blocks; returns true when a recursive CTE node was met. */
+  private collectBlocks(node: Loose, blocks: SelectBlock[]): boolean {
+    const type = str(node["type"]);
+    if (type === "SELECT_NODE") {
+      blocks.push(this.block(node));
+      return false;
+    }
+    let recursive = type === "RECURSIVE_CTE_NODE";
+    for (const side of ["left", "right"]) {
+      const child = obj(node[side]);
+      if (child) recursive = this.collectBlocks(child, blocks) || recursive;
+    }
+    for (const child of arr(node["children"])) {
+      const c = obj(child);
+      if (c) recursive = this.collectBlocks(c, blocks) || recursive;
+    }
+    return recursive;
+  }
+
+  private block(node: Loose): SelectBlock {
+    const acc = new ExpressionCollector();
+    const sources: Source[] = [];
+    const joins: JoinInfo[] = [];
+    this.from(obj(node["from_table"]), sources, joins, acc, { type: "comma", hasCondition: false });
+    const outputs: string[] = [];
+    let aggregates = false;
+    for (const item of arr(node["select_list"])) {
+      const e = obj(item) ?? {};
+      const alias = str(e["alias"]);
+      const cls = str(e["class"]);
+      if (alias) outputs.push(alias.toLowerCase());
+      else if (cls === "COLUMN_REF") outputs.push((str(arr(e["column_names"]).at(-1)) ?? "").toLowerCase());
+      else if (cls === "STAR") outputs.push("*");
+      if (cls === "FUNCTION" && AGGREGATES.has((str(e["function_name"]) ?? "").toLowerCase())) aggregates = true;
+      this.expr(e, acc);
+    }
+    for (const key of ["where_clause", "having", "qualify", "group_expressions"]) this.expr(node[key], acc);
+    for (const m of arr(node["modifiers"])) this.expr(m, acc);
+    return {
+      sources,
+      joins,
+      columns: acc.columns,
+      outputs,
+      functions: acc.functions,
+      subqueries: acc.subqueries,
+      predicates: acc.predicates,
+      singleRow: aggregates && arr(node["group_expressions"]).length === 0,
+    };
+  }
+
+  private from(node: Loose | undefined, sources: Source[], joins: JoinInfo[], acc: ExpressionCollector, how: JoinInfo): void {
+    if (!node) return;
+    const type = str(node["type"]);
+    const alias = str(node["alias"])?.toLowerCase() || undefined;
+    switch (type) {
+      case "EMPTY":
+        return;
+      case "JOIN": {
+        this.from(obj(node["left"]), sources, joins, acc, how);
+        const condition = node["condition"];
+        if (condition) this.expr(condition, acc);
+        const ref = str(node["ref_type"]) ?? "REGULAR";
+        const hasCondition = Boolean(condition) || arr(node["using_columns"]).length > 0;
+        const joinType = str(node["join_type"]) ?? "INNER";
+        const info: JoinInfo =
+          ref === "CROSS"
+            ? { type: "cross", hasCondition }
+            : ref === "NATURAL"
+              ? { type: "natural", hasCondition: true }
+              : ref === "DEPENDENT" || ref === "POSITIONAL"
+                ? { type: "lateral", hasCondition: true }
+                : joinType === "SEMI" || joinType === "ANTI"
+                  ? { type: "semi", hasCondition }
+                  : joinType === "INNER"
+                    ? { type: "inner", hasCondition }
+                    : { type: "outer", hasCondition };
+        this.from(obj(node["right"]), sources, joins, acc, info);
+        return;
+      }
+      case "BASE_TABLE": {
+        const parts = [str(node["catalog_name"]), str(node["schema_name"]), str(node["table_name"])]
+          .filter((p): p is string => p !== undefined && p.length > 0)
+          .map((p) => p.toLowerCase());
+        sources.push({ kind: "table", name: { parts, quoted: false }, alias, position: this.position(node) });
+        break;
+      }
+      case "TABLE_FUNCTION": {
+        const sub = new ExpressionCollector();
+        this.expr(node["function"], sub);
+        const call = sub.functions[0];
+        acc.absorbArguments(sub);
+        sources.push(call ? { kind: "function", call, alias } : { kind: "opaque", alias });
+        break;
+      }
+      case "SUBQUERY": {
+        const inner = obj(obj(node["subquery"])?.["node"]);
+        const columnAliases = arr(node["column_name_alias"]).map((a) => str(a)?.toLowerCase() ?? "");
+        if (inner) sources.push({ kind: "subquery", query: this.query(inner), alias, columnAliases });
+        else sources.push({ kind: "opaque", alias });
+        break;
+      }
+      default:
+        // VALUES lists, PIVOT, UNNEST: nothing to resolve, but their expressions still get walked.
+        this.expr(node, acc);
+        sources.push({ kind: "opaque", alias });
+    }
+    joins.push(how);
+  }
+
+  private expr(x: unknown, acc: ExpressionCollector): void {
+    if (Array.isArray(x)) {
+      for (const item of x) this.expr(item, acc);
+      return;
+    }
+    const n = obj(x);
+    if (!n) return;
+    const cls = str(n["class"]);
+    if (cls === "SUBQUERY") {
+      const inner = obj(obj(n["subquery"])?.["node"]);
+      if (inner) acc.subqueries.push(this.query(inner));
+      this.expr(n["child"], acc);
+      return;
+    }
+    if (cls === "COLUMN_REF") {
+      const names = arr(n["column_names"]).map((c) => (str(c) ?? "").toLowerCase());
+      const name = names.at(-1) ?? "";
+      const qualifier = names.length > 1 ? names.at(-2) : undefined;
+      acc.columns.push({ qualifier, name, quoted: false, position: this.position(n) });
+      return;
+    }
+    if (cls === "CONSTANT") {
+      const value = obj(n["value"]);
+      const v = value?.["value"];
+      if (typeof v === "string") this.literals.push(v);
+      return;
+    }
+    if (cls === "FUNCTION" || cls === "WINDOW" || cls === "AGGREGATE") {
+      const name = [str(n["catalog"]), str(n["schema"]), str(n["function_name"])]
+        .filter((p): p is string => p !== undefined && p.length > 0)
+        .join(".")
+        .toLowerCase();
+      const numericArgs = arr(n["children"])
+        .map((c) => obj(obj(c)?.["value"])?.["value"])
+        .filter((v): v is number => typeof v === "number");
+      if (n["is_operator"] !== true) {
+        acc.functions.push({ name, argCount: arr(n["children"]).length, numericArgs, position: this.position(n) });
+      }
+    }
+    if (cls === "COMPARISON") {
+      const left = new ExpressionCollector();
+      const right = new ExpressionCollector();
+      this.expr(n["left"], left);
+      this.expr(n["right"], right);
+      acc.absorb(left);
+      acc.absorb(right);
+      acc.predicates.push({ left: left.columns, right: right.columns });
+      return;
+    }
+    for (const value of Object.values(n)) if (typeof value === "object" && value !== null) this.expr(value, acc);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The security policy: a walk over the whole tree, not the first keyword. One read-only statement,
+ * tables from the connection's allow-list, no file/network/secret/code functions, no recursion or
+ * unbounded generators, no cartesian products; a row cap where the query has none.
+ */
+import type { Catalog } from "../core/catalog.js";
+import type { Finding } from "../core/verdict.js";
+import { findWord, lex, positionOf } from "./lexer.js";
+import {
+  DENIED_FUNCTION_PREFIXES,
+  DENIED_FUNCTIONS,
+  FILE_TABLE_FORMATS,
+  GENERATOR_ROW_LIMIT,
+  GENERATORS,
+  RULES,
+  STATEMENT_RULES,
+  SYSTEM_SCHEMAS,
+  SYSTEM_TABLE_PREFIXES,
+  type RuleId,
+} from "./rules.js";
+import { visitScopes, type BlockScope, type ResolvedSource } from "./scope.js";
+import { allBlocks, allQueries, type FunctionCall, type ParsedSql, type QualifiedName, type Statement } from "./tree.js";
+
+export interface PolicyOptions {
+  readonly catalog?: Catalog;
+  readonly allowedTables?: readonly string[];
+  readonly rowCap?: number;
+}
+
+export interface PolicyResult {
+  readonly findings: Finding[];
+  readonly executedSql: string;
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  [RULES.multipleStatements]: "Run one statement per cell.",
+  [RULES.write]: "Connections are read-only: select the rows you need instead of changing them.",
+  [RULES.ddl]: "Connections are read-only: derive what you need in a WITH clause instead of creating objects.",
+  [RULES.fileAccess]: "Query the connection's tables; to add files, connect to their folder with %connect.",
+  [RULES.network]: "Network access is off; download the data and connect to its folder.",
+  [RULES.extension]: "Extensions and attached databases are fixed when the connection opens.",
+  [RULES.config]: "Settings are locked; use %config for StreamLink's own options.",
+  [RULES.secrets]: "Secrets and environment variables are not readable from queries.",
+  [RULES.serverInfo]: "Server, user and version information is not exposed to queries.",
+  [RULES.codeExecution]: "Queries cannot run code on the engine.",
+  [RULES.dynamicSql]: "Write the query itself instead of building SQL inside SQL.",
+  [RULES.systemCatalog]: "Use %schema to see the tables and columns you can query.",
+  [RULES.tableNotAllowed]: "Use %schema to see the tables this connection allows.",
+  [RULES.notReadOnly]: "Only SELECT queries run here.",
+  [RULES.recursiveCte]: "Recursive queries are refused; express the walk with joins or window functions.",
+  [RULES.generator]: `Generate at most ${GENERATOR_ROW_LIMIT.toLocaleString("en-US")} rows with literal bounds, or select from a table.`,
+  [RULES.timeFunction]: "Delay and benchmark functions are refused.",
+  [RULES.cartesian]: "Add a join condition (ON … or a WHERE equality) between these tables.",
+};
+
+function finding(rule: RuleId, message: string, position?: { line: number; column: number }): Finding {
+  return { rule, severity: "error", message, hint: HINTS[rule], ...(position ?? {}) };
+}
+
+/** Applies the policy to a parsed statement list. */
+export function applyPolicy(sql: string, tree: ParsedSql, options: PolicyOptions): PolicyResult {
+  const findings: Finding[] = [];
+  if (tree.statements.length > 1) {
+    findings.push(
+      finding(RULES.multipleStatements, `${tree.statements.length} statements found; exactly one is allowed.`, findSecond(sql)),
+    );
+  }
+  for (const statement of tree.statements) checkStatement(sql, statement, options, findings);
+  const only = tree.statements[0];
+  const executedSql =
+    findings.length === 0 && only && options.rowCap !== undefined && only.query && !only.query.hasLimit
+      ? withRowCap(sql, options.rowCap)
+      : sql;
+  if (executedSql !== sql) {
+    findings.push({
+      rule: RULES.rowCap,
+      severity: "info",
+      message: `No LIMIT given: LIMIT ${options.rowCap} was added.`,
+      hint: "Add your own LIMIT (or an aggregate) to choose how many rows come back.",
+    });
+  }
+  return { findings: dedupe(findings), executedSql };
+}
+
+function checkStatement(sql: string, statement: Statement, options: PolicyOptions, findings: Finding[]): void {
+  if (statement.kind !== "select") {
+    const rule = STATEMENT_RULES[statement.kind];
+    findings.push(finding(rule, `${statement.keyword} statements are not allowed: only read-only SELECT queries run.`, statement.position));
+    return;
+  }
+  const query = statement.query;
+  if (!query) return;
+  const allowed = allowList(options);
+  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, findings));
+  for (const q of allQueries(query)) {
+    for (const cte of q.ctes) {
+      if (cte.bodyKind !== "select") {
+        findings.push(finding(RULES.write, `The WITH clause "${cte.name}" contains a ${cte.bodyKind.toUpperCase()}: only SELECT is allowed.`, findWord(sql, cte.name)));
+      }
+    }
+    if (q.recursive) findings.push(finding(RULES.recursiveCte, "WITH RECURSIVE can generate unbounded rows.", findWord(sql, "recursive")));
+  }
+  for (const block of allBlocks(statement)) {
+    if (block.into) findings.push(finding(RULES.write, `SELECT … INTO ${block.into} writes a table.`, findWord(sql, "into")));
+  }
+}
+
+function allowList(options: PolicyOptions): ReadonlySet<string> | undefined {
+  if (options.allowedTables) return new Set(options.allowedTables.map((t) => t.toLowerCase()));
+  if (options.catalog) return new Set(options.catalog.tables.map((t) => t.name.toLowerCase()));
+  return undefined;
+}
+
+function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
+  for (const resolved of scope.sources) checkSource(sql, resolved, allowed, findings);
+  for (const call of scope.block.functions) checkFunction(sql, call, findings);
+  checkCartesian(sql, scope, findings);
+}
+
+function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
+  const source = resolved.source;
+  if (source.kind === "function") {
+    checkFunction(sql, source.call, findings);
+    return;
+  }
+  if (source.kind !== "table" || resolved.kind === "cte") return;
+  const name = source.name;
+  const display = name.parts.join(".");
+  const at = source.position;
+  if (isFilePath(name)) {
+    findings.push(finding(RULES.fileAccess, `"${display}" names a file, not a table of this connection.`, at));
+    return;
+  }
+  if (isSystemTable(name)) {
+    findings.push(finding(RULES.systemCatalog, `"${display}" is a system catalog.`, at));
+    return;
+  }
+  if (allowed && resolved.kind === "catalog" && !allowed.has(resolved.table.name.toLowerCase())) {
+    findings.push(finding(RULES.tableNotAllowed, `Table "${display}" is not allowed on this connection.`, at));
+  }
+}
+
+function isFilePath(name: QualifiedName): boolean {
+  const last = name.parts.at(-1) ?? "";
+  if (/[/\\:~]|\.(csv|tsv|parquet|json|jsonl|ndjson|txt|gz|zst|xlsx|db|duckdb|sqlite)$/i.test(last)) return true;
+  const format = name.parts.at(-2);
+  return format !== undefined && FILE_TABLE_FORMATS.has(format) && /[/.:]/.test(last);
+}
+
+function isSystemTable(name: QualifiedName): boolean {
+  if (name.parts.slice(0, -1).some((p) => SYSTEM_SCHEMAS.has(p))) return true;
+  const last = name.parts.at(-1) ?? "";
+  return SYSTEM_TABLE_PREFIXES.some((p) => last.startsWith(p)) || last === "dual";
+}
+
+function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): void {
+  const name = call.name;
+  const at = call.position ?? findWord(sql, name.split(".").at(-1) ?? name);
+  const base = name.split(".").at(-1) ?? name;
+  const denied = DENIED_FUNCTIONS.get(name) ?? (name.includes(".") ? undefined : DENIED_FUNCTIONS.get(base));
+  if (denied) {
+    findings.push(finding(denied, `Function ${name}() is not allowed.`, at));
+    return;
+  }
+  const prefixed = DENIED_FUNCTION_PREFIXES.find(([p]) => name.startsWith(p));
+  if (prefixed) {
+    findings.push(finding(prefixed[1], `Function ${name}() is not allowed.`, at));
+    return;
+  }
+  if (name.includes(".") && !/^(main|pg_catalog|system)\.[a-z_]+$/.test(name)) {
+    // Engine built-ins are unqualified; a qualified call names a package of another database or a UDF.
+    findings.push(finding(RULES.codeExecution, `Function ${name}() is not a built-in of this engine.`, at));
+    return;
+  }
+  if (GENERATORS.has(name)) {
+    const rows = generatorRows(call);
+    if (rows === undefined || rows > GENERATOR_ROW_LIMIT) {
+      findings.push(
+        finding(
+          RULES.generator,
+          rows === undefined
+            ? `${name}() without literal bounds can generate unbounded rows.`
+            : `${name}() would generate ${rows.toExponential(1)} rows.`,
+          at,
+        ),
+      );
+    }
+  }
+}
+
+function generatorRows(call: FunctionCall): number | undefined {
+  const args = call.numericArgs;
+  if (args.length !== call.argCount || args.length === 0) return undefined;
+  const [a = 0, b, step = 1] = args;
+  const span = b === undefined ? a : b - a;
+  if (step === 0) return Infinity;
+  return Math.abs(span / step);
+}
+
+/**
+ * A block with several sources must link them all with predicates (ON, USING, or WHERE comparisons);
+ * a source left unlinked multiplies the row count. Single-row sources (aggregates without GROUP BY)
+ * are harmless and skipped. Unqualified columns are attributed through the catalog; when a column
+ * cannot be attributed the check stays silent rather than guess.
+ */
+function checkCartesian(sql: string, scope: BlockScope, findings: Finding[]): void {
+  const { block, sources } = scope;
+  if (sources.length < 2) return;
+  const parent = sources.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] ?? i;
+    return i;
+  };
+  const union = (a: number, b: number): void => {
+    parent[find(a)] = find(b);
+  };
+  let uncertain = false;
+  const owners = (refs: readonly { qualifier?: string; name: string }[]): number[] => {
+    const out: number[] = [];
+    for (const ref of refs) {
+      const index = ownerOf(ref, sources);
+      if (index === "outer") continue;
+      if (index === undefined) uncertain = true;
+      else out.push(index);
+    }
+    return out;
+  };
+  // ON/USING/NATURAL/LATERAL link a source to those before it; a constant `ON true` is not told apart.
+  block.joins.forEach((join, i) => {
+    if (i > 0 && join.hasCondition) union(i, i - 1);
+  });
+  for (const predicate of block.predicates) {
+    const all = [...owners(predicate.left), ...owners(predicate.right)];
+    for (let k = 1; k < all.length; k++) union(all[0] ?? 0, all[k] ?? 0);
+  }
+  sources.forEach((s, i) => {
+    const src = s.source;
+    if (src.kind === "subquery" && src.query.blocks.length === 1 && src.query.blocks[0]?.singleRow) union(i, 0);
+    if (src.kind === "opaque") uncertain = true;
+  });
+  const roots = new Set(sources.map((_, i) => find(i)));
+  if (roots.size > 1 && !uncertain) {
+    const names = sources.map((s) => s.names[0] ?? "(subquery)");
+    findings.push(
+      finding(
+        RULES.cartesian,
+        `Cartesian product: ${[...roots].map((r) => names[r]).join(" × ")} are not linked by any join condition.`,
+        findWord(sql, "from"),
+      ),
+    );
+  }
+}
+
+function ownerOf(ref: { qualifier?: string; name: string }, sources: readonly ResolvedSource[]): number | "outer" | undefined {
+  if (ref.qualifier) {
+    const index = sources.findIndex((s) => s.names.includes(ref.qualifier ?? ""));
+    return index >= 0 ? index : "outer";
+  }
+  const matches: number[] = [];
+  sources.forEach((s, i) => {
+    const columns = s.kind === "table" ? undefined : s.columns;
+    if (columns?.has(ref.name)) matches.push(i);
+  });
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0 && sources.every((s) => s.kind === "catalog" || (s.kind !== "table" && s.columns))) return "outer";
+  return undefined;
+}
+
+/** Appends the row cap after the statement's last token (a trailing `;` and comments are dropped). */
+export function withRowCap(sql: string, cap: number): string {
+  const tokens = lex(sql);
+  let end = sql.length;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i];
+    if (!t) continue;
+    if (t.kind === "comment" || (t.kind === "op" && t.value === ";")) {
+      end = t.start;
+      continue;
+    }
+    end = t.end;
+    break;
+  }
+  return `${sql.slice(0, end)}\nLIMIT ${cap}`;
+}
+
+function findSecond(sql: string): { line: number; column: number } | undefined {
+  const tokens = lex(sql);
+  const semi = tokens.findIndex((t) => t.kind === "op" && t.value === ";");
+  const next = semi >= 0 ? tokens.slice(semi + 1).find((t) => t.kind !== "comment") : undefined;
+  if (!next) return undefined;
+  return positionOf(sql, next.start);
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * Our own typed form of a parsed query. Both parsers the checker can use — node-sql-parser
+ * (checks/parser.ts) and the engine's own (DuckDB `json_serialize_sql`, checks/duckdb-tree.ts) — are
+ * converted into it, so the policy and catalog checks walk one shape whatever parsed the text.
+ */
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** What a statement does; anything but `select` is refused by the read-only policy. */
+export type StatementKind =
+  | "select"
+  | "insert"
+  | "update"
+  | "delete"
+  | "merge"
+  | "create"
+  | "drop"
+  | "alter"
+  | "truncate"
+  | "copy"
+  | "attach"
+  | "detach"
+  | "install"
+  | "load"
+  | "set"
+  | "reset"
+  | "pragma"
+  | "call"
+  | "export"
+  | "import"
+  | "use"
+  | "show"
+  | "describe"
+  | "explain"
+  | "grant"
+  | "transaction"
+  | "other";
+
+/** A name as written, split at dots (`db.schema.table` → three parts), lower-cased for lookup. */
+export interface QualifiedName {
+  readonly parts: readonly string[];
+  /** True when the last part was written quoted (`"x"`, `` `x` ``). */
+  readonly quoted: boolean;
+}
+
+export interface FunctionCall {
+  /** Lower-cased, dot-joined (`dbms_pipe.receive_message`). */
+  readonly name: string;
+  readonly argCount: number;
+  /** Numeric literal arguments, for generator bounds (`range(1e12)`). */
+  readonly numericArgs: readonly number[];
+  readonly position?: Position;
+}
+
+export interface ColumnRef {
+  /** The qualifier as written (`t` in `t.x`), lower-cased; absent when unqualified. */
+  readonly qualifier?: string;
+  /** Lower-cased column name; `*` for `t.*`. */
+  readonly name: string;
+  readonly quoted: boolean;
+  readonly position?: Position;
+}
+
+export type Source =
+  | { readonly kind: "table"; readonly name: QualifiedName; readonly alias?: string; readonly position?: Position }
+  | { readonly kind: "function"; readonly call: FunctionCall; readonly alias?: string }
+  | { readonly kind: "subquery"; readonly query: Query; readonly alias?: string; readonly columnAliases?: readonly string[] }
+  /** A source we can see but not resolve (VALUES lists, UNNEST of an expression, …). */
+  | { readonly kind: "opaque"; readonly alias?: string };
+
+/** How a source joined the ones before it. */
+export interface JoinInfo {
+  readonly type: "comma" | "cross" | "inner" | "outer" | "semi" | "natural" | "lateral";
+  /** ON/USING present (or NATURAL). */
+  readonly hasCondition: boolean;
+}
+
+/** A comparison between two column groups, for linking join sources (cartesian-product check). */
+export interface Predicate {
+  readonly left: readonly ColumnRef[];
+  readonly right: readonly ColumnRef[];
+}
+
+/** One SELECT core: FROM … WHERE … GROUP BY … HAVING, its select list, and what it nests. */
+export interface SelectBlock {
+  readonly sources: readonly Source[];
+  /** joins[i] says how sources[i] joined sources[0..i-1]; joins[0] is unused. */
+  readonly joins: readonly JoinInfo[];
+  /** Column references in this block's own expressions (nested subqueries keep theirs). */
+  readonly columns: readonly ColumnRef[];
+  /** Names this block outputs (aliases, plain column names); `*` when it selects a star. */
+  readonly outputs: readonly string[];
+  readonly functions: readonly FunctionCall[];
+  /** Subqueries inside expressions (they may refer to this block's sources). */
+  readonly subqueries: readonly Query[];
+  /** Comparisons from WHERE and ON, for the cartesian-product plan check. */
+  readonly predicates: readonly Predicate[];
+  /** True when the block aggregates without GROUP BY, so it yields one row. */
+  readonly singleRow: boolean;
+  /** `SELECT … INTO target`: a write in disguise. */
+  readonly into?: string;
+}
+
+export interface CommonTableExpression {
+  readonly name: string;
+  readonly columns?: readonly string[];
+  /** Absent when the CTE body is not a query (a data-modifying CTE). */
+  readonly query?: Query;
+  /** Kind of the body; not `select` for data-modifying CTEs. */
+  readonly bodyKind: StatementKind;
+}
+
+export interface Query {
+  readonly ctes: readonly CommonTableExpression[];
+  readonly recursive: boolean;
+  /** Set-operation branches (UNION/INTERSECT/EXCEPT), in order; one for a plain SELECT. */
+  readonly blocks: readonly SelectBlock[];
+  /** LIMIT on the outermost level of this query. */
+  readonly hasLimit: boolean;
+}
+
+export interface Statement {
+  readonly kind: StatementKind;
+  /** The leading keyword(s) as the parser saw them, for messages. */
+  readonly keyword: string;
+  /** The query of a SELECT statement (also the source query of INSERT … SELECT). */
+  readonly query?: Query;
+  /** Tables a non-SELECT statement names (targets of writes, DDL objects). */
+  readonly targets: readonly QualifiedName[];
+  readonly position?: Position;
+}
+
+export interface ParsedSql {
+  readonly statements: readonly Statement[];
+  /** Every string literal's content, for the injection signals. */
+  readonly literals: readonly string[];
+  /** Which parser produced the tree, for findings and tests. */
+  readonly parser: string;
+}
+
+/** Every query nested anywhere below `query` (CTEs, FROM subqueries, expression subqueries), itself first. */
+export function* allQueries(query: Query): Generator<Query, void, undefined> {
+  yield query;
+  for (const cte of query.ctes) if (cte.query) yield* allQueries(cte.query);
+  for (const block of query.blocks) {
+    for (const source of block.sources) if (source.kind === "subquery") yield* allQueries(source.query);
+    for (const sub of block.subqueries) yield* allQueries(sub);
+  }
+}
+
+/** Every select block of every query in the statement. */
+export function* allBlocks(statement: Statement): Generator<SelectBlock, void, undefined> {
+  if (!statement.query) return;
+  for (const q of allQueries(statement.query)) yield* q.blocks;
+}
+
+/** What a converter gathers while walking one block's expressions; shared by both tree converters. */
+export class ExpressionCollector {
+  readonly columns: ColumnRef[] = [];
+  readonly functions: FunctionCall[] = [];
+  readonly subqueries: Query[] = [];
+  readonly predicates: Predicate[] = [];
+
+  absorb(other: ExpressionCollector): void {
+    this.columns.push(...other.columns);
+    this.functions.push(...other.functions);
+    this.subqueries.push(...other.subqueries);
+    this.predicates.push(...other.predicates);
+  }
+
+  /** A table function's own call (the first collected) is the source; its arguments belong to the block. */
+  absorbArguments(other: ExpressionCollector): void {
+    this.absorb(other);
+    this.functions.splice(this.functions.length - other.functions.length, 1);
+  }
+}

@@ -1,0 +1,29 @@
+import type { CommandIO, CommandModule } from "./io.js";
+import { EXIT, reportError } from "./io.js";
+import { UsageError } from "../core/errors.js";
+
+/** Each sub-command loads only what it needs (no model or Spark for `sql`). */
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<CommandModule> }>> = {
+  sql: { summary: "run one checked query: sql --db PATH [--format json|table] \"SQL\"", load: () => import("./commands/sql.js") },
+};
+
+export function helpText(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return ["usage: streamlink <command> [options]", "", "commands:", ...lines, "", "Run `streamlink <command> --help` for a command's options."].join("\n");
+}
+
+/** Runs `streamlink ARGV…` and returns the exit code. */
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(`${helpText()}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) return reportError(new UsageError(`Unknown command '${name}'`, `Valid commands: ${Object.keys(COMMANDS).join(", ")}.`), io);
+  try {
+    return await (await command.load()).run(rest, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}

@@ -1,0 +1,29 @@
+/** What a connection exposes: the tables a query may name, with typed columns. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** The engine's own type name, upper case (e.g. `VARCHAR`, `BIGINT`, `DATE`, `DECIMAL(10,2)`). */
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Row count when the engine knows it cheaply; undefined otherwise. */
+  readonly rowCount?: number;
+}
+
+export interface Catalog {
+  readonly tables: readonly TableInfo[];
+}
+
+/** Case-insensitive lookup, as both DuckDB and Spark resolve unquoted identifiers. */
+export function findTable(catalog: Catalog, name: string): TableInfo | undefined {
+  const wanted = name.toLowerCase();
+  return catalog.tables.find((t) => t.name.toLowerCase() === wanted);
+}
+
+export function findColumn(table: TableInfo, name: string): ColumnInfo | undefined {
+  const wanted = name.toLowerCase();
+  return table.columns.find((c) => c.name.toLowerCase() === wanted);
+}

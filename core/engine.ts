@@ -1,0 +1,71 @@
+import type { Table } from "apache-arrow";
+import type { Catalog } from "./catalog.js";
+
+export type Dialect = "duckdb" | "spark";
+
+/** Progress of a long query, as far as the engine can tell (Spark: stages and tasks). */
+export interface QueryProgress {
+  readonly message: string;
+  readonly completedTasks?: number;
+  readonly totalTasks?: number;
+}
+
+export interface ExecuteOptions {
+  /** At most this many rows are materialised; the rest are counted when cheap, never held in memory. */
+  readonly maxRows: number;
+  /** Stop the query on the engine after this long. */
+  readonly timeoutMs?: number;
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+export interface QueryResult {
+  readonly table: Table;
+  /** True when the engine had more rows than `maxRows`. */
+  readonly truncated: boolean;
+  readonly elapsedMs: number;
+}
+
+/** What differs between engines, as read-only flags rather than `if (engine.name === …)` chains. */
+export interface EngineCapabilities {
+  readonly remote: boolean;
+  readonly progress: boolean;
+}
+
+/** The engine's own parser, asked when ours cannot decide (fail closed when neither parses). */
+export interface EngineParseResult {
+  readonly ok: boolean;
+  readonly message?: string;
+  /** The engine's own parse tree as JSON when it exposes one (DuckDB `json_serialize_sql`), for the policy walk. */
+  readonly tree?: unknown;
+}
+
+export interface Engine {
+  /** The connection's name as the user sees it (`%connect … --as NAME`). */
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly capabilities: EngineCapabilities;
+  /** Human-readable target, e.g. the data folder or the Thrift URL. */
+  readonly target: string;
+  catalog(): Promise<Catalog>;
+  /** Parse without running; the checker's second opinion for syntax our parser lacks. */
+  parse(sql: string): Promise<EngineParseResult>;
+  execute(sql: string, options: ExecuteOptions): Promise<QueryResult>;
+  /** Stops whatever this connection is running now; resolves once the engine has acknowledged. */
+  cancel(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectRequest {
+  /** Engine kind: `duckdb` or `spark`. */
+  readonly kind: string;
+  /** A folder of Parquet/CSV files, a `.duckdb` file, `:memory:`, or a `thrift://host:port` URL. */
+  readonly target: string;
+  readonly name: string;
+}
+
+/** Creates engines of one kind; registered with the session by the composition root. */
+export interface EngineConnector {
+  readonly kind: string;
+  readonly dialect: Dialect;
+  connect(request: ConnectRequest): Promise<Engine>;
+}

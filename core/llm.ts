@@ -1,0 +1,34 @@
+import type { Catalog } from "./catalog.js";
+import type { Dialect } from "./engine.js";
+import type { Verdict } from "./verdict.js";
+
+/** Where the generated SQL came from, kept with the cell for reviewers. */
+export interface Provenance {
+  readonly model: string;
+  readonly modelSha256: string;
+  readonly promptVersion: string;
+  readonly tries: number;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+export interface GenerationRequest {
+  readonly question: string;
+  readonly dialect: Dialect;
+  readonly catalog: Catalog;
+  /** Runs a read-only probe (distinct values for value linking); already checked by the caller's checker. */
+  readonly sampleValues: (sql: string) => Promise<readonly (readonly unknown[])[]>;
+  /** Checks a candidate and, when allowed, runs it; the generator repairs from what comes back. */
+  readonly tryQuery: (sql: string) => Promise<{ verdict: Verdict; error?: string }>;
+}
+
+export interface Generation {
+  readonly sql: string;
+  readonly verdict: Verdict;
+  readonly provenance: Provenance;
+}
+
+/** Natural language to checked SQL, on a model that runs on this machine. */
+export interface SqlGenerator {
+  generate(request: GenerationRequest): Promise<Generation>;
+  close(): Promise<void>;
+}

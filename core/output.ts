@@ -1,0 +1,36 @@
+import type { Table } from "apache-arrow";
+import type { QueryProgress } from "./engine.js";
+import type { VerdictBundle } from "./verdict.js";
+
+/** A chart the user asked for; the kernel renders it with plotly.js. */
+export interface ChartSpec {
+  readonly kind: "bar" | "line" | "scatter" | "hist";
+  readonly x: string;
+  readonly y?: string;
+  readonly title?: string;
+}
+
+/** A query result as magics hand it to the display layer. */
+export interface ResultView {
+  readonly kind: "result";
+  readonly table: Table;
+  readonly truncated: boolean;
+  readonly maxRows: number;
+  readonly elapsedMs: number;
+  readonly engine: string;
+  readonly variable?: string;
+  readonly chart?: ChartSpec;
+}
+
+/**
+ * What a magic shows, in order. The kernel turns each into a Jupyter MIME bundle; the CLI prints them as text
+ * or JSON. Magics never build MIME bundles themselves.
+ */
+export type View =
+  | ResultView
+  | { readonly kind: "verdict"; readonly bundle: VerdictBundle }
+  | { readonly kind: "sql"; readonly title: string; readonly sql: string }
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "markdown"; readonly markdown: string }
+  | { readonly kind: "progress"; readonly progress: QueryProgress }
+  | { readonly kind: "records"; readonly title: string; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] };

@@ -1,0 +1,230 @@
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import path from "node:path";
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult, JS } from "@duckdb/node-api";
+import type { Catalog } from "../../core/catalog.js";
+import type {
+  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
+} from "../../core/engine.js";
+import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
+import { introspect } from "./introspector.js";
+import { ArrowCollector, sqlTypeName } from "./to-arrow.js";
+
+type DuckDBModule = typeof import("@duckdb/node-api");
+
+let duckdbModule: Promise<DuckDBModule> | undefined;
+/** The native binding loads on first connect, so the kernel starts without it. */
+function loadDuckDB(): Promise<DuckDBModule> {
+  duckdbModule ??= import("@duckdb/node-api");
+  return duckdbModule;
+}
+
+const READERS: Readonly<Record<string, string>> = {
+  ".parquet": "read_parquet",
+  ".csv": "read_csv_auto",
+  ".tsv": "read_csv_auto",
+};
+
+interface TableSource {
+  readonly name: string;
+  readonly sql: string;
+  /** The file, or the folder of a partitioned dataset, that the view reads. */
+  readonly location: { readonly file: string } | { readonly folder: string };
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** One table per file (named by its stem), and one per sub-folder of Parquet files (a partitioned dataset). */
+async function tableSources(folder: string): Promise<TableSource[]> {
+  const sources: TableSource[] = [];
+  for (const entry of (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      const nested = await readdir(full, { recursive: true });
+      if (nested.some((f) => f.endsWith(".parquet"))) {
+        sources.push({
+          name: entry.name,
+          sql: `read_parquet(${quoteLiteral(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
+          location: { folder: full + path.sep },
+        });
+      }
+      continue;
+    }
+    const ext = path.extname(entry.name).toLowerCase();
+    const reader = READERS[ext];
+    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quoteLiteral(full)})`, location: { file: full } });
+  }
+  return sources;
+}
+
+/**
+ * Settings applied, in this order, after the data is registered: DuckDB refuses them any other way. Single files
+ * are allowed one by one (not their folder), so even COPY could not write a new file next to them.
+ */
+function lockdownStatements(sources: readonly TableSource[]): string[] {
+  const list = (items: string[]): string => `[${items.map(quoteLiteral).join(", ")}]`;
+  const files = sources.flatMap((s) => ("file" in s.location ? [s.location.file] : []));
+  const folders = sources.flatMap((s) => ("folder" in s.location ? [s.location.folder] : []));
+  return [
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET allow_community_extensions = false",
+    `SET allowed_paths = ${list(files)}`,
+    `SET allowed_directories = ${list(folders)}`,
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+  ];
+}
+
+/** A DuckDB engine embedded in this process, read-only on the user's data and locked down. */
+export class DuckDBEngine implements Engine {
+  readonly dialect = "duckdb" as const;
+  readonly capabilities: EngineCapabilities = { remote: false, progress: false };
+  private cancelReason: "interrupt" | "timeout" | undefined;
+  private running = false;
+
+  private constructor(
+    readonly name: string,
+    readonly target: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly scratch?: string,
+  ) {}
+
+  /**
+   * Opens `target`: a folder of Parquet/CSV files (each a read-only view), a `.duckdb` file (opened read-only)
+   * or `:memory:`; then locks the instance so no query can reach other files, the network or the settings.
+   */
+  static async open(request: ConnectRequest): Promise<DuckDBEngine> {
+    const { DuckDBInstance } = await loadDuckDB();
+    const { target } = request;
+    const threads = String(availableParallelism());
+    try {
+      if (target === ":memory:") {
+        const instance = await DuckDBInstance.create(":memory:", { threads });
+        return await DuckDBEngine.lock(request, instance, []);
+      }
+      const info = await stat(target).catch(() => undefined);
+      if (!info) {
+        throw new EngineUnavailableError(`No such file or folder: ${target}`, "Check the path; relative paths start at the notebook's folder.", { target });
+      }
+      if (info.isDirectory()) {
+        const sources = await tableSources(path.resolve(target));
+        if (sources.length === 0) {
+          throw new EngineUnavailableError(`No .parquet, .csv or .tsv files in ${target}`, "Point %connect at a folder that holds data files, or at a .duckdb file.", { target });
+        }
+        // The views live in a small catalog file that is then reopened read-only, so that no statement, not
+        // even an in-memory CREATE or DROP, can change what the connection shows.
+        const scratch = await mkdtemp(path.join(tmpdir(), "streamlink-duckdb-"));
+        const catalogFile = path.join(scratch, "catalog.duckdb");
+        const builder = await DuckDBInstance.create(catalogFile, { threads });
+        const setup = await builder.connect();
+        for (const source of sources) {
+          await setup.run(`CREATE VIEW ${quoteIdent(source.name)} AS SELECT * FROM ${source.sql}`);
+        }
+        setup.closeSync();
+        builder.closeSync();
+        const instance = await DuckDBInstance.create(catalogFile, { threads, access_mode: "READ_ONLY" });
+        return await DuckDBEngine.lock(request, instance, sources, scratch);
+      }
+      const instance = await DuckDBInstance.create(target, { threads, access_mode: "READ_ONLY" });
+      return await DuckDBEngine.lock(request, instance, []);
+    } catch (error) {
+      if (error instanceof EngineUnavailableError) throw error;
+      throw new EngineUnavailableError(`DuckDB could not open ${target}: ${asError(error).message}`, "Check that the files are valid Parquet/CSV or a DuckDB database.", { target }, { cause: error });
+    }
+  }
+
+  private static async lock(
+    request: ConnectRequest, instance: DuckDBInstance, sources: readonly TableSource[], scratch?: string,
+  ): Promise<DuckDBEngine> {
+    const connection = await instance.connect();
+    for (const statement of lockdownStatements(sources)) await connection.run(statement);
+    return new DuckDBEngine(request.name, request.target, instance, connection, scratch);
+  }
+
+  catalog(): Promise<Catalog> {
+    return introspect(this.connection);
+  }
+
+  async parse(sql: string): Promise<EngineParseResult> {
+    const reader = await this.connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
+    const text = String(reader.getRows()[0]?.[0] ?? "{}");
+    const tree = JSON.parse(text) as { error?: boolean; error_message?: string };
+    return tree.error ? { ok: false, message: tree.error_message ?? "DuckDB could not parse the query", tree } : { ok: true, tree };
+  }
+
+  async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
+    const started = performance.now();
+    this.cancelReason = undefined;
+    this.running = true;
+    const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
+    try {
+      const result = await this.connection.stream(sql);
+      const { collector, truncated } = await collect(result, options.maxRows);
+      return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
+    } catch (error) {
+      if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
+      const message = asError(error).message;
+      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error });
+    } finally {
+      clearTimeout(watchdog);
+      this.running = false;
+    }
+  }
+
+  private stop(reason: "interrupt" | "timeout"): void {
+    if (!this.running) return;
+    this.cancelReason = reason;
+    this.connection.interrupt();
+  }
+
+  async cancel(): Promise<void> {
+    this.stop("interrupt");
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+    if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** Streams chunks until `maxRows`; rows past the cap are never converted, only noticed. */
+async function collect(result: DuckDBResult, maxRows: number): Promise<{ collector: ArrowCollector; truncated: boolean }> {
+  const { JSDuckDBValueConverter } = await loadDuckDB();
+  const names = result.deduplicatedColumnNames();
+  const collector = new ArrowCollector(names, result.columnTypes().map(sqlTypeName));
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
+    const room = maxRows - collector.rowCount;
+    if (room <= 0) return { collector, truncated: true };
+    const values: JS[][] = names.map((_n, c) => chunk.convertColumnValues(c, JSDuckDBValueConverter) as JS[]);
+    if (collector.append(values, room) < chunk.rowCount) return { collector, truncated: true };
+  }
+}
+
+/** DuckDB's messages name the problem; the hint says what the user can do about it. */
+function hintFor(message: string): string {
+  if (/Catalog Error: Table/i.test(message)) return "Run %tables to see the tables of this connection.";
+  if (/Binder Error: .*column/i.test(message)) return "Run %schema TABLE to see its columns.";
+  if (/Parser Error/i.test(message)) return "Fix the SQL near the position DuckDB names.";
+  if (/Permission Error|external access|lock_configuration/i.test(message)) {
+    return "This connection is read-only and cannot reach other files, the network or settings.";
+  }
+  if (/Out of Memory/i.test(message)) return "Aggregate or filter in SQL so that less data is held at once.";
+  return "Check the SQL against %schema and try again.";
+}
+
+export const duckdbConnector: EngineConnector = {
+  kind: "duckdb",
+  dialect: "duckdb",
+  connect: (request) => DuckDBEngine.open(request),
+};

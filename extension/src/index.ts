@@ -1,0 +1,52 @@
+/**
+ * StreamLink's JupyterLab extension: the one place that wires the verdict badges, the toolbar summary,
+ * the settings and the two output renderers into JupyterLab.
+ */
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { IToolbarWidgetRegistry } from "@jupyterlab/apputils";
+import type { NotebookPanel } from "@jupyterlab/notebook";
+import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { VerdictNotebookExtension } from "./notebook-verdicts.js";
+import { plotlyRendererFactory } from "./plotly-renderer.js";
+import { SettingsState } from "./settings.js";
+import { verdictRendererFactory } from "./verdict-renderer.js";
+
+const PLUGIN_ID = "streamlink-extension:plugin";
+/** The toolbar item's name in `schema/plugin.json` (`jupyter.lab.toolbars.Notebook`). */
+const SUMMARY_ITEM = "streamlinkVerdicts";
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: "Shows each %%sql/%%ask cell's checker verdict beside the cell, and renders StreamLink's Plotly charts.",
+  autoStart: true,
+  requires: [IRenderMimeRegistry, IToolbarWidgetRegistry],
+  optional: [ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    toolbars: IToolbarWidgetRegistry,
+    settingRegistry: ISettingRegistry | null,
+  ): void => {
+    // Before any notebook opens: each notebook panel clones the registry when it is created.
+    rendermime.addFactory(verdictRendererFactory);
+    rendermime.addFactory(plotlyRendererFactory);
+
+    const settings = new SettingsState();
+    const verdicts = new VerdictNotebookExtension(settings);
+    app.docRegistry.addWidgetExtension("Notebook", verdicts);
+    toolbars.addFactory<NotebookPanel>("Notebook", SUMMARY_ITEM, (panel) => verdicts.forPanel(panel).summary);
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then((loaded) => {
+          settings.update(loaded.composite);
+          loaded.changed.connect(() => settings.update(loaded.composite));
+        })
+        .catch((error: unknown) => console.error(`StreamLink: settings could not be loaded, using defaults.`, error));
+    }
+  },
+};
+
+export default plugin;

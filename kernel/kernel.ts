@@ -1,0 +1,179 @@
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import { inspect } from "node:util";
+import { Table } from "apache-arrow";
+import type { View } from "../core/output.js";
+import type { MagicContext } from "../magics/magic.js";
+import type { MagicRegistry } from "../magics/registry.js";
+import type { Session } from "../session/session.js";
+import { bundlesFor, tableBundle, type MimeBundle } from "./display.js";
+import { jupyterErrorOf } from "./errors.js";
+import type { ExecuteRequestContent, JupyterError, KernelCore, Publisher, TypeScriptRunner } from "./tslab.js";
+
+export interface KernelDependencies {
+  readonly session: Session;
+  readonly magics: MagicRegistry;
+  readonly runner: TypeScriptRunner;
+  /** The notebook's folder: Jupyter starts the kernel there. */
+  readonly cwd: string;
+  readonly version: string;
+}
+
+class CellFailed extends Error {
+  constructor(readonly jupyter: JupyterError) {
+    super(jupyter.evalue);
+  }
+}
+
+/**
+ * The StreamLink kernel: `%%magic` cells go to the magic registry, everything else to tslab. Each request
+ * runs after the previous one; a failure is a real Jupyter `error`, and cells queued behind a failed one are
+ * answered `aborted` with a visible note rather than dropped silently.
+ */
+export class StreamLinkKernel implements KernelCore {
+  private executionCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private failedAt: { time: number; count: number } | undefined;
+  private current: Publisher | undefined;
+  private progressId = 0;
+  /** `console.log` in user code goes to the cell that is running (or ran last). */
+  readonly console: Console;
+
+  constructor(private readonly deps: KernelDependencies) {
+    const stream = (name: "stdout" | "stderr"): Writable =>
+      new Writable({
+        write: (chunk: Buffer | string, _encoding, done) => {
+          this.current?.("stream", { name, text: chunk.toString() });
+          done();
+        },
+      });
+    this.console = new Console({ stdout: stream("stdout"), stderr: stream("stderr") });
+  }
+
+  kernelInfo(): Record<string, unknown> {
+    return {
+      protocol_version: "5.3",
+      implementation: "streamlink",
+      implementation_version: this.deps.version,
+      language_info: {
+        name: "typescript",
+        version: "5.0",
+        mimetype: "text/typescript",
+        file_extension: ".ts",
+        codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+      },
+      banner: `StreamLink ${this.deps.version}: TypeScript with %%sql and %%ask (checked queries on DuckDB and Spark)`,
+      help_links: [{ text: "StreamLink magics (%lsmagic)", url: "https://www.npmjs.com/package/tslab" }],
+    };
+  }
+
+  execute(request: ExecuteRequestContent, publish: Publisher): Promise<Record<string, unknown>> {
+    const arrived = performance.now();
+    const task = this.queue.then(() => this.executeNow(request, publish, arrived));
+    this.queue = task.catch(() => undefined);
+    return task;
+  }
+
+  private async executeNow(request: ExecuteRequestContent, publish: Publisher, arrived: number): Promise<Record<string, unknown>> {
+    const failed = this.failedAt;
+    if (failed && arrived < failed.time) {
+      publish("stream", { name: "stderr", text: `Not run: cell [${failed.count}] failed while this cell was waiting. Fix that cell, then run this one again.\n` });
+      return { status: "aborted" };
+    }
+    const silent = request.silent ?? false;
+    if (!silent && (request.store_history ?? true)) this.executionCount++;
+    const count = this.executionCount;
+    const out: Publisher = silent ? () => undefined : publish;
+    out("execute_input", { code: request.code, execution_count: count });
+    this.current = out;
+    try {
+      await this.runCell(request.code, out, count);
+      return { status: "ok", execution_count: count, user_expressions: {}, payload: [] };
+    } catch (thrown) {
+      const error = thrown instanceof CellFailed ? thrown.jupyter : jupyterErrorOf(thrown);
+      out("error", { ...error });
+      if (request.stop_on_error ?? true) this.failedAt = { time: performance.now(), count };
+      return { status: "error", execution_count: count, ...error };
+    }
+  }
+
+  private async runCell(code: string, publish: Publisher, count: number): Promise<void> {
+    const { session, magics, runner } = this.deps;
+    const display = this.displayer(publish);
+    const context: MagicContext = {
+      session,
+      cwd: this.deps.cwd,
+      display,
+      assign: (name, value, typeName) => runner.declare(name, value, typeName),
+      magicHelp: () => magics.names().map((n) => magics.describe(n)),
+    };
+    for (const step of magics.plan(code)) {
+      if (step.kind === "magic") {
+        await step.magic.run({ tokens: step.tokens, body: step.body, cellSource: code }, context);
+        continue;
+      }
+      const outcome = await runner.run(step.code);
+      if (!outcome.ok) throw new CellFailed(outcome.error);
+      if (outcome.hasValue) {
+        const bundle = this.valueBundle(outcome.value);
+        publish("execute_result", { execution_count: count, data: bundle.data, metadata: bundle.metadata });
+      }
+    }
+  }
+
+  /** Views become display_data; progress updates one display in place. */
+  private displayer(publish: Publisher): (view: View) => void {
+    let progressId: string | undefined;
+    return (view) => {
+      for (const bundle of bundlesFor(view, this.deps.session.config)) {
+        if (view.kind === "progress") {
+          const first = progressId === undefined;
+          progressId ??= `streamlink-progress-${++this.progressId}`;
+          publish(first ? "display_data" : "update_display_data", { ...bundle, transient: { display_id: progressId } });
+          continue;
+        }
+        publish("display_data", { data: bundle.data, metadata: bundle.metadata });
+      }
+    };
+  }
+
+  private valueBundle(value: unknown): MimeBundle {
+    if (value instanceof Table) return tableBundle(value, this.deps.session.config);
+    return { data: { "text/plain": inspect(value, { depth: 4, colors: false, maxArrayLength: 100 }) }, metadata: {} };
+  }
+
+  complete(request: { code: string; cursor_pos: number }): Record<string, unknown> {
+    const { code, cursor_pos: cursor } = request;
+    const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
+    const prefix = code.slice(lineStart, cursor);
+    if (/^%{1,2}\w*$/.test(prefix)) {
+      const matches = this.deps.magics.names().filter((n) => n.startsWith(prefix));
+      return { status: "ok", matches, cursor_start: lineStart, cursor_end: cursor, metadata: {} };
+    }
+    const info = this.deps.runner.complete(code, cursor);
+    return { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} };
+  }
+
+  inspect(request: { code: string; cursor_pos: number }): Record<string, unknown> {
+    const text = this.deps.runner.inspect(request.code, request.cursor_pos);
+    return { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} };
+  }
+
+  isComplete(request: { code: string }): Record<string, unknown> {
+    if (request.code.trimStart().startsWith("%")) return { status: "complete" };
+    const result = this.deps.runner.isComplete(request.code);
+    return result.complete ? { status: "complete" } : { status: "incomplete", indent: result.indent };
+  }
+
+  /** The stop button: the engine stops its query, tslab rejects pending awaits. */
+  interrupt(): void {
+    void this.deps.session.cancel();
+    this.deps.runner.interrupt();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.deps.session.close();
+    this.deps.runner.close();
+    process.exit(0);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The only file that imports node-llama-cpp. It is loaded with a dynamic import so that the kernel starts,
+ * and `%%sql` runs, without the native library or a model on the machine.
+ */
+import { availableParallelism } from "node:os";
+import { StreamLinkError, asError } from "../core/errors.js";
+import type { ResolvedModel } from "./registry.js";
+import { sha256File } from "./registry.js";
+import type { ChatMessage, Completion, CompletionRequest, TextModel } from "./text-model.js";
+
+type NodeLlamaCpp = typeof import("node-llama-cpp");
+type Llama = import("node-llama-cpp").Llama;
+type LlamaModel = import("node-llama-cpp").LlamaModel;
+type LlamaContext = import("node-llama-cpp").LlamaContext;
+type LlamaChat = import("node-llama-cpp").LlamaChat;
+type LlamaGrammar = import("node-llama-cpp").LlamaGrammar;
+type ChatHistoryItem = import("node-llama-cpp").ChatHistoryItem;
+
+export interface LoadOptions {
+  /** CPU threads; defaults to the core count (node-llama-cpp's own default of 4 is ~100x slower on 2 cores). */
+  readonly threads?: number;
+  readonly contextSize?: number;
+}
+
+/** Loads a GGUF on the CPU: one native runtime, one model, one context with one sequence. */
+export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions = {}): Promise<TextModel> {
+  const lib = await importNodeLlamaCpp();
+  const threads = options.threads ?? availableParallelism();
+  let llama: Llama | undefined;
+  try {
+    llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
+    const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false });
+    const context = await loaded.createContext({ contextSize: options.contextSize ?? model.contextSize, threads, sequences: 1 });
+    const chat = new lib.LlamaChat({ contextSequence: context.getSequence() });
+    return new LlamaTextModel(llama, loaded, context, chat, model);
+  } catch (thrown) {
+    await llama?.dispose();
+    if (thrown instanceof StreamLinkError) throw thrown;
+    throw new StreamLinkError("model-load", `Could not load the model ${model.name}: ${asError(thrown).message}`,
+      "Check that the file is a GGUF model (re-run `bash scripts/setup-models.sh` for bundled ones) and that there is enough free memory.",
+      { model: model.name, path: model.path }, { cause: thrown });
+  }
+}
+
+async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
+  try {
+    return await import("node-llama-cpp");
+  } catch (thrown) {
+    throw new StreamLinkError("model-runtime", `node-llama-cpp could not be loaded: ${asError(thrown).message}`,
+      "Run `npm install` in the StreamLink folder; %%sql works without it.", {}, { cause: thrown });
+  }
+}
+
+class LlamaTextModel implements TextModel {
+  readonly name: string;
+  readonly path: string;
+  private readonly grammars = new Map<string, LlamaGrammar>();
+  private digest: Promise<string> | undefined;
+  /** One sequence serves one request at a time; later requests wait their turn. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chat: LlamaChat,
+    private readonly resolved: ResolvedModel,
+  ) {
+    this.name = resolved.name;
+    this.path = resolved.path;
+  }
+
+  sha256(): Promise<string> {
+    this.digest ??= this.resolved.spec ? Promise.resolve(this.resolved.spec.sha256) : sha256File(this.path);
+    return this.digest;
+  }
+
+  complete(request: CompletionRequest): Promise<Completion> {
+    const run = this.queue.then(() => this.completeNow(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async completeNow(request: CompletionRequest): Promise<Completion> {
+    const started = performance.now();
+    const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
+    const history = toHistory(request.messages);
+    let tokens = 0;
+    const response = await this.chat.generateResponse(history, {
+      grammar,
+      maxTokens: request.maxTokens,
+      temperature: 0,
+      signal: request.signal,
+      stopOnAbortSignal: false,
+      onToken: (generated) => { tokens += generated.length; },
+    });
+    return { text: response.response, tokens, elapsedMs: performance.now() - started };
+  }
+
+  private async grammar(text: string): Promise<LlamaGrammar> {
+    const cached = this.grammars.get(text);
+    if (cached) return cached;
+    const grammar = await this.llama.createGrammar({ grammar: text });
+    this.grammars.set(text, grammar);
+    return grammar;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.chat.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}
+
+function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem =>
+    m.role === "system" ? { type: "system", text: m.text }
+      : m.role === "user" ? { type: "user", text: m.text }
+        : { type: "model", response: [m.text] });
+  // LlamaChat continues the last model turn, so the answer gets an empty one to fill.
+  history.push({ type: "model", response: [] });
+  return history;
+}

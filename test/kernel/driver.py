@@ -1,0 +1,56 @@
+"""Drives a real kernel through jupyter_client for the kernel tests: reads a JSON list of steps on stdin,
+prints one JSON object per step with the execute reply and every IOPub message of that request.
+
+A step: {"code": str, "interrupt_after_s": float?, "timeout_s": float?, "queue": [str]?}
+"queue" sends more cells right after "code" without waiting, to test what happens to queued cells.
+"""
+import json
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+
+def collect(kc, msg_id, timeout):
+    messages = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        except Exception:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        messages.append({"type": msg["msg_type"], "content": msg["content"]})
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    return messages
+
+
+def main():
+    steps = json.load(sys.stdin)
+    cwd = sys.argv[1] if len(sys.argv) > 1 else "."
+    km, kc = start_new_kernel(kernel_name="streamlink", cwd=cwd)
+    try:
+        for step in steps:
+            timeout = step.get("timeout_s", 60)
+            msg_id = kc.execute(step["code"])
+            queued = [kc.execute(code) for code in step.get("queue", [])]
+            started = time.time()
+            if "interrupt_after_s" in step:
+                time.sleep(step["interrupt_after_s"])
+                km.interrupt_kernel()
+            reply = kc.get_shell_msg(timeout=timeout)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=timeout)
+            result = {"reply": reply["content"], "iopub": collect(kc, msg_id, timeout), "seconds": time.time() - started, "queued": []}
+            for qid in queued:
+                qreply = kc.get_shell_msg(timeout=timeout)
+                result["queued"].append({"reply": qreply["content"], "iopub": collect(kc, qid, timeout)})
+            print(json.dumps(result), flush=True)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+main()

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { VERDICT_MIME, type VerdictBundle } from "../../core/verdict.js";
+import { outputsOfType, runKernel, visibleText, type StepResult } from "../support/kernel-client.js";
+
+/** The real kernel, started by Jupyter's own client from the kernelspec in .venv. */
+describe("the streamlink kernel under jupyter_client", () => {
+  let results: StepResult[] = [];
+
+  it("runs %%sql on embedded DuckDB, assigns --out, and keeps TypeScript cells working", async () => {
+    results = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { code: "%%sql --out top\nSELECT cpc, count(*) AS n FROM patent_cpc GROUP BY cpc ORDER BY n DESC, cpc LIMIT 10" },
+      { code: "top.numRows" },
+      { code: "String(top.getChild('cpc')?.get(0))" },
+      { code: "const x: number = 'not a number';" },
+      { code: "let y = 41;\ny + 1" },
+      { code: "%%sql\nSELECT * FROM no_such_table" },
+      { code: "%%sqll\nSELECT 1" },
+      { code: "%%sql --bogus 3\nSELECT 1" },
+      { code: "%%sql\nDELETE FROM patents" },
+      { code: "await Promise.resolve(y * 2)" },
+      { code: "throw new RangeError('planted')" },
+      { code: "_.numRows" },
+    ]);
+    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore] = results as StepResult[] & { length: 13 };
+
+    expect(connect.reply.status).toBe("ok");
+    expect(visibleText(connect.iopub)).toMatch(/3 table\(s\): patent_cpc, patent_inventors, patents/);
+
+    expect(sql.reply.status).toBe("ok");
+    const html = outputsOfType(sql.iopub, "text/html").join("");
+    expect(html).toContain("G06T15/005");
+    expect(html).toMatch(/VARCHAR/);
+    expect(html).toMatch(/10 rows × 2 columns/);
+    const verdicts = outputsOfType(sql.iopub, VERDICT_MIME) as VerdictBundle[];
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]?.verdict.verdict).toBe("allow");
+    expect(verdicts[0]?.cellSource).toContain("%%sql --out top");
+
+    expect(numRows.reply.status).toBe("ok");
+    expect(outputsOfType(numRows.iopub, "text/plain")).toEqual(["10"]);
+    expect(outputsOfType(firstCpc.iopub, "text/plain")).toEqual(["'G06T15/005'"]);
+    expect(numRows.reply.execution_count).toBeTypeOf("number");
+
+    expect(typeError.reply.status).toBe("error");
+    expect(typeError.reply.ename).toBe("TypeScriptError");
+    expect(String(typeError.reply.evalue)).toMatch(/not assignable to type 'number'/);
+    expect(typeError.iopub.some((m) => m.type === "error")).toBe(true);
+
+    expect(outputsOfType(carry.iopub, "text/plain")).toEqual(["42"]);
+
+    for (const failed of [unknownTable, unknownMagic, badOption, blocked]) {
+      expect(failed.reply.status).toBe("error");
+      expect(visibleText(failed.iopub)).toMatch(/Hint/);
+    }
+    expect(visibleText(unknownTable.iopub)).toMatch(/no_such_table/);
+    expect(visibleText(unknownMagic.iopub)).toMatch(/Unknown magic %%sqll[\s\S]*%%sql/);
+    expect(visibleText(badOption.iopub)).toMatch(/--bogus[\s\S]*--engine, --out, --limit, --plot/);
+    expect(blocked.reply.ename).toBe("BlockedQueryError");
+    const blockedVerdict = (outputsOfType(blocked.iopub, VERDICT_MIME) as VerdictBundle[])[0];
+    expect(blockedVerdict?.verdict.verdict).toBe("block");
+    expect(blockedVerdict?.verdict.category).toBe("security");
+
+    expect(outputsOfType(topAwait.iopub, "text/plain")).toEqual(["82"]);
+    expect(thrown.reply.ename).toBe("RangeError");
+    expect(thrown.reply.evalue).toBe("planted");
+    expect(outputsOfType(underscore.iopub, "text/plain")).toEqual(["1"]);
+  });
+
+  it("interrupt stops a running DuckDB query within a second and the kernel stays usable", async () => {
+    const [, long, after] = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      {
+        // Legitimate but slow: an equi-join on a low-cardinality column, 10^12 row pairs.
+        code: "%%sql\nSELECT count(*) FROM patents a JOIN patents b ON a.country = b.country JOIN patents c ON c.country = b.country",
+        interrupt_after_s: 1.5,
+        timeout_s: 60,
+      },
+      { code: "%%sql\nSELECT 42 AS answer" },
+    ]);
+    expect(long?.reply.status).toBe("error");
+    expect(long?.reply.ename).toBe("QueryCancelledError");
+    expect(long?.seconds).toBeLessThan(1.5 + 1);
+    expect(after?.reply.status).toBe("ok");
+    expect(outputsOfType(after?.iopub ?? [], "text/html").join("")).toContain("42");
+  });
+
+  it("answers cells queued behind a failed cell with a visible note, and runs later cells", async () => {
+    const [failed, later] = await runKernel([
+      { code: "throw new Error('first fails')", queue: ["1 + 1", "2 + 2"] },
+      { code: "3 + 3" },
+    ]);
+    expect(failed?.reply.status).toBe("error");
+    for (const queued of failed?.queued ?? []) {
+      expect(queued.reply.status).toBe("aborted");
+      expect(visibleText(queued.iopub)).toMatch(/Not run: cell \[\d+\] failed/);
+    }
+    expect(failed?.queued).toHaveLength(2);
+    expect(outputsOfType(later?.iopub ?? [], "text/plain")).toEqual(["6"]);
+  });
+
+  it("caps what a large result materialises and says so", async () => {
+    const [, , big, size] = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { code: "%config max_rows=1000" },
+      { code: "%%sql --out big\nSELECT * FROM patent_cpc" },
+      { code: "big.numRows" },
+    ]);
+    expect(big?.reply.status).toBe("ok");
+    expect(visibleText(big?.iopub ?? [])).toMatch(/stopped at 1,000 rows/);
+    expect(outputsOfType(size?.iopub ?? [], "text/plain")).toEqual(["1000"]);
+  });
+});
