@@ -100,13 +100,16 @@ class Reader {
     const joins: JoinInfo[] = [];
     this.from(obj(node["from_table"]), sources, joins, acc, { type: "comma", hasCondition: false });
     const outputs: string[] = [];
+    const aliases: string[] = [];
     let aggregates = false;
     for (const item of arr(node["select_list"])) {
       const e = obj(item) ?? {};
       const alias = str(e["alias"]);
       const cls = str(e["class"]);
-      if (alias) outputs.push(alias.toLowerCase());
-      else if (cls === "COLUMN_REF") outputs.push((str(arr(e["column_names"]).at(-1)) ?? "").toLowerCase());
+      if (alias) {
+        outputs.push(alias.toLowerCase());
+        aliases.push(alias.toLowerCase());
+      } else if (cls === "COLUMN_REF") outputs.push((str(arr(e["column_names"]).at(-1)) ?? "").toLowerCase());
       else if (cls === "STAR") outputs.push("*");
       if (cls === "FUNCTION" && AGGREGATES.has((str(e["function_name"]) ?? "").toLowerCase())) aggregates = true;
       this.expr(e, acc);
@@ -118,6 +121,7 @@ class Reader {
       joins,
       columns: acc.columns,
       outputs,
+      aliases,
       functions: acc.functions,
       subqueries: acc.subqueries,
       predicates: acc.predicates,

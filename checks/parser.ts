@@ -234,6 +234,7 @@ class Converter {
       if (f["on"]) this.expr(f["on"], acc);
     }
     const outputs: string[] = [];
+    const aliases: string[] = [];
     const columnsNode = n["columns"];
     let aggregates = false;
     if (columnsNode === "*") outputs.push("*");
@@ -241,8 +242,10 @@ class Converter {
       const col = obj(c) ?? {};
       const alias = this.aliasName(col["as"]);
       const expr = obj(col["expr"]);
-      if (alias) outputs.push(alias);
-      else if (str(expr?.["type"]) === "column_ref") outputs.push(this.columnRef(expr ?? {}).name);
+      if (alias) {
+        outputs.push(alias);
+        aliases.push(alias);
+      } else if (str(expr?.["type"]) === "column_ref") outputs.push(this.columnRef(expr ?? {}).name);
       if (str(expr?.["type"]) === "aggr_func") aggregates = true;
       this.expr(col["expr"], acc);
     }
@@ -259,6 +262,7 @@ class Converter {
       joins,
       columns: acc.columns,
       outputs,
+      aliases,
       functions: acc.functions,
       subqueries: acc.subqueries,
       predicates: acc.predicates,

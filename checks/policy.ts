@@ -12,6 +12,7 @@ import {
   FILE_TABLE_FORMATS,
   GENERATOR_ROW_LIMIT,
   GENERATORS,
+  CARTESIAN_ROW_LIMIT,
   RULES,
   STATEMENT_RULES,
   SYSTEM_SCHEMAS,
@@ -19,7 +20,7 @@ import {
   type RuleId,
 } from "./rules.js";
 import { visitScopes, type BlockScope, type ResolvedSource } from "./scope.js";
-import { allBlocks, allQueries, type FunctionCall, type ParsedSql, type QualifiedName, type Statement } from "./tree.js";
+import { allBlocks, allQueries, type FunctionCall, type ParsedSql, type QualifiedName, type Query, type Statement } from "./tree.js";
 
 export interface PolicyOptions {
   readonly catalog?: Catalog;
@@ -68,7 +69,7 @@ export function applyPolicy(sql: string, tree: ParsedSql, options: PolicyOptions
   for (const statement of tree.statements) checkStatement(sql, statement, options, findings);
   const only = tree.statements[0];
   const executedSql =
-    findings.length === 0 && only && options.rowCap !== undefined && only.query && !only.query.hasLimit
+    findings.length === 0 && only?.query && options.rowCap !== undefined && !only.query.hasLimit && !singleRow(only.query)
       ? withRowCap(sql, options.rowCap)
       : sql;
   if (executedSql !== sql) {
@@ -82,6 +83,11 @@ export function applyPolicy(sql: string, tree: ParsedSql, options: PolicyOptions
   return { findings: dedupe(findings), executedSql };
 }
 
+/** An aggregate without GROUP BY returns one row: a cap would change nothing. */
+function singleRow(query: Query): boolean {
+  return query.blocks.length === 1 && query.blocks[0]?.singleRow === true;
+}
+
 function checkStatement(sql: string, statement: Statement, options: PolicyOptions, findings: Finding[]): void {
   if (statement.kind !== "select") {
     const rule = STATEMENT_RULES[statement.kind];
@@ -91,7 +97,7 @@ function checkStatement(sql: string, statement: Statement, options: PolicyOption
   const query = statement.query;
   if (!query) return;
   const allowed = allowList(options);
-  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, findings));
+  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, options.catalog, findings));
   for (const q of allQueries(query)) {
     for (const cte of q.ctes) {
       if (cte.bodyKind !== "select") {
@@ -111,10 +117,10 @@ function allowList(options: PolicyOptions): ReadonlySet<string> | undefined {
   return undefined;
 }
 
-function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
+function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, catalog: Catalog | undefined, findings: Finding[]): void {
   for (const resolved of scope.sources) checkSource(sql, resolved, allowed, findings);
   for (const call of scope.block.functions) checkFunction(sql, call, findings);
-  checkCartesian(sql, scope, findings);
+  checkCartesian(sql, scope, catalog, findings);
 }
 
 function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
@@ -203,7 +209,7 @@ function generatorRows(call: FunctionCall): number | undefined {
  * are harmless and skipped. Unqualified columns are attributed through the catalog; when a column
  * cannot be attributed the check stays silent rather than guess.
  */
-function checkCartesian(sql: string, scope: BlockScope, findings: Finding[]): void {
+function checkCartesian(sql: string, scope: BlockScope, catalog: Catalog | undefined, findings: Finding[]): void {
   const { block, sources } = scope;
   if (sources.length < 2) return;
   const parent = sources.map((_, i) => i);
@@ -239,16 +245,28 @@ function checkCartesian(sql: string, scope: BlockScope, findings: Finding[]): vo
     if (src.kind === "opaque") uncertain = true;
   });
   const roots = new Set(sources.map((_, i) => find(i)));
-  if (roots.size > 1 && !uncertain) {
-    const names = sources.map((s) => s.names[0] ?? "(subquery)");
-    findings.push(
-      finding(
-        RULES.cartesian,
-        `Cartesian product: ${[...roots].map((r) => names[r]).join(" × ")} are not linked by any join condition.`,
-        findWord(sql, "from"),
-      ),
-    );
+  if (roots.size < 2 || uncertain) return;
+  const names = sources.map((s) => s.names[0] ?? "(subquery)");
+  const message = `Cartesian product: ${[...roots].map((r) => names[r]).join(" × ")} are not linked by any join condition.`;
+  const rows = productRows(sources);
+  // Without a catalog the sizes are unknown, so the product is only reported; with one it is refused
+  // unless the catalog's row counts show it is small.
+  if (!catalog || (rows !== undefined && rows <= CARTESIAN_ROW_LIMIT)) {
+    findings.push({ ...finding(RULES.cartesian, message, findWord(sql, "from")), severity: "warning" });
+    return;
   }
+  findings.push(finding(RULES.cartesian, message, findWord(sql, "from")));
+}
+
+/** Product of the catalog's row counts, when every source is a catalog table that has one. */
+function productRows(sources: readonly ResolvedSource[]): number | undefined {
+  let product = 1;
+  for (const s of sources) {
+    const count = s.kind === "catalog" ? s.table.rowCount : undefined;
+    if (count === undefined) return undefined;
+    product *= Math.max(count, 1);
+  }
+  return product;
 }
 
 function ownerOf(ref: { qualifier?: string; name: string }, sources: readonly ResolvedSource[]): number | "outer" | undefined {

@@ -77,6 +77,8 @@ export const LEADING_KEYWORDS: Readonly<Record<string, StatementKind>> = {
   from: "select",
   values: "select",
   table: "select",
+  pivot: "select",
+  unpivot: "select",
   insert: "insert",
   upsert: "insert",
   replace: "insert",
@@ -174,6 +176,9 @@ export const DENIED_FUNCTIONS: ReadonlyMap<string, RuleId> = new Map<string, Rul
   ...byName(TIME_FUNCTIONS, RULES.timeFunction),
   ...byName(CONFIG_FUNCTIONS, RULES.config),
 ]);
+
+/** A cartesian product is allowed only when the catalog's row counts show at most this many rows. */
+export const CARTESIAN_ROW_LIMIT = 10_000_000;
 
 /** Generators are allowed only with a literal size up to this many rows. */
 export const GENERATOR_ROW_LIMIT = 1_000_000;

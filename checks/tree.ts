@@ -93,6 +93,8 @@ export interface SelectBlock {
   readonly columns: readonly ColumnRef[];
   /** Names this block outputs (aliases, plain column names); `*` when it selects a star. */
   readonly outputs: readonly string[];
+  /** Names introduced with AS in the select list (ORDER BY, GROUP BY and HAVING may use them). */
+  readonly aliases: readonly string[];
   readonly functions: readonly FunctionCall[];
   /** Subqueries inside expressions (they may refer to this block's sources). */
   readonly subqueries: readonly Query[];

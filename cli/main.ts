@@ -5,6 +5,7 @@ import { UsageError } from "../core/errors.js";
 /** Each sub-command loads only what it needs (no model or Spark for `sql`). */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<CommandModule> }>> = {
   sql: { summary: "run one checked query: sql --db PATH [--format json|table] \"SQL\"", load: () => import("./commands/sql.js") },
+  check: { summary: "check JSON lines {id, sql} from stdin: check [--dialect duckdb|spark] [--db PATH]", load: () => import("./commands/check.js") },
 };
 
 export function helpText(): string {

@@ -34,6 +34,11 @@ export class StreamLinkKernel implements KernelCore {
   private executionCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private failedAt: { time: number; count: number } | undefined;
+  /**
+   * True from a failure until the event loop has read what was already waiting on the socket: a cell that
+   * blocks the loop leaves queued requests unread until it ends (ipykernel drains its queue the same way).
+   */
+  private aborting = false;
   private current: Publisher | undefined;
   private progressId = 0;
   /** `console.log` in user code goes to the cell that is running (or ran last). */
@@ -76,7 +81,7 @@ export class StreamLinkKernel implements KernelCore {
 
   private async executeNow(request: ExecuteRequestContent, publish: Publisher, arrived: number): Promise<Record<string, unknown>> {
     const failed = this.failedAt;
-    if (failed && arrived < failed.time) {
+    if (failed && (arrived < failed.time || this.aborting)) {
       publish("stream", { name: "stderr", text: `Not run: cell [${failed.count}] failed while this cell was waiting. Fix that cell, then run this one again.\n` });
       return { status: "aborted" };
     }
@@ -92,7 +97,11 @@ export class StreamLinkKernel implements KernelCore {
     } catch (thrown) {
       const error = thrown instanceof CellFailed ? thrown.jupyter : jupyterErrorOf(thrown);
       out("error", { ...error });
-      if (request.stop_on_error ?? true) this.failedAt = { time: performance.now(), count };
+      if (request.stop_on_error ?? true) {
+        this.failedAt = { time: performance.now(), count };
+        this.aborting = true;
+        setImmediate(() => { this.aborting = false; });
+      }
       return { status: "error", execution_count: count, ...error };
     }
   }

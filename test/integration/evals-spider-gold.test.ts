@@ -1,16 +1,15 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARED_DATA } from "../support/paths.js";
 import { compareResults, isOrdered } from "../../evals/compare.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { loadSpiderDev, sqliteFile } from "../../evals/spider/dataset.js";
 import { openSpiderSource } from "../../evals/spider/source.js";
 import { openSqlite } from "../../evals/spider/sqlite.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const SPIDER = path.join(ROOT, "../shared/data/spider");
+const SPIDER = path.join(SHARED_DATA, "spider");
 
 // Every runnable gold query of Spider dev, converted and translated, on the real DuckDB engine; SQLite (sql.js)
 // runs the original as the reference.

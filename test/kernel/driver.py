@@ -1,7 +1,7 @@
 """Drives a real kernel through jupyter_client for the kernel tests: reads a JSON list of steps on stdin,
 prints one JSON object per step with the execute reply and every IOPub message of that request.
 
-A step: {"code": str, "interrupt_after_s": float?, "timeout_s": float?, "queue": [str]?}
+A step: {"code": str, "interrupt_after_s": float?, "timeout_s": float?, "queue": [str]?, "pause_s": float?}
 "queue" sends more cells right after "code" without waiting, to test what happens to queued cells.
 """
 import json
@@ -11,20 +11,23 @@ import time
 from jupyter_client.manager import start_new_kernel
 
 
+BUFFER = {}
+
+
 def collect(kc, msg_id, timeout):
-    messages = []
+    """IOPub messages of one request until it is idle; messages of other requests are kept for later."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        messages = BUFFER.get(msg_id, [])
+        if messages and messages[-1]["type"] == "status" and messages[-1]["content"]["execution_state"] == "idle":
+            return messages
         try:
             msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
         except Exception:
             continue
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        messages.append({"type": msg["msg_type"], "content": msg["content"]})
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    return messages
+        parent = msg["parent_header"].get("msg_id")
+        BUFFER.setdefault(parent, []).append({"type": msg["msg_type"], "content": msg["content"]})
+    return BUFFER.get(msg_id, [])
 
 
 def main():
@@ -34,6 +37,7 @@ def main():
     try:
         for step in steps:
             timeout = step.get("timeout_s", 60)
+            time.sleep(step.get("pause_s", 0))
             msg_id = kc.execute(step["code"])
             queued = [kc.execute(code) for code in step.get("queue", [])]
             started = time.time()

@@ -64,7 +64,8 @@ describe("the streamlink kernel under jupyter_client", () => {
     expect(outputsOfType(topAwait.iopub, "text/plain")).toEqual(["82"]);
     expect(thrown.reply.ename).toBe("RangeError");
     expect(thrown.reply.evalue).toBe("planted");
-    expect(outputsOfType(underscore.iopub, "text/plain")).toEqual(["1"]);
+    // `_` is the last result that ran: the --out top query (the cells after it failed or were blocked).
+    expect(outputsOfType(underscore.iopub, "text/plain")).toEqual(["10"]);
   });
 
   it("interrupt stops a running DuckDB query within a second and the kernel stays usable", async () => {
@@ -88,7 +89,7 @@ describe("the streamlink kernel under jupyter_client", () => {
   it("answers cells queued behind a failed cell with a visible note, and runs later cells", async () => {
     const [failed, later] = await runKernel([
       { code: "throw new Error('first fails')", queue: ["1 + 1", "2 + 2"] },
-      { code: "3 + 3" },
+      { code: "3 + 3", pause_s: 1 },
     ]);
     expect(failed?.reply.status).toBe("error");
     for (const queued of failed?.queued ?? []) {

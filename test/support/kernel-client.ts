@@ -7,6 +7,8 @@ export interface KernelStep {
   readonly interrupt_after_s?: number;
   readonly timeout_s?: number;
   readonly queue?: readonly string[];
+  /** Wait before sending, as a person would between cells. */
+  readonly pause_s?: number;
 }
 
 export interface IopubMessage {

@@ -1,0 +1,263 @@
+import { randomUUID } from "node:crypto";
+import type { Catalog } from "../../core/catalog.js";
+import type {
+  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
+} from "../../core/engine.js";
+import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
+import { fetchTable } from "./fetch.js";
+import { introspect } from "./introspector.js";
+import { SparkRestApi, type SparkJob } from "./rest-api.js";
+import { ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const PROGRESS_EVERY_MS = 1_000;
+const START_HINT = "Start a local cluster with `npx streamlink spark start --data PATH`, then run the cell again.";
+const GONE_HINT = "Check it with `npx streamlink spark status`; restart it with `npx streamlink spark start`. The next query reconnects by itself.";
+const WORKER_HINT = "A Spark worker died during the query. Check `npx streamlink spark status`, restart the cluster with `npx streamlink spark stop && npx streamlink spark start`, then run the cell again.";
+
+interface ThriftTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `thrift://HOST:PORT` → host and port; anything else is a usage error with an example. */
+export function parseThriftUrl(url: string): ThriftTarget {
+  const match = /^thrift:\/\/([^:/\s]+):(\d{1,5})\/?$/i.exec(url.trim());
+  const port = Number(match?.[2]);
+  if (!match?.[1] || !(port > 0 && port < 65_536)) {
+    throw new UsageError(`Not a Spark Thrift URL: ${url}`, "Use thrift://HOST:PORT, e.g. thrift://127.0.0.1:10000 (what `npx streamlink spark start` prints).", { url });
+  }
+  return { host: match[1], port };
+}
+
+/** Spark's message without the Java exception chain, stack trace or logical plan. */
+export function cleanSparkMessage(raw: string): string {
+  let text = raw.replace(/^[\s\S]*?Error running query:\s*/, "");
+  // Spark 4 prefixes `[ERROR_CLASS] java.class.Name: ` before repeating the class in the message itself.
+  text = text.replace(/^(?:\[[A-Z_.]+\]\s*)?(?:[\w$]+\.)+[\w$]*(?:Exception|Error):\s*/, "");
+  text = text.split(/\n\s+at |\n\tat |;\n'|\n== /)[0] ?? text;
+  return text.trim().slice(0, 2_000);
+}
+
+function hintFor(message: string): string {
+  if (/TABLE_OR_VIEW_NOT_FOUND/.test(message)) return "Run %tables to see the tables of this connection.";
+  if (/UNRESOLVED_COLUMN|UNRESOLVED_FIELD/.test(message)) return "Run %schema TABLE to see its columns.";
+  if (/PARSE_SYNTAX_ERROR|ParseException/.test(message)) return "Fix the SQL near the position Spark names (Spark SQL dialect).";
+  if (/UNSUPPORTED_DATASOURCE_FOR_DIRECT_QUERY|runSQLOnFiles/.test(message)) return "Query the registered tables; reading files directly is disabled on this cluster.";
+  if (/ExecutorLostFailure|Executor heartbeat timed out|worker lost|Remote RPC client disassociated/i.test(message)) return WORKER_HINT;
+  if (/SparkContext (?:was|has been) shut down|SparkContext is stopped/i.test(message)) return `The Spark driver stopped. ${GONE_HINT}`;
+  if (/DIVIDE_BY_ZERO|CAST_INVALID_INPUT|ARITHMETIC_OVERFLOW/.test(message)) return "Spark runs in ANSI mode: guard the expression (try_divide, try_cast, NULLIF) and run it again.";
+  return "Check the SQL against %schema and try again.";
+}
+
+/** One line for the cell: how far the statement's Spark jobs are. */
+export function progressOf(jobs: readonly SparkJob[], activeExecutors: number): QueryProgress | undefined {
+  if (jobs.length === 0) return undefined;
+  const total = jobs.reduce((n, j) => n + j.numTasks, 0);
+  const done = jobs.reduce((n, j) => n + j.numCompletedTasks, 0);
+  const failed = jobs.reduce((n, j) => n + j.numFailedTasks, 0);
+  const running = jobs.filter((j) => j.status === "RUNNING").length;
+  const parts = [`Spark: ${done}/${total} tasks`, `${running} job(s) running`];
+  if (failed > 0) parts.push(`${failed} task(s) failed and are retried (a worker may have been lost)`);
+  if (activeExecutors === 0 && running > 0) parts.push("no executor is alive: is any worker running? (`npx streamlink spark status`)");
+  return { message: parts.join(", "), completedTasks: done, totalTasks: total };
+}
+
+type CancelReason = "interrupt" | "timeout";
+
+/**
+ * A connection to a Spark Thrift server (HiveServer2 protocol). Each statement runs asynchronously on the
+ * server and is tagged with a comment, so that its Spark jobs can be found in the driver's REST API for progress
+ * and to confirm a cancel. A lost connection is reopened by the next query.
+ */
+export class SparkEngine implements Engine {
+  readonly dialect = "spark" as const;
+  readonly capabilities: EngineCapabilities = { remote: true, progress: true };
+  private running: { operation: RunningOperation; marker: string } | undefined;
+  private cancelReason: CancelReason | undefined;
+  private cancelling: Promise<void> | undefined;
+
+  private constructor(
+    readonly name: string,
+    readonly target: string,
+    private readonly address: ThriftTarget,
+    private connection: HiveConnection | undefined,
+    /** The driver's REST API, when the server tells its UI port. */
+    readonly rest: SparkRestApi | undefined,
+  ) {}
+
+  /** Connects to `thrift://HOST:PORT`, failing within seconds with a hint when nothing answers there. */
+  static async open(request: ConnectRequest): Promise<SparkEngine> {
+    const address = parseThriftUrl(request.target);
+    const connection = await SparkEngine.connect(address, request.target);
+    const uiPort = await SparkEngine.uiPort(connection).catch(() => undefined);
+    const rest = uiPort ? new SparkRestApi(`http://${address.host}:${uiPort}`) : undefined;
+    return new SparkEngine(request.name, request.target, address, connection, rest);
+  }
+
+  private static async connect(address: ThriftTarget, url: string): Promise<HiveConnection> {
+    try {
+      return await HiveConnection.open({ ...address, username: process.env["USER"] ?? "streamlink", timeoutMs: CONNECT_TIMEOUT_MS });
+    } catch (error) {
+      const reason = asError(error).message;
+      throw new EngineUnavailableError(`No Spark Thrift server answers at ${url} (${reason})`, START_HINT, { target: url, reason }, { cause: error });
+    }
+  }
+
+  /** The driver UI port (for the REST API), as the server's own configuration says. */
+  private static async uiPort(connection: HiveConnection): Promise<number | undefined> {
+    const operation = await connection.execute("SET spark.ui.port");
+    try {
+      await waitForState(connection, operation, () => undefined);
+      const { table } = await fetchTable(connection, operation, 1);
+      const port = Number(table.getChild("value")?.get(0));
+      return Number.isInteger(port) && port > 0 ? port : 4040;
+    } finally {
+      await connection.closeOperation(operation).catch(() => undefined);
+    }
+  }
+
+  /** The open connection, reopened when the previous one was lost (the cluster was restarted). */
+  private async live(): Promise<HiveConnection> {
+    if (this.connection?.alive) return this.connection;
+    this.connection = await SparkEngine.connect(this.address, this.target);
+    return this.connection;
+  }
+
+  private lostError(error: unknown): EngineUnavailableError {
+    this.connection = undefined;
+    return new EngineUnavailableError(
+      `Lost the connection to the Spark Thrift server at ${this.target}: ${asError(error).message}`,
+      `The Thrift server stopped or was restarted. ${GONE_HINT}`,
+      { target: this.target },
+      { cause: error },
+    );
+  }
+
+  async catalog(): Promise<Catalog> {
+    const connection = await this.live();
+    try {
+      return await introspect(connection);
+    } catch (error) {
+      if (error instanceof ConnectionLostError) throw this.lostError(error);
+      throw new QueryError(`Spark could not list its tables: ${asError(error).message}`, GONE_HINT, { engine: this.name }, { cause: error });
+    }
+  }
+
+  /** Spark's own parser and analyser via `EXPLAIN`, which plans the statement without running it. */
+  async parse(sql: string): Promise<EngineParseResult> {
+    const connection = await this.live();
+    let operation: RunningOperation | undefined;
+    try {
+      operation = await connection.execute(`EXPLAIN ${sql}`);
+      const status = await waitForState(connection, operation, () => undefined);
+      if (status.state !== "finished") return { ok: false, message: cleanSparkMessage(status.errorMessage ?? `EXPLAIN ended ${status.state}`) };
+      // The Thrift server returns the plan one line per row.
+      const { table } = await fetchTable(connection, operation, 10_000);
+      const plan = [...(table.getChildAt(0) ?? [])].map(String).join("\n");
+      const failed = /Error occurred during query planning|AnalysisException|ParseException/.exec(plan);
+      return failed ? { ok: false, message: cleanSparkMessage(plan.slice(failed.index)) } : { ok: true };
+    } catch (error) {
+      if (error instanceof ConnectionLostError) throw this.lostError(error);
+      if (error instanceof ThriftCallError) return { ok: false, message: cleanSparkMessage(error.message) };
+      throw error;
+    } finally {
+      if (operation) await connection.closeOperation(operation).catch(() => undefined);
+    }
+  }
+
+  async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
+    const started = performance.now();
+    const connection = await this.live();
+    const marker = `streamlink:${randomUUID()}`;
+    this.cancelReason = undefined;
+    this.cancelling = undefined;
+    const watchdog = options.timeoutMs ? setTimeout(() => void this.stop("timeout"), options.timeoutMs) : undefined;
+    let operation: RunningOperation | undefined;
+    try {
+      // The tag travels as the job description into Spark's UI and REST API.
+      operation = await connection.execute(`/* ${marker} */\n${sql}`);
+      this.running = { operation, marker };
+      if (this.cancelReason) void this.stop(this.cancelReason);
+      const status = await waitForState(connection, operation, this.progressReporter(marker, options.onProgress), () => this.cancelReason !== undefined);
+      await this.cancelling;
+      if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name, marker });
+      if (status.state !== "finished") {
+        const message = cleanSparkMessage(status.errorMessage ?? `the statement ended in state ${status.state}`);
+        throw new QueryError(message, hintFor(status.errorMessage ?? ""), { engine: this.name, engineMessage: status.errorMessage, sqlState: status.sqlState, sql });
+      }
+      const { table, truncated } = await fetchTable(connection, operation, options.maxRows);
+      if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name, marker });
+      return { table, truncated, elapsedMs: performance.now() - started };
+    } catch (error) {
+      if (error instanceof QueryCancelledError || error instanceof QueryError) throw error;
+      if (error instanceof ConnectionLostError) throw this.lostError(error);
+      if (error instanceof ThriftCallError) {
+        throw new QueryError(cleanSparkMessage(error.message), hintFor(error.message), { engine: this.name, engineMessage: error.message, sql }, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+      this.running = undefined;
+      if (operation && connection.alive) await connection.closeOperation(operation).catch(() => undefined);
+    }
+  }
+
+  private progressReporter(marker: string, onProgress: ExecuteOptions["onProgress"]): () => Promise<void> {
+    const rest = this.rest;
+    if (!onProgress || !rest) return async () => undefined;
+    let last = 0;
+    return async () => {
+      if (performance.now() - last < PROGRESS_EVERY_MS) return;
+      last = performance.now();
+      const seen = await Promise.all([rest.jobsTagged(marker), rest.executors()]).catch(() => undefined);
+      if (!seen) return;
+      const [jobs, executors] = seen;
+      const progress = progressOf(jobs, executors.filter((e) => e.isActive).length);
+      if (progress) onProgress(progress);
+    };
+  }
+
+  /** Tells the server to cancel the running statement; Spark kills the statement's job group. */
+  private stop(reason: CancelReason): Promise<void> {
+    this.cancelReason ??= reason;
+    const running = this.running;
+    const connection = this.connection;
+    if (!running || !connection) return Promise.resolve();
+    this.cancelling ??= connection.cancel(running.operation).catch(() => undefined);
+    return this.cancelling;
+  }
+
+  async cancel(): Promise<void> {
+    await this.stop("interrupt");
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+}
+
+/** Polls the operation until it leaves the running states, backing off from 20 ms to 250 ms. */
+async function waitForState(
+  connection: HiveConnection,
+  operation: RunningOperation,
+  onTick: () => Promise<void> | void,
+  stopWaiting: () => boolean = () => false,
+): Promise<{ state: string; errorMessage?: string; sqlState?: string }> {
+  let delay = 20;
+  for (;;) {
+    const status = await connection.status(operation);
+    if (status.state !== "running" && status.state !== "pending") return status;
+    if (stopWaiting()) return status;
+    await onTick();
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(250, Math.round(delay * 1.5));
+  }
+}
+
+export const sparkConnector: EngineConnector = {
+  kind: "spark",
+  dialect: "spark",
+  connect: (request) => SparkEngine.open(request),
+};

@@ -1,0 +1,24 @@
+import type { Table } from "apache-arrow";
+import { ArrowBatches } from "./to-arrow.js";
+import type { HiveConnection, RunningOperation } from "./thrift-client.js";
+
+/** Rows asked for per FetchResults call: large enough to amortise the round trip, small enough to stream. */
+export const FETCH_BATCH_ROWS = 10_000;
+
+/**
+ * Fetches a finished operation's rows batch by batch into Arrow, stopping after `maxRows`: one more row is asked
+ * for only to learn whether the result was truncated, and rows past the cap are never converted.
+ */
+export async function fetchTable(
+  connection: HiveConnection, operation: RunningOperation, maxRows: number,
+): Promise<{ table: Table; truncated: boolean }> {
+  const collector = new ArrowBatches(await connection.schema(operation));
+  for (;;) {
+    const wanted = Math.min(FETCH_BATCH_ROWS, maxRows - collector.rowCount + 1);
+    const batch = await connection.fetch(operation, wanted);
+    if (batch.rowCount === 0) return { table: collector.toTable(), truncated: false };
+    const room = maxRows - collector.rowCount;
+    collector.append(batch, Math.min(room, batch.rowCount));
+    if (batch.rowCount > room) return { table: collector.toTable(), truncated: true };
+  }
+}

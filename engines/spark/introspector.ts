@@ -1,0 +1,39 @@
+import type { Catalog, ColumnInfo, TableInfo } from "../../core/catalog.js";
+import { fetchTable } from "./fetch.js";
+import type { HiveConnection } from "./thrift-client.js";
+
+/** Tables of the `default` database keep their bare name; others (and global temp views) are qualified. */
+const DEFAULT_DATABASE = "default";
+
+/**
+ * Reads every table's columns with one HiveServer2 GetColumns call (what `DESCRIBE` shows for each table, plus
+ * nullability), in ordinal order.
+ */
+export async function introspect(connection: HiveConnection): Promise<Catalog> {
+  const operation = await connection.columnsMetadata();
+  try {
+    const { table } = await fetchTable(connection, operation, Number.MAX_SAFE_INTEGER);
+    const column = (name: string) => table.getChild(name);
+    const schemas = column("TABLE_SCHEM");
+    const names = column("TABLE_NAME");
+    const columnNames = column("COLUMN_NAME");
+    const types = column("TYPE_NAME");
+    const nullable = column("NULLABLE");
+    if (!schemas || !names || !columnNames || !types || !nullable) {
+      throw new Error("GetColumns returned an unexpected result; is this a Spark Thrift server?");
+    }
+    const byTable = new Map<string, ColumnInfo[]>();
+    for (let r = 0; r < table.numRows; r++) {
+      const schema = String(schemas.get(r) ?? "");
+      const name = schema === DEFAULT_DATABASE || schema === "" ? String(names.get(r)) : `${schema}.${String(names.get(r))}`;
+      const columns = byTable.get(name) ?? [];
+      // JDBC NULLABLE: 0 = no nulls, 1 = nullable, 2 = unknown.
+      columns.push({ name: String(columnNames.get(r)), type: String(types.get(r)).toUpperCase(), nullable: Number(nullable.get(r)) !== 0 });
+      byTable.set(name, columns);
+    }
+    const tables: TableInfo[] = [...byTable].sort(([a], [b]) => a.localeCompare(b)).map(([name, columns]) => ({ name, columns }));
+    return { tables };
+  } finally {
+    await connection.closeOperation(operation).catch(() => undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The prompt files under `models/prompts/`; the generator fills their `{{slots}}`. */
+export const PROMPT_FILES = ["system", "dialect-duckdb", "dialect-spark", "examples", "question", "hints", "repair"] as const;
+export type PromptName = (typeof PROMPT_FILES)[number];
+
+export interface PromptSet {
+  /** `sql-` and a short hash of every prompt file: any edit to a prompt changes it, so provenance shows it. */
+  readonly version: string;
+  render(name: PromptName, slots: Readonly<Record<string, string>>): string;
+}
+
+const promptsDir = join(dirname(fileURLToPath(import.meta.url)), "prompts");
+
+/** Reads the prompt files once; a slot the template names but the caller does not fill is an error. */
+export function loadPrompts(dir: string = promptsDir): PromptSet {
+  const texts = new Map<PromptName, string>(PROMPT_FILES.map((name) => [name, readFileSync(join(dir, `${name}.md`), "utf8")]));
+  const hash = createHash("sha256");
+  for (const name of PROMPT_FILES) hash.update(`${name}\0${texts.get(name) ?? ""}\0`);
+  return {
+    version: `sql-${hash.digest("hex").slice(0, 12)}`,
+    render(name, slots) {
+      const template = texts.get(name) ?? "";
+      return template.replace(/\{\{(\w+)\}\}/g, (_match, slot: string) => {
+        const value = slots[slot];
+        if (value === undefined) throw new Error(`prompt ${name}.md needs a value for {{${slot}}}`);
+        return value;
+      });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { Field, Schema, Table, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { textTable, formatCell, jsonCell } from "../../core/format.js";
+import { VERDICT_MIME, type Verdict } from "../../core/verdict.js";
+import { bundlesFor, chartBundle, PLOTLY_MIME, tableBundle } from "../../kernel/display.js";
+import { DEFAULT_CONFIG } from "../../session/config.js";
+
+function sample(rows: number): Table {
+  const fields = [
+    new Field("cpc", new Utf8(), true, new Map([["streamlink.sql_type", "VARCHAR"]])),
+    new Field("n", new Int64(), true, new Map([["streamlink.sql_type", "BIGINT"]])),
+  ];
+  const cpc = vectorFromArray(Array.from({ length: rows }, (_v, i) => (i === 1 ? null : `G06T${i}<b>`)), new Utf8());
+  const n = vectorFromArray(Array.from({ length: rows }, (_v, i) => BigInt(100 - i)), new Int64());
+  const data = makeData({ type: new Struct(fields), length: rows, nullCount: 0, children: [cpc.data[0], n.data[0]] as never });
+  return new Table([new RecordBatch(new Schema(fields), data)]);
+}
+
+const verdict: Verdict = {
+  verdict: "block", category: "security", checker: "streamlink-checker/test", sql: "DROP TABLE t", executedSql: "DROP TABLE t",
+  dialect: "duckdb", elapsedMs: 0.1,
+  findings: [{ rule: "security.ddl", severity: "error", message: "DROP changes the database", line: 1, column: 1, hint: "Only SELECT may run." }],
+};
+
+describe("result display", () => {
+  it("shows names with SQL types, escapes HTML, writes NULL, and caps rows shown", () => {
+    const bundle = tableBundle(sample(30), { ...DEFAULT_CONFIG, display_rows: 5 }, ["12.0 ms on duckdb"]);
+    const html = String(bundle.data["text/html"]);
+    expect(html).toContain("VARCHAR");
+    expect(html).toContain("G06T0&lt;b&gt;");
+    expect(html).not.toContain("G06T0<b>");
+    expect((html.match(/<tr>/g) ?? []).length).toBe(6);
+    const plain = String(bundle.data["text/plain"]);
+    expect(plain).toMatch(/cpc \(VARCHAR\)/);
+    expect(plain).toMatch(/NULL/);
+    expect(plain).toMatch(/30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5/);
+  });
+
+  it("says when a result was cut at max_rows and where it was saved", () => {
+    const [bundle] = bundlesFor({ kind: "result", table: sample(3), truncated: true, maxRows: 3, elapsedMs: 2500, engine: "duckdb", variable: "top" }, DEFAULT_CONFIG);
+    expect(String(bundle?.data["text/plain"])).toMatch(/2.50 s on duckdb · stopped at 3 rows: the query has more.* · saved as top/);
+  });
+
+  it("adds a plotly figure for --plot", () => {
+    const bundles = bundlesFor({ kind: "result", table: sample(3), truncated: false, maxRows: 10, elapsedMs: 1, engine: "duckdb", chart: { kind: "bar", x: "cpc", y: "n" } }, DEFAULT_CONFIG);
+    expect(bundles).toHaveLength(2);
+    const figure = bundles[1]?.data[PLOTLY_MIME] as { data: { type: string; x: unknown[]; y: unknown[] }[] };
+    expect(figure.data[0]?.type).toBe("bar");
+    expect(figure.data[0]?.y).toEqual([100, 99, 98]);
+    expect(() => chartBundle(sample(2), { kind: "bar", x: "nope", y: "n" })).toThrow(/--plot names column 'nope'/);
+  });
+
+  it("publishes the verdict bundle with readable text", () => {
+    const bundle = { verdict, magic: "sql" as const, cellSource: "%%sql\nDROP TABLE t", ranAt: "2026-01-01T00:00:00Z" };
+    const [out] = bundlesFor({ kind: "verdict", bundle }, DEFAULT_CONFIG);
+    expect(out?.data[VERDICT_MIME]).toEqual(bundle);
+    expect(String(out?.data["text/plain"])).toMatch(/✖ blocked \(security\)[\s\S]*security.ddl \[line 1:1\]: DROP changes the database — Only SELECT may run\./);
+  });
+});
+
+describe("cell formatting", () => {
+  it("formats dates, bigints, floats and nulls", () => {
+    expect(formatCell(Date.UTC(2018, 5, 19), new DateDay())).toBe("2018-06-19");
+    expect(formatCell(12345678901234567890n, new Int64())).toBe("12345678901234567890");
+    expect(formatCell(1 / 3, undefined)).toBe("0.333333");
+    expect(formatCell(null, undefined)).toBe("NULL");
+    expect(jsonCell(7n, new Int64())).toBe(7);
+    expect(jsonCell(2n ** 60n, new Int64())).toBe("1152921504606846976");
+    expect(jsonCell(Date.UTC(2018, 5, 19), new DateDay())).toBe("2018-06-19");
+  });
+
+  it("aligns a text table", () => {
+    expect(textTable(["a", "long"], [["1", "x"], ["22", "yy"]])).toBe("a  | long\n---+-----\n1  | x\n22 | yy");
+  });
+});
