@@ -13,7 +13,7 @@ import { fromDuckDbTree } from "./duckdb-tree.js";
 import { lex, positionOf, type Token } from "./lexer.js";
 import { parseSql, type ParseFailure, type ParseOutcome } from "./parser.js";
 import { applyPolicy } from "./policy.js";
-import { LEADING_KEYWORDS, RULES, STATEMENT_RULES, type RuleId } from "./rules.js";
+import { DENIED_FUNCTION_PREFIXES, DENIED_FUNCTIONS, LEADING_KEYWORDS, RULES, STATEMENT_RULES, type RuleId } from "./rules.js";
 import { INJECTION_THRESHOLD, injectionSignals, type SignalReport } from "./signals.js";
 import type { ParsedSql, StatementKind } from "./tree.js";
 
@@ -37,7 +37,7 @@ export function createChecker(options: CheckerOptions = {}): QueryChecker {
 /** Statement kinds whose leading keyword alone is enough to refuse unparseable text as an attack on the policy. */
 const REFUSED_BY_KEYWORD: ReadonlySet<StatementKind> = new Set([
   "insert", "update", "delete", "merge", "truncate", "create", "drop", "alter", "copy", "export", "attach",
-  "detach", "install", "pragma", "reset", "grant",
+  "detach", "install", "load", "pragma", "reset", "grant", "set", "call",
 ]);
 
 class Checker implements QueryChecker {
@@ -197,10 +197,28 @@ function leadingKinds(tokens: readonly Token[]): StatementKind[] {
   return kinds;
 }
 
+/** A refused function call, a file path used as a table, or a write nested in a WITH, found by token. */
+function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | undefined {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    if (!t) continue;
+    if (t.kind === "word" && next?.value === "(") {
+      const rule = DENIED_FUNCTIONS.get(t.value) ?? DENIED_FUNCTION_PREFIXES.find(([p]) => t.value.startsWith(p))?.[1];
+      if (rule) return { rule, token: t };
+    }
+    if (t.kind === "quoted" && /^[a-z]+:\/\/|^\//i.test(t.value)) return { rule: RULES.fileAccess, token: t };
+    const prev = tokens[i - 1];
+    if (t.kind === "word" && prev?.value === "(" && ["delete", "insert", "update"].includes(t.value)) return { rule: RULES.write, token: t };
+    if (t.kind === "word" && t.value === "insert" && next?.value === "into") return { rule: RULES.write, token: t };
+  }
+  return undefined;
+}
+
 /** `DROP TABLE`, `INSERT INTO`: the leading keyword is followed by a name or keyword, as a statement's is. */
 function objectFollows(tokens: readonly Token[]): boolean {
   const second = tokens.filter((t) => t.kind !== "comment")[1];
-  return second !== undefined && (second.kind === "word" || second.kind === "quoted" || second.kind === "string");
+  return second !== undefined && (second.kind === "word" || second.kind === "quoted" || second.kind === "string" || second.value === "(");
 }
 
 /** Spark's code-execution forms, found by keyword when the grammar cannot read them. */
@@ -236,6 +254,16 @@ function fragmentFindings(sql: string, tokens: readonly Token[], failure: ParseF
       severity: "error",
       message: `${kinds.length} statements found; exactly one is allowed.`,
       hint: "Run one statement per cell.",
+    });
+  }
+  const denied = deniedCall(tokens);
+  if (denied && !findings.length) {
+    findings.push({
+      rule: denied.rule,
+      severity: "error",
+      message: `${denied.token.value}${denied.token.kind === "word" ? "()" : ""} is not allowed.`,
+      hint: "Query the connection's own tables with a plain SELECT.",
+      ...positionOf(sql, denied.token.start),
     });
   }
   const refused = objectFollows(tokens) ? kinds.find((k): k is Exclude<StatementKind, "select"> => k !== "select" && REFUSED_BY_KEYWORD.has(k)) : undefined;

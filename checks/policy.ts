@@ -97,7 +97,7 @@ function checkStatement(sql: string, statement: Statement, options: PolicyOption
   const query = statement.query;
   if (!query) return;
   const allowed = allowList(options);
-  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, options.catalog, findings));
+  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, findings));
   for (const q of allQueries(query)) {
     for (const cte of q.ctes) {
       if (cte.bodyKind !== "select") {
@@ -117,10 +117,10 @@ function allowList(options: PolicyOptions): ReadonlySet<string> | undefined {
   return undefined;
 }
 
-function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, catalog: Catalog | undefined, findings: Finding[]): void {
+function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
   for (const resolved of scope.sources) checkSource(sql, resolved, allowed, findings);
   for (const call of scope.block.functions) checkFunction(sql, call, findings);
-  checkCartesian(sql, scope, catalog, findings);
+  checkCartesian(sql, scope, findings);
 }
 
 function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
@@ -209,7 +209,7 @@ function generatorRows(call: FunctionCall): number | undefined {
  * are harmless and skipped. Unqualified columns are attributed through the catalog; when a column
  * cannot be attributed the check stays silent rather than guess.
  */
-function checkCartesian(sql: string, scope: BlockScope, catalog: Catalog | undefined, findings: Finding[]): void {
+function checkCartesian(sql: string, scope: BlockScope, findings: Finding[]): void {
   const { block, sources } = scope;
   if (sources.length < 2) return;
   const parent = sources.map((_, i) => i);
@@ -249,9 +249,9 @@ function checkCartesian(sql: string, scope: BlockScope, catalog: Catalog | undef
   const names = sources.map((s) => s.names[0] ?? "(subquery)");
   const message = `Cartesian product: ${[...roots].map((r) => names[r]).join(" × ")} are not linked by any join condition.`;
   const rows = productRows(sources);
-  // Without a catalog the sizes are unknown, so the product is only reported; with one it is refused
-  // unless the catalog's row counts show it is small.
-  if (!catalog || (rows !== undefined && rows <= CARTESIAN_ROW_LIMIT)) {
+  // Only row counts tell a harmless product of small tables (common in teaching SQL) from a runaway one:
+  // without them the product is reported, with them one past the limit is refused.
+  if (rows === undefined || rows <= CARTESIAN_ROW_LIMIT) {
     findings.push({ ...finding(RULES.cartesian, message, findWord(sql, "from")), severity: "warning" });
     return;
   }

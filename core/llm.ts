@@ -11,6 +11,20 @@ export interface Provenance {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/** A verified question→SQL pair the user saved (`%remember`), offered to the model as an example. */
+export interface SavedExample {
+  readonly question: string;
+  readonly sql: string;
+  readonly savedAt?: string;
+}
+
+/** The model a generator uses, for `%model` and provenance. */
+export interface ModelInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly sha256: string;
+}
+
 export interface GenerationRequest {
   readonly question: string;
   readonly dialect: Dialect;
@@ -19,6 +33,8 @@ export interface GenerationRequest {
   readonly sampleValues: (sql: string) => Promise<readonly (readonly unknown[])[]>;
   /** Checks a candidate and, when allowed, runs it; the generator repairs from what comes back. */
   readonly tryQuery: (sql: string) => Promise<{ verdict: Verdict; error?: string }>;
+  /** Saved pairs to pick few-shot examples from (the notebook folder's `%remember` file). */
+  readonly examples?: readonly SavedExample[];
 }
 
 export interface Generation {
@@ -30,5 +46,9 @@ export interface Generation {
 /** Natural language to checked SQL, on a model that runs on this machine. */
 export interface SqlGenerator {
   generate(request: GenerationRequest): Promise<Generation>;
+  /** The model in use (loads it when it is not loaded yet). */
+  model?(): Promise<ModelInfo>;
+  /** Switches to another model: a registry name or a local GGUF path; nothing is downloaded. */
+  useModel?(nameOrPath: string): Promise<ModelInfo>;
   close(): Promise<void>;
 }

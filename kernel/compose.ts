@@ -4,6 +4,7 @@
  */
 import { createChecker } from "../checks/index.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
+import { sparkConnector } from "../engines/spark/engine.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { sqlMagic } from "../magics/sql.js";
 import { connectMagic, schemaMagic, tablesMagic } from "../magics/connect.js";
@@ -13,7 +14,7 @@ import { Session } from "../session/session.js";
 export function createSession(): Session {
   return new Session({
     checker: createChecker(),
-    connectors: [duckdbConnector],
+    connectors: [duckdbConnector, sparkConnector],
   });
 }
 

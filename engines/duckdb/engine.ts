@@ -112,7 +112,7 @@ export class DuckDBEngine implements Engine {
       }
       const info = await stat(target).catch(() => undefined);
       if (!info) {
-        throw new EngineUnavailableError(`No such file or folder: ${target}`, "Check the path; relative paths start at the notebook's folder.", { target });
+        throw new EngineUnavailableError(`No such file or folder: ${target}`, "Check the path; relative paths start at the notebook's folder (the current folder for the command line).", { target });
       }
       if (info.isDirectory()) {
         const sources = await tableSources(path.resolve(target));

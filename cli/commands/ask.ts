@@ -1,0 +1,111 @@
+import { readFileSync } from "node:fs";
+import { UsageError, asError } from "../../core/errors.js";
+import { createSession } from "../../kernel/compose.js";
+import { askQuestion } from "../../magics/ask.js";
+import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
+import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
+import { EXIT, type CommandIO } from "../io.js";
+import { connectFromArgs, resultJson } from "./sql.js";
+
+const OPTIONS = {
+  db: { type: "string", help: "a folder of Parquet/CSV files, a .duckdb file, or :memory:", metavar: "PATH" },
+  engine: { type: "string", help: "duckdb (default) or spark", metavar: "NAME" },
+  url: { type: "string", help: "Spark Thrift URL for --engine spark", metavar: "URL" },
+  model: { type: "string", help: "bundled model name or path of a local .gguf (default: the registry's default)", metavar: "NAME|PATH" },
+  examples: { type: "string", help: "saved question→SQL pairs (default: streamlink-examples.json of the current folder, else ~/.streamlink/)", metavar: "FILE" },
+  questions: { type: "string", help: "batch: a JSONL file of {\"id\",\"question\"} lines", metavar: "FILE.jsonl" },
+  format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
+  limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
+  "no-grammar": { type: "flag", help: "decode without the catalog grammar" },
+  help: { type: "flag", help: "show this help" },
+} as const;
+
+export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--examples FILE]
+                     [--format json|table] [--limit N] [--no-grammar] "QUESTION"
+       streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE]
+A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`.
+JSON output: {"question","sql","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
+Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"}
+Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseArgs("streamlink ask", argv, OPTIONS);
+  if (flagOption(args, "help")) {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const format = stringOption(args, "format") ?? "table";
+  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  const batch = stringOption(args, "questions");
+  const question = args.positionals.join(" ").trim();
+  if (batch === undefined && question === "") throw new UsageError("No question given", 'Example: streamlink ask --db data/patents "how many patents per country?"');
+  if (batch !== undefined && question !== "") throw new UsageError("Give either a question or --questions FILE, not both", "Drop one of them.");
+  const items = batch === undefined ? [] : readQuestions(batch);
+  const examplesFile = stringOption(args, "examples");
+  const examples = new ExampleStore(examplesFile ?? examplesFileFor(process.cwd())).list();
+
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
+  const session = createSession();
+  try {
+    await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
+    const options = { maxRows: intOption(args, "limit"), examples };
+    if (batch !== undefined) {
+      for (const item of items) {
+        const started = performance.now();
+        try {
+          const { generation, error } = await askQuestion(session, generator, item.question, options);
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: generation.sql, verdict: generation.verdict.verdict, error: error?.message ?? null, ms: Math.round(performance.now() - started), tries: generation.provenance.tries })}\n`);
+        } catch (thrown) {
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: null, error: asError(thrown).message, ms: Math.round(performance.now() - started) })}\n`);
+        }
+      }
+      return EXIT.ok;
+    }
+    const { generation, run, error } = await askQuestion(session, generator, question, options);
+    const { verdict, provenance } = generation;
+    const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
+    if (format === "json") {
+      io.stdout.write(`${JSON.stringify({ question, sql: generation.sql, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
+    } else {
+      io.stdout.write(`-- ${question}\n${generation.sql};\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries; ${provenance.timings["totalMs"]} ms\n`);
+      if (run) io.stdout.write(`${[result.columns.map((c) => c.name).join("\t"), ...result.rows.map((r) => r.map((v) => String(v)).join("\t"))].join("\n")}\n`);
+    }
+    if (verdict.verdict === "block") {
+      io.stderr.write(`${JSON.stringify(verdict)}\n`);
+      return EXIT.blocked;
+    }
+    if (error) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.failure;
+    }
+    return EXIT.ok;
+  } finally {
+    await session.close();
+    await generator.close();
+  }
+}
+
+interface QuestionLine {
+  readonly id: string;
+  readonly question: string;
+}
+
+function readQuestions(file: string): QuestionLine[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${asError(error).message}`, "Give a JSONL file with one {\"id\",\"question\"} object per line.");
+  }
+  return text.split("\n").filter((l) => l.trim() !== "").map((line, i) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${file} line ${i + 1} is not JSON`, "Each line must be an object like {\"id\":\"q1\",\"question\":\"…\"}.");
+    }
+    const { id, question } = parsed as { id?: unknown; question?: unknown };
+    if (typeof question !== "string") throw new UsageError(`${file} line ${i + 1} has no "question"`, "Each line needs a \"question\" string.");
+    return { id: typeof id === "string" || typeof id === "number" ? String(id) : String(i + 1), question };
+  });
+}

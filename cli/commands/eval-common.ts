@@ -1,0 +1,60 @@
+import { UsageError } from "../../core/errors.js";
+import { createChecker } from "../../checks/index.js";
+import { LocalSqlGenerator } from "../../models/generator.js";
+import type { EvalCase, EvalSource } from "../../evals/harness.js";
+import { runAndReport } from "../../evals/run.js";
+import { intOption, stringOption, type ParsedArgs } from "../../magics/options.js";
+import { EXIT, type CommandIO } from "../io.js";
+
+/** Options every `eval` suite takes. */
+export const EVAL_OPTIONS = {
+  limit: { type: "int", help: "ask only a fixed seeded sample of N questions", metavar: "N" },
+  seed: { type: "int", help: "seed of the sample (default 1)", metavar: "S" },
+  model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
+  format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
+  out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
+  "timeout-s": { type: "int", help: "time limit for each query on the engine (default 30)", metavar: "N" },
+  help: { type: "flag", help: "show this help" },
+} as const;
+
+/** One line per option with its help, under a command's usage line. */
+export function optionLines(specs: Readonly<Record<string, { readonly help: string; readonly metavar?: string; readonly type: string }>>): string {
+  const rows = Object.entries(specs).map(([name, spec]) => [`--${name}${spec.type === "flag" ? "" : ` ${spec.metavar ?? name.toUpperCase()}`}`, spec.help] as const);
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join("\n");
+}
+
+/**
+ * Loads the model and the checker, runs the cases and prints the report. Exits 0 when the run completed, whatever
+ * the accuracy: the figures are the result.
+ */
+export async function runEvalCommand(
+  args: ParsedArgs,
+  io: CommandIO,
+  cases: readonly EvalCase[],
+  openSource: (name: string) => Promise<EvalSource>,
+  run: Record<string, unknown>,
+): Promise<number> {
+  const format = stringOption(args, "format") ?? "table";
+  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  if (cases.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
+  const timeout = intOption(args, "timeout-s") ?? 30;
+  // Resolving the model fails fast on a wrong name or path; loading it (seconds) happens on the first question.
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model") });
+  try {
+    const model = await generator.model();
+    await runAndReport(cases, {
+      generator,
+      checker: createChecker(),
+      openSource,
+      queryTimeoutMs: timeout * 1000,
+      format,
+      stdout: io.stdout,
+      outFile: stringOption(args, "out"),
+      run: { ...run, model: model.name, modelSha256: model.sha256 },
+    });
+    return EXIT.ok;
+  } finally {
+    await generator.close();
+  }
+}

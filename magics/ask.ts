@@ -1,0 +1,120 @@
+import type { Table } from "apache-arrow";
+import { BlockedQueryError, UsageError, asError } from "../core/errors.js";
+import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
+import type { Verdict } from "../core/verdict.js";
+import { blockedError, type CheckedRun, type Session } from "../session/session.js";
+import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
+import { checkVariableName, flagOption, parseArgs, stringOption, type OptionSpecs } from "./options.js";
+import { readExamples } from "./remember.js";
+import { ARROW_TABLE_TYPE } from "./run-checked.js";
+
+/** Rows a value-linking probe may bring back to the generator. */
+const PROBE_ROWS = 200;
+
+export interface AskOptions {
+  readonly engine?: string;
+  readonly maxRows?: number;
+  /** Check each candidate but run none (`--sql-only`): repairs then use the checker's findings only. */
+  readonly sqlOnly?: boolean;
+  readonly examples?: readonly SavedExample[];
+}
+
+/** A question's outcome: the final SQL with its verdict and provenance, and its run or the error it met. */
+export interface AskOutcome {
+  readonly generation: Generation;
+  readonly run?: CheckedRun;
+  readonly error?: Error;
+}
+
+/**
+ * The `%%ask` pipeline, shared with `streamlink ask`: the generator writes SQL, and every candidate (and every
+ * value probe) goes through the session, so through the same checker as `%%sql`, before an engine sees it.
+ */
+export async function askQuestion(session: Session, generator: SqlGenerator, question: string, options: AskOptions = {}): Promise<AskOutcome> {
+  const engine = await session.engine(options.engine);
+  const catalog = await session.catalog(engine);
+  let run: CheckedRun | undefined;
+  let error: Error | undefined;
+  const generation = await generator.generate({
+    question,
+    dialect: engine.dialect,
+    catalog,
+    examples: options.examples,
+    sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS })).result.table),
+    tryQuery: async (sql) => {
+      run = undefined;
+      error = undefined;
+      if (options.sqlOnly) return { verdict: await session.check(sql, engine) };
+      let verdict: Verdict | undefined;
+      try {
+        run = await session.run(sql, { engine: engine.name, maxRows: options.maxRows }, (v) => { verdict = v; });
+        return { verdict: run.verdict };
+      } catch (thrown) {
+        error = asError(thrown);
+        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine)) };
+        return { verdict, error: error.message };
+      }
+    },
+  });
+  return { generation, run, error };
+}
+
+function rowsOf(table: Table): unknown[][] {
+  const columns = table.schema.fields.map((_f, c) => table.getChildAt(c));
+  const rows: unknown[][] = [];
+  for (let r = 0; r < table.numRows; r++) rows.push(columns.map((v) => v?.get(r)));
+  return rows;
+}
+
+const OPTIONS: OptionSpecs = {
+  engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
+  "sql-only": { type: "flag", help: "show the checked SQL without running it" },
+  out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
+};
+
+/** `%%ask`: the cell body is a question; a local model writes the SQL, which is checked and run like `%%sql`. */
+export const askMagic: Magic = {
+  name: "ask",
+  kind: "cell",
+  summary: "Ask a question in plain language: a local model writes checked SQL, then it runs as %%sql",
+  options: OPTIONS,
+  async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {
+    const args = parseArgs("%%ask", invocation.tokens, OPTIONS);
+    if (args.positionals.length > 0) {
+      throw new UsageError(`Unexpected '${args.positionals.join(" ")}' after %%ask`, "Write the question on the lines below %%ask; options go on the first line.");
+    }
+    const question = invocation.body.trim();
+    if (question === "") throw new UsageError("%%ask has no question", "Write the question on the lines below %%ask, e.g. how many patents per year?");
+    const out = stringOption(args, "out");
+    if (out !== undefined) checkVariableName(out);
+    const sqlOnly = flagOption(args, "sql-only");
+    context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
+    const generator = await context.session.generator();
+    const { generation, run, error } = await askQuestion(context.session, generator, question, {
+      engine: stringOption(args, "engine"),
+      sqlOnly,
+      examples: readExamples(context.cwd),
+    });
+    const { provenance } = generation;
+    context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });
+    context.display({
+      kind: "verdict",
+      bundle: { verdict: generation.verdict, magic: "ask", cellSource: invocation.cellSource, question, provenance, ranAt: new Date().toISOString() },
+    });
+    if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
+    if (error) throw error;
+    if (sqlOnly || !run) return;
+    const table = run.result.table;
+    if (out !== undefined) await context.assign(out, table, ARROW_TABLE_TYPE);
+    await context.assign("_", table, ARROW_TABLE_TYPE);
+    context.display({
+      kind: "result",
+      table,
+      truncated: run.result.truncated,
+      maxRows: run.maxRows,
+      elapsedMs: run.result.elapsedMs,
+      engine: run.engine.name,
+      variable: out,
+    });
+  },
+};

@@ -1,0 +1,223 @@
+import type { Catalog } from "../core/catalog.js";
+import type { Dialect } from "../core/engine.js";
+import type { Generation, GenerationRequest, ModelInfo, SavedExample, SqlGenerator } from "../core/llm.js";
+import type { Verdict } from "../core/verdict.js";
+import { retrieveExamples } from "./examples.js";
+import { buildSqlGrammar } from "./grammar.js";
+import { linkValues, renderLinks } from "./linking.js";
+import { loadPrompts, type PromptSet } from "./prompts.js";
+import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
+import { resolveModel, type ResolvedModel } from "./registry.js";
+import type { ChatMessage, TextModel } from "./text-model.js";
+
+export interface LocalGeneratorOptions {
+  /** Registry name or GGUF path; the registry's default when absent. */
+  readonly model?: string;
+  /** Opens a resolved model; the node-llama-cpp adapter by default (tests may pass another). */
+  readonly load?: (model: ResolvedModel) => Promise<TextModel>;
+  readonly prompts?: PromptSet;
+  /** Model calls per question, the first included (repairs = tries − 1). */
+  readonly maxTries?: number;
+  /** Constrain decoding with the catalog grammar (models/grammar.ts). */
+  readonly constrained?: boolean;
+  /** Saved examples shown to the model at most. */
+  readonly maxExamples?: number;
+  /** Columns above which the schema is trimmed to the tables the question seems to need. */
+  readonly maxSchemaColumns?: number;
+  readonly maxTokens?: number;
+}
+
+const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 16, maxSchemaColumns: 60, maxTokens: 256 } as const;
+/** Longest engine message or checker finding fed back to the model. */
+const MAX_PROBLEM_CHARS = 400;
+
+interface LoadedModel {
+  readonly text: TextModel;
+  readonly info: ModelInfo;
+}
+
+/**
+ * Question → checked SQL on a local model: the profiled catalog (types, ranges, a few quoted values) and the
+ * user's saved examples in the prompt, values of the question linked to the data, decoding constrained by a
+ * grammar built from the catalog, and up to `maxTries` attempts that feed the checker's findings and the
+ * engine's errors back. The model's answer is only ever text handed to `tryQuery`, which checks it.
+ */
+export class LocalSqlGenerator implements SqlGenerator {
+  private readonly prompts: PromptSet;
+  private readonly load: (model: ResolvedModel) => Promise<TextModel>;
+  private resolved: ResolvedModel;
+  private loaded: Promise<LoadedModel> | undefined;
+  private readonly profiles = new Map<string, Promise<SchemaProfile>>();
+  private readonly grammars = new Map<string, string>();
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts">>;
+
+  constructor(options: LocalGeneratorOptions = {}) {
+    this.prompts = options.prompts ?? loadPrompts();
+    this.load = options.load ?? (async (model) => (await import("./llama.js")).loadLlamaModel(model));
+    this.resolved = resolveModel(options.model);
+    this.settings = {
+      maxTries: options.maxTries ?? DEFAULTS.maxTries,
+      constrained: options.constrained ?? DEFAULTS.constrained,
+      maxExamples: options.maxExamples ?? DEFAULTS.maxExamples,
+      maxSchemaColumns: options.maxSchemaColumns ?? DEFAULTS.maxSchemaColumns,
+      maxTokens: options.maxTokens ?? DEFAULTS.maxTokens,
+    };
+  }
+
+  async model(): Promise<ModelInfo> {
+    return (await this.handle()).info;
+  }
+
+  async useModel(nameOrPath: string): Promise<ModelInfo> {
+    const next = resolveModel(nameOrPath);
+    const previous = this.loaded;
+    this.loaded = undefined;
+    this.resolved = next;
+    if (previous) await (await previous.catch(() => undefined))?.text.close();
+    return this.model();
+  }
+
+  async generate(request: GenerationRequest): Promise<Generation> {
+    const started = performance.now();
+    const timings: Record<string, number> = {};
+    const lap = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await work();
+      } finally {
+        timings[name] = Math.round((timings[name] ?? 0) + performance.now() - t0);
+      }
+    };
+
+    const { text: model, info } = await lap("loadMs", () => this.handle());
+    const profile = await lap("profileMs", () => this.profile(request.catalog, request.dialect, request.sampleValues));
+    const links = await lap("linkMs", () => linkValues(request.question, profile, request.sampleValues));
+    const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
+    const messages: ChatMessage[] = [
+      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? [], request.question) },
+      { role: "user", text: this.prompts.render("question", {
+        hints: links.length > 0 ? this.prompts.render("hints", { values: renderLinks(links) }) : "",
+        question: request.question.trim(),
+      }) },
+    ];
+    const grammar = this.settings.constrained ? this.grammar(request.catalog) : undefined;
+
+    let last: { sql: string; verdict: Verdict } | undefined;
+    let tries = 0;
+    while (tries < this.settings.maxTries) {
+      tries++;
+      const completion = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens }));
+      const sql = extractSql(completion.text);
+      const outcome = await lap("checkMs", () => request.tryQuery(sql));
+      last = { sql, verdict: outcome.verdict };
+      const problem = describeProblem(outcome.verdict, outcome.error);
+      if (problem === undefined) break;
+      messages.push({ role: "assistant", text: `${sql};` }, { role: "user", text: this.prompts.render("repair", { problem }) });
+    }
+    timings["totalMs"] = Math.round(performance.now() - started);
+    if (!last) throw new Error("LocalSqlGenerator: maxTries must be at least 1");
+    return {
+      sql: last.sql,
+      verdict: last.verdict,
+      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, timings },
+    };
+  }
+
+  async close(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    if (loaded) await (await loaded.catch(() => undefined))?.text.close();
+  }
+
+  private handle(): Promise<LoadedModel> {
+    if (!this.loaded) {
+      const resolved = this.resolved;
+      const loading = this.load(resolved).then(async (text) => ({ text, info: { name: text.name, path: text.path, sha256: await text.sha256() } }));
+      this.loaded = loading;
+      loading.catch(() => { if (this.loaded === loading) this.loaded = undefined; });
+    }
+    return this.loaded;
+  }
+
+  private profile(catalog: Catalog, dialect: Dialect, probe: GenerationRequest["sampleValues"]): Promise<SchemaProfile> {
+    const key = `${dialect}\n${JSON.stringify(catalog)}`;
+    let profile = this.profiles.get(key);
+    if (!profile) {
+      profile = profileCatalog(catalog, dialect, probe);
+      this.profiles.set(key, profile);
+      profile.catch(() => this.profiles.delete(key));
+    }
+    return profile;
+  }
+
+  private grammar(catalog: Catalog): string {
+    const key = JSON.stringify(catalog);
+    let grammar = this.grammars.get(key);
+    if (grammar === undefined) {
+      grammar = buildSqlGrammar(catalog);
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+
+  /**
+   * Every table while the schema is small; otherwise the tables whose names, column names or linked values
+   * the question mentions, best first, until the column budget is spent.
+   */
+  private relevantTables(question: string, profile: SchemaProfile, linkedTables: readonly string[]): ReadonlySet<string> | undefined {
+    const total = profile.tables.reduce((n, t) => n + t.columns.length, 0);
+    if (total <= this.settings.maxSchemaColumns) return undefined;
+    const words = new Set(question.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+    const hits = (name: string) => name.toLowerCase().split(/[^a-z0-9]+/).filter((p) => words.has(p) || words.has(`${p}s`)).length;
+    const scored = profile.tables.map((t, i) => ({
+      t, i,
+      score: 3 * hits(t.name) + t.columns.reduce((n, c) => n + hits(c.name), 0) + 2 * linkedTables.filter((n) => n === t.name).length,
+    })).sort((a, b) => b.score - a.score || a.i - b.i);
+    const keep = new Set<string>();
+    let columns = 0;
+    for (const { t } of scored) {
+      if (keep.size > 0 && columns + t.columns.length > this.settings.maxSchemaColumns) continue;
+      keep.add(t.name);
+      columns += t.columns.length;
+    }
+    return keep;
+  }
+
+  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, saved: readonly SavedExample[], question: string): string {
+    const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
+    const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${oneLine(e.sql)};`).join("\n\n");
+    return this.prompts.render("system", {
+      dialect: profile.dialect === "spark" ? "Spark SQL" : "DuckDB",
+      dialectNotes: this.prompts.render(profile.dialect === "spark" ? "dialect-spark" : "dialect-duckdb", {}),
+      schema: renderSchema(profile, keep),
+      examples: pairs === "" ? "" : this.prompts.render("examples", { pairs }),
+    });
+  }
+}
+
+/** The SQL inside a model's answer: fenced code if there is some, without the final semicolon. */
+export function extractSql(text: string): string {
+  const fenced = /```(?:sql)?\s*([\s\S]*?)(?:```|$)/i.exec(text);
+  const body = (fenced ? fenced[1] ?? "" : text).trim();
+  const end = body.indexOf(";");
+  return (end >= 0 ? body.slice(0, end) : body).trim();
+}
+
+/** What went wrong with a try, as the model will read it; undefined when the query passed and ran. */
+export function describeProblem(verdict: Verdict, error: string | undefined): string | undefined {
+  if (verdict.verdict === "block") {
+    const findings = verdict.findings.filter((f) => f.severity === "error");
+    const text = (findings.length > 0 ? findings : verdict.findings).map((f) => `${f.message}${f.hint ? ` (${f.hint})` : ""}`).join("; ");
+    return cap(`the checker blocked it: ${text || "not allowed"}`);
+  }
+  if (error !== undefined) return cap(`the database said: ${error.split("\n").slice(0, 3).join(" ")}`);
+  return undefined;
+}
+
+function cap(text: string): string {
+  return text.length > MAX_PROBLEM_CHARS ? `${text.slice(0, MAX_PROBLEM_CHARS - 1)}…` : text;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}

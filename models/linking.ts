@@ -1,0 +1,90 @@
+import type { SchemaProfile } from "./profile.js";
+import type { Probe } from "./profile.js";
+import { quoteIdent, quoteValue, sqlString } from "./values.js";
+
+/** One question word found in a column's values. */
+export interface ValueLink {
+  readonly term: string;
+  readonly table: string;
+  readonly column: string;
+  /** Quoted, capped values from the data, most frequent first. */
+  readonly values: readonly string[];
+  readonly distinctValues: number;
+  /** The quoted value that equals the term ignoring case, e.g. `'CN'` for "cn". */
+  readonly exactValue?: string;
+}
+
+const STOPWORDS = new Set(("a an and are as at be by can count did do does each for from get give has have how in into is it its " +
+  "list me most many much my number of on or per show than that the their them there these they this those to top was were what when " +
+  "where which who whose why with year years all any both more less least first last latest earliest before after since between during " +
+  "each every only one two three ten percentage percent share fraction average total please want tell find name names order").split(" "));
+
+const MAX_TERMS = 6;
+const VALUES_PER_LINK = 3;
+
+/**
+ * The words of a question worth looking up in the data: quoted phrases, and words that are neither common
+ * English nor names of tables or columns. Upper-case two-letter words (`US`, `CN`) are kept as codes.
+ */
+export function candidateTerms(question: string, profile: SchemaProfile): string[] {
+  const schemaWords = new Set(profile.tables.flatMap((t) => [t.name, ...t.columns.map((c) => c.name)])
+    .flatMap((n) => [n.toLowerCase(), ...n.toLowerCase().split("_")]));
+  const terms: string[] = [];
+  for (const match of question.matchAll(/'([^']{2,40})'|"([^"]{2,40})"/g)) terms.push(clean(match[1] ?? match[2] ?? ""));
+  for (const match of question.matchAll(/[A-Za-z][A-Za-z0-9&.-]*[A-Za-z0-9]|[A-Z]{2}/g)) {
+    const word = match[0];
+    const lower = word.toLowerCase();
+    const code = /^[A-Z]{2}$/.test(word);
+    if (!code && (lower.length < 3 || STOPWORDS.has(lower))) continue;
+    if (schemaWords.has(lower) || schemaWords.has(lower.replace(/s$/, ""))) continue;
+    terms.push(clean(word));
+  }
+  return [...new Set(terms.filter((t) => t.length >= 2))].slice(0, MAX_TERMS);
+}
+
+/** Letters, digits, spaces and `&.-` only: the term goes into a LIKE pattern of a probe. */
+function clean(text: string): string {
+  return text.replace(/[^A-Za-z0-9&. -]/g, "").trim().toLowerCase();
+}
+
+/**
+ * Looks the question's words up in the short text columns (names, codes, categories), one probe per column,
+ * so that "Intel" becomes `assignee ILIKE '%intel%'` matching 'Intel Corporation'.
+ */
+export async function linkValues(question: string, profile: SchemaProfile, probe: Probe): Promise<ValueLink[]> {
+  const terms = candidateTerms(question, profile);
+  if (terms.length === 0) return [];
+  const links: ValueLink[] = [];
+  const q = (name: string) => quoteIdent(name, profile.dialect);
+  for (const table of profile.tables) {
+    for (const column of table.columns) {
+      if (column.kind !== "category") continue;
+      const col = q(column.name);
+      const where = terms.map((t) => `lower(${col}) LIKE ${sqlString(`%${t}%`)}`).join(" OR ");
+      const rows = await probe(`SELECT ${col}, count(*) AS n FROM ${q(table.name)} WHERE ${where} GROUP BY ${col} ORDER BY n DESC, ${col} LIMIT 50`);
+      for (const term of terms) {
+        const matching = rows.filter((r) => String(r[0]).toLowerCase().includes(term));
+        if (matching.length === 0) continue;
+        // Words that hit many different values in a column (e.g. "network" in names) are noise, not a link.
+        const exact = matching.find((r) => String(r[0]).toLowerCase() === term);
+        if (matching.length >= 20 && exact === undefined) continue;
+        links.push({
+          term, table: table.name, column: column.name,
+          values: matching.slice(0, VALUES_PER_LINK).map((r) => `${quoteValue(r[0])} (${Number(r[1])} rows)`),
+          distinctValues: matching.length,
+          exactValue: exact === undefined ? undefined : quoteValue(exact[0]),
+        });
+      }
+    }
+  }
+  return links;
+}
+
+/** The links as hint lines for the prompt. */
+export function renderLinks(links: readonly ValueLink[]): string {
+  return links.map((l) => {
+    const more = l.distinctValues > l.values.length ? `, … ${l.distinctValues} values in all` : "";
+    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${l.column} = ${l.exactValue}` : `${l.column} ILIKE ${sqlString(`%${l.term}%`)}`;
+    return `- "${l.term}": ${l.table}.${l.column} has ${l.values.join(", ")}${more} -> ${use}`;
+  }).join("\n");
+}

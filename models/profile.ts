@@ -1,0 +1,111 @@
+import type { Catalog, ColumnInfo, TableInfo } from "../core/catalog.js";
+import type { Dialect } from "../core/engine.js";
+import { quoteIdent, quoteValue, valueText } from "./values.js";
+
+export type ColumnKind = "category" | "identifier" | "text" | "date" | "number" | "other";
+
+export interface ColumnProfile {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: ColumnKind;
+  /** Prompt-ready, quoted and capped example values (most frequent first for categories). */
+  readonly samples: readonly string[];
+  /** Smallest and largest value of a date or number column, as text. */
+  readonly range?: readonly [string, string];
+}
+
+export interface TableProfile {
+  readonly name: string;
+  readonly rowCount?: number;
+  readonly columns: readonly ColumnProfile[];
+}
+
+/** What the prompt shows about a catalog, read once per connection from the engine's own data. */
+export interface SchemaProfile {
+  readonly dialect: Dialect;
+  readonly tables: readonly TableProfile[];
+}
+
+export type Probe = (sql: string) => Promise<readonly (readonly unknown[])[]>;
+
+/** Rows read to classify string columns; enough to tell names from free text without scanning big tables. */
+const SAMPLE_ROWS = 5000;
+/** Average length above which a string column counts as free text (titles, abstracts): no samples shown. */
+const TEXT_AVG_LENGTH = 60;
+
+const isString = (c: ColumnInfo) => /CHAR|STRING|TEXT/.test(c.type);
+const isDate = (c: ColumnInfo) => /DATE|TIME/.test(c.type);
+const isNumber = (c: ColumnInfo) => /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/.test(c.type);
+
+/** Reads row counts, ranges and a few example values with read-only probes (each goes through the checker). */
+export async function profileCatalog(catalog: Catalog, dialect: Dialect, probe: Probe): Promise<SchemaProfile> {
+  const tables: TableProfile[] = [];
+  for (const table of catalog.tables) tables.push(await profileTable(table, dialect, probe));
+  return { dialect, tables };
+}
+
+async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): Promise<TableProfile> {
+  const q = (name: string) => quoteIdent(name, dialect);
+  const from = q(table.name);
+  const strings = table.columns.filter(isString);
+  const ranged = table.columns.filter((c) => isDate(c) || isNumber(c));
+  const statsSelect = [
+    "count(*)",
+    ...strings.flatMap((c) => [`count(DISTINCT ${q(c.name)})`, `count(${q(c.name)})`, `avg(length(${q(c.name)}))`]),
+  ].join(", ");
+  const sampled = `(SELECT * FROM ${from} LIMIT ${SAMPLE_ROWS}) AS s`;
+  const [stats = []] = await probe(`SELECT ${statsSelect} FROM ${sampled}`);
+  const rangeRow = ranged.length === 0 ? []
+    : (await probe(`SELECT ${ranged.flatMap((c) => [`min(${q(c.name)})`, `max(${q(c.name)})`]).join(", ")} FROM ${from}`))[0] ?? [];
+  const [countRow = []] = await probe(`SELECT count(*) FROM ${from}`);
+  const rowCount = Number(countRow[0] ?? table.rowCount ?? 0);
+
+  const columns: ColumnProfile[] = [];
+  for (const column of table.columns) {
+    const s = strings.indexOf(column);
+    if (s >= 0) {
+      const distinct = Number(stats[1 + 3 * s] ?? 0);
+      const nonNull = Number(stats[2 + 3 * s] ?? 0);
+      const avgLength = Number(stats[3 + 3 * s] ?? 0);
+      const kind: ColumnKind = avgLength > TEXT_AVG_LENGTH ? "text" : nonNull > 20 && distinct >= 0.95 * nonNull ? "identifier" : "category";
+      const sql = kind === "category"
+        ? `SELECT ${q(column.name)}, count(*) AS n FROM ${from} WHERE ${q(column.name)} IS NOT NULL GROUP BY ${q(column.name)} ORDER BY n DESC, ${q(column.name)} LIMIT 3`
+        : `SELECT ${q(column.name)} FROM ${from} WHERE ${q(column.name)} IS NOT NULL LIMIT ${kind === "identifier" ? 2 : 1}`;
+      const samples = nonNull === 0 ? [] : (await probe(sql)).map((row) => quoteValue(row[0]));
+      columns.push({ name: column.name, type: column.type, kind, samples });
+      continue;
+    }
+    const r = ranged.indexOf(column);
+    if (r >= 0) {
+      const low = rangeRow[2 * r];
+      const high = rangeRow[2 * r + 1];
+      const range = low === null || low === undefined ? undefined : ([rangeText(low, column), rangeText(high, column)] as const);
+      columns.push({ name: column.name, type: column.type, kind: isDate(column) ? "date" : "number", samples: [], range });
+      continue;
+    }
+    columns.push({ name: column.name, type: column.type, kind: "other", samples: [] });
+  }
+  return { name: table.name, rowCount, columns };
+}
+
+function rangeText(value: unknown, column: ColumnInfo): string {
+  if (isDate(column) && typeof value === "number") return new Date(value).toISOString().slice(0, 10);
+  return valueText(value).slice(0, 30);
+}
+
+/** The schema as DDL with one comment per column: what the model reads. */
+export function renderSchema(profile: SchemaProfile, keep?: ReadonlySet<string>): string {
+  const blocks: string[] = [];
+  for (const table of profile.tables) {
+    if (keep && !keep.has(table.name)) continue;
+    const lines = table.columns.map((c, i) => {
+      const comma = i < table.columns.length - 1 ? "," : "";
+      const note = c.range ? `from ${c.range[0]} to ${c.range[1]}`
+        : c.samples.length > 0 ? `e.g. ${c.samples.join(", ")}` : c.kind === "text" ? "free text" : "";
+      return `  ${c.name} ${c.type}${comma}${note ? ` -- ${note}` : ""}`;
+    });
+    const count = table.rowCount !== undefined ? ` -- ${table.rowCount} rows` : "";
+    blocks.push(`CREATE TABLE ${table.name} (${count}\n${lines.join("\n")}\n);`);
+  }
+  return blocks.join("\n");
+}

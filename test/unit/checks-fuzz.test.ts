@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { createChecker } from "../../checks/index.js";
+import { PAYLOAD_CATALOG, PAYLOADS } from "./fixtures/payloads.js";
+
+/** A small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = "'\"`()[];,.-/*#=<>!|&%@$?:\\\n\t aeilnorstuxSELECTUNIONDROP0123456789\u02bc\uff07\u00a0\u0000\ud800";
+
+function mutate(rand: () => number, base: string, other: string): string {
+  const pick = (n: number): number => Math.floor(rand() * n);
+  let s = base;
+  const edits = 1 + pick(4);
+  for (let e = 0; e < edits; e++) {
+    const at = pick(s.length + 1);
+    switch (pick(7)) {
+      case 0: s = s.slice(0, at) + (ALPHABET[pick(ALPHABET.length)] ?? "") + s.slice(at); break;
+      case 1: s = s.slice(0, at) + s.slice(at + 1 + pick(5)); break;
+      case 2: s = s.slice(0, at) + other.slice(pick(other.length)) ; break;
+      case 3: s = s.slice(0, at) + s.slice(at).repeat(1 + pick(3)); break;
+      case 4: s = s.slice(at) + s.slice(0, at); break;
+      case 5: s = "(".repeat(pick(200)) + s + ")".repeat(pick(200)); break;
+      default: s = Array.from({ length: pick(300) }, () => ALPHABET[pick(ALPHABET.length)]).join(""); break;
+    }
+  }
+  return s;
+}
+
+// Fuzzing is a correctness property: whatever the text, the checker returns a verdict (no throw) and
+// no input takes it past 50 ms (no catastrophic backtracking in the lexer, signals or grammars).
+describe("checker fuzzing", () => {
+  it("judges 100,000 mutated payloads without throwing, each in under 50 ms", { timeout: 600_000 }, async () => {
+    const checker = createChecker({ parseCacheSize: 0 });
+    const rand = prng(20261121);
+    const bases = PAYLOADS.map((p) => p.sql);
+    let slowest = 0;
+    let slowestInput = "";
+    const verdicts = { allow: 0, block: 0 };
+    for (let i = 0; i < 100_000; i++) {
+      const base = bases[i % bases.length] ?? "";
+      const input = mutate(rand, base, bases[Math.floor(rand() * bases.length)] ?? "");
+      const started = performance.now();
+      const verdict = await checker.check(input, { dialect: i % 5 === 0 ? "spark" : "duckdb", catalog: i % 2 === 0 ? PAYLOAD_CATALOG : undefined, rowCap: 100 });
+      const elapsed = performance.now() - started;
+      verdicts[verdict.verdict]++;
+      if (elapsed > slowest) {
+        slowest = elapsed;
+        slowestInput = input;
+      }
+    }
+    expect(verdicts.allow + verdicts.block).toBe(100_000);
+    expect(slowest, `slowest input (${slowest.toFixed(1)} ms): ${JSON.stringify(slowestInput.slice(0, 300))}`).toBeLessThan(50);
+  });
+});
