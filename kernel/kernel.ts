@@ -91,6 +91,7 @@ export class StreamLinkKernel implements KernelCore {
     const out: Publisher = silent ? () => undefined : publish;
     out("execute_input", { code: request.code, execution_count: count });
     this.current = out;
+    this.deps.runner.setDisplaySink((data, update) => out(update ? "update_display_data" : "display_data", data));
     try {
       await this.runCell(request.code, out, count);
       return { status: "ok", execution_count: count, user_expressions: {}, payload: [] };

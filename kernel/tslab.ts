@@ -2,6 +2,7 @@
  * The one place that touches tslab's internals (deep imports, not a public API): its TypeScript executor and
  * its ZeroMQ wire protocol. Everything else in the kernel sees the small typed surface below.
  */
+import { createRequire } from "node:module";
 import { format } from "node:util";
 import { createConverter, isCompleteCode } from "tslab/dist/converter.js";
 import { createExecutor, type Executor } from "tslab/dist/executor.js";
@@ -67,6 +68,15 @@ export class TypeScriptRunner {
     } finally {
       delete holder.__streamlinkValue;
     }
+  }
+
+  /**
+   * Where tslab's public `display` API (`import * as tslab from "tslab"; tslab.display.html(…)`) writes: the
+   * cell that runs now. tslab keeps that sink in a module variable of its Jupyter module.
+   */
+  setDisplaySink(sink: (data: Record<string, unknown>, update: boolean) => void): void {
+    const jupyterModule = createRequire(import.meta.url)("tslab/dist/jupyter.js") as { lastWriteDisplayData: unknown };
+    jupyterModule.lastWriteDisplayData = sink;
   }
 
   interrupt(): void {

@@ -11,8 +11,10 @@ command -v python3 >/dev/null || { echo "Python 3.11+ is required" >&2; exit 1; 
 
 lock_sum=$(sha256sum package-lock.json | cut -c1-64)
 if [ "$(cat node_modules/.streamlink-lock 2>/dev/null)" != "$lock_sum" ]; then
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: npm 11 refuses `ci` on lock files that leave out other platforms' optional
+  # native packages (DuckDB, node-llama-cpp), even on a lock file it has just written itself.
+  log "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.streamlink-lock
 fi
 

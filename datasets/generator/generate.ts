@@ -38,6 +38,8 @@ export interface GenerateReport {
   readonly seconds: number;
   readonly rowsPerSecond: number;
   readonly seed: number;
+  /** Seconds spent learning the sample and building lookup tables (independent of `rows`). */
+  readonly setupSeconds: number;
 }
 
 const SHAPE_SLOTS = 4096;
@@ -86,6 +88,7 @@ function weightedSlots<T>(counts: readonly (readonly [T, number])[], slots: numb
 /** Builds every lookup table for `rows` synthetic patents. */
 async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows: number, seed: number): Promise<{ realAssignees: number; novelAssignees: number }> {
   const rng = new Rng(seed);
+  let T = performance.now(); const lap = (m: string) => { console.error(m, ((performance.now() - T) / 1000).toFixed(2)); T = performance.now(); };
 
   // publication date: row i sits at quantile i/N of the sample's dates, so rows come out sorted by date
   const q = profile.publicationDayQuantiles;
@@ -97,6 +100,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   for (let k = 0; k < 1000; k++) dayq.append([k, q[k] ?? 0, q[k + 1] ?? q[k] ?? 0]);
   dayq.close();
 
+  lap('  // shapes (which');
   // shapes (which fields a row has) per five-year period; years without sample rows use the nearest period
   const buckets = [...new Set(profile.shapes.map((s) => s.bucket))].sort((a, b) => a - b);
   const years = await bench.createTable("g_year", [
@@ -124,6 +128,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   }
   shapes.close();
 
+  lap('  // assignees: the');
   // assignees: the sample's names at their frequencies, plus the unseen share spread over new names (the long tail)
   const real = profile.assignees;
   const named = real.reduce((s, [, n]) => s + n, 0);
@@ -141,6 +146,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   novelAssigneeNames(profile, novelAssignees, rng.fork(1)).forEach((name, k) => assignees.append([real.length + k, name, unclassified.length > 0 ? (unclassified[k % unclassified.length] ?? 0) : 0]));
   assignees.close();
 
+  lap('  // CPC per assigne');
   // CPC per assignee: the sample's own codes where it classifies the assignee; otherwise a specialisation in three
   // subclasses drawn from the sample's subclass frequencies (the sample classifies only NVIDIA's patents)
   const cpc = await bench.createTable("g_cpc", [
@@ -168,6 +174,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   });
   cpc.close();
 
+  lap('  await slotTable(be');
   await slotTable(bench, "g_ncpc", "INTEGER", weightedSlots(profile.cpcRowsPerPatent.filter(([k]) => k <= MAX_CPC_PER_PATENT), SMALL_SLOTS, 1));
   await slotTable(bench, "g_claims", "INTEGER", weightedSlots(profile.claims, SMALL_SLOTS, 20));
   await slotTable(bench, "g_lag", "INTEGER", weightedSlots(profile.filingLagDays, SMALL_SLOTS, 365));
@@ -178,6 +185,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   await slotTable(bench, "g_first", "VARCHAR", Array.from({ length: NAME_SLOTS }, () => firsts.sample(nrng)));
   await slotTable(bench, "g_last", "VARCHAR", Array.from({ length: NAME_SLOTS }, () => lasts.sample(nrng)));
 
+  lap('  // text: titles');
   // text: titles are a head and a tail of two generated titles (65 536² combinations), abstracts a generated sentence
   // followed by a generated rest, with the sample's sentence counts
   const titleModel = new BigramModel(profile.titles.map((t) => t.split(/\s+/).filter((w) => w !== "")), 40);
@@ -194,6 +202,7 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   }
   await slotTable(bench, "g_thead", "VARCHAR", heads);
   await slotTable(bench, "g_ttail", "VARCHAR", tails);
+  lap('  const sentenceMode');
   const sentenceModel = new BigramModel(
     profile.abstracts.flatMap((a) => sentencesOf(a)),
     80,
@@ -201,12 +210,14 @@ async function loadLookups(bench: ParquetWorkbench, profile: PatentProfile, rows
   const arng = rng.fork(5);
   await slotTable(bench, "g_sent", "VARCHAR", Array.from({ length: TEXT_SLOTS }, () => sentenceModel.sentence(arng)));
   const sentenceCounts = new Weighted(profile.abstractSentences.length > 0 ? profile.abstractSentences : [[1, 1] as const]);
+  lap('  await slotTable(\n ');
   await slotTable(
     bench,
     "g_arest",
     "VARCHAR",
     Array.from({ length: ABSTRACT_REST_SLOTS }, () => Array.from({ length: Math.max(0, sentenceCounts.sample(arng) - 1) }, () => sentenceModel.sentence(arng)).join(" ")),
   );
+  lap('  return { realAssig');
   return { realAssignees: real.length, novelAssignees };
 }
 
@@ -226,10 +237,17 @@ function baseSql(lo: number, hi: number, rows: number, seed: number, realAssigne
   ), a AS (
     SELECT s.*, CASE WHEN ${flag(1)} THEN CASE WHEN sl.v >= 0 THEN sl.v ELSE ${realAssignees} + ${h(3, novelAssignees)} END END AS aid
     FROM s JOIN g_assignee_slot sl ON sl.slot = ${h(2, ASSIGNEE_SLOTS)}
+  ), n AS (
+    SELECT a.*, CASE
+      WHEN country = 'US' AND kind = 'S' THEN 'D' || (100000 + i)
+      WHEN country = 'US' AND kind = 'E' THEN 'RE' || (30000 + i)
+      WHEN country = 'US' AND kind = 'H' THEN 'H' || (1000 + i)
+      WHEN country = 'US' AND ${flag(3)} THEN (1000000 + i)::VARCHAR
+      ELSE year(pub)::VARCHAR || printf('%07d', i) END AS n
+    FROM a
   )
-  SELECT a.i,
-    a.country || '-' || num.n || CASE WHEN a.kind IS NULL THEN '' ELSE '-' || a.kind END AS publication_number,
-    num.n AS patent_id, a.country, a.kind, ga.name AS assignee, coalesce(ga.profile, 0) AS profile,
+  SELECT a.i, a.country || '-' || a.n || CASE WHEN a.kind IS NULL THEN '' ELSE '-' || a.kind END AS publication_number,
+    a.n AS patent_id, a.country, a.kind, ga.name AS assignee, coalesce(ga.profile, 0) AS profile,
     CASE WHEN ${flag(2)} THEN a.pub - lag.v END AS filing_date,
     CASE WHEN ${flag(3)} THEN a.pub END AS grant_date,
     a.pub AS publication_date,
@@ -238,13 +256,7 @@ function baseSql(lo: number, hi: number, rows: number, seed: number, realAssigne
     ${flag(0)} AS has_abstract,
     CASE WHEN ${flag(4)} AND gc.cpc IS NOT NULL THEN nc.v ELSE 0 END AS n_cpc,
     CASE WHEN ${flag(6)} THEN ni.v ELSE 0 END AS n_inv
-  FROM a
-  CROSS JOIN LATERAL (SELECT CASE
-      WHEN a.country = 'US' AND a.kind = 'S' THEN 'D' || (100000 + a.i)
-      WHEN a.country = 'US' AND a.kind = 'E' THEN 'RE' || (30000 + a.i)
-      WHEN a.country = 'US' AND a.kind = 'H' THEN 'H' || (1000 + a.i)
-      WHEN a.country = 'US' AND ${flag(3)} THEN (1000000 + a.i)::VARCHAR
-      ELSE year(a.pub)::VARCHAR || printf('%07d', a.i) END AS n) num
+  FROM n a
   LEFT JOIN g_assignee ga ON ga.aid = a.aid
   LEFT JOIN g_cpc gc ON gc.profile = coalesce(ga.profile, 0) AND gc.slot = ${h(4, CPC_SLOTS)}
   JOIN g_lag lag ON lag.slot = ${h(5, SMALL_SLOTS)}
@@ -269,12 +281,13 @@ function patentsSql(seed: number): string {
 
 function cpcSql(seed: number, inventionalShare: number): string {
   // entry 0 is the first inventional group (patents.cpc); later entries come from the same assignee's codes
-  return `SELECT x.publication_number, x.j::INTEGER AS sequence, c AS cpc, left(c, 1) AS section, left(c, 3) AS class, left(c, 4) AS subclass,
+  return `SELECT publication_number, sequence, c AS cpc, left(c, 1) AS section, left(c, 3) AS class, left(c, 4) AS subclass, type FROM (
+    SELECT x.i, x.publication_number, x.j::INTEGER AS sequence,
+      CASE WHEN x.j = 0 THEN x.first_cpc ELSE coalesce(gc.cpc, x.first_cpc) END AS c,
       CASE WHEN x.j = 0 OR (hash(x.i, ${seed}, 200 + x.j) % 10000) < ${Math.round(inventionalShare * 10000)} THEN 'inventional' ELSE 'additional' END AS type
     FROM (SELECT i, publication_number, profile, cpc AS first_cpc, unnest(range(n_cpc)) AS j FROM base WHERE n_cpc > 0) x
-    LEFT JOIN g_cpc gc ON x.j > 0 AND gc.profile = x.profile AND gc.slot = (hash(x.i, ${seed}, 100 + x.j) % ${CPC_SLOTS})::INTEGER
-    CROSS JOIN LATERAL (SELECT CASE WHEN x.j = 0 THEN x.first_cpc ELSE coalesce(gc.cpc, x.first_cpc) END AS c)
-    ORDER BY x.i, x.j`;
+    LEFT JOIN g_cpc gc ON gc.profile = x.profile AND gc.slot = (hash(x.i, ${seed}, 100 + x.j) % ${CPC_SLOTS})::INTEGER
+    ) ORDER BY i, sequence`;
 }
 
 function inventorsSql(seed: number): string {
@@ -308,22 +321,23 @@ export async function generatePatents(options: GenerateOptions): Promise<Generat
   try {
     const profile = await learnProfile(bench, resolve(options.sampleDir));
     const { realAssignees, novelAssignees } = await loadLookups(bench, profile, rows, seed);
+    const setupSeconds = (performance.now() - started) / 1000;
     const counts: Record<string, number> = { patents: 0, patent_cpc: 0, patent_inventors: 0 };
     let files = 0;
     for (let lo = 0, part = 0; lo < rows; lo += chunkRows, part++) {
       const hi = Math.min(rows, lo + chunkRows);
-      await bench.run(baseSql(lo, hi, rows, seed, realAssignees, novelAssignees));
+      let T0 = performance.now(); await bench.run(baseSql(lo, hi, rows, seed, realAssignees, novelAssignees));
       const name = `part-${String(part).padStart(5, "0")}.parquet`;
       const rowGroupSize = options.rowGroupSize ?? 122_880;
       counts["patents"] = (counts["patents"] ?? 0) + (await bench.copyToParquet(patentsSql(seed), join(out, "patents", name), { rowGroupSize }));
       counts["patent_cpc"] = (counts["patent_cpc"] ?? 0) + (await bench.copyToParquet(cpcSql(seed, profile.inventionalShareAfterFirst), join(out, "patent_cpc", name), { rowGroupSize }));
       counts["patent_inventors"] = (counts["patent_inventors"] ?? 0) + (await bench.copyToParquet(inventorsSql(seed), join(out, "patent_inventors", name), { rowGroupSize }));
-      files += 3;
+      files += 3; console.error('chunk', ((performance.now()-T0)/1000).toFixed(2));
       options.onProgress?.(hi, rows);
     }
     await bench.run("DROP TABLE base");
     const seconds = (performance.now() - started) / 1000;
-    const report: GenerateReport = { rows: counts, files, seconds, rowsPerSecond: rows / seconds, seed };
+    const report: GenerateReport = { rows: counts, files, seconds, rowsPerSecond: rows / seconds, seed, setupSeconds };
     await writeFile(
       join(out, "GENERATED.json"),
       JSON.stringify({ ...report, sample: resolve(options.sampleDir), chunkRows, columns: CANONICAL_COLUMNS, layout: "sorted by publication_date; one file per chunk of rows" }, null, 1),

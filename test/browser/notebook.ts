@@ -4,14 +4,21 @@ import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { SCREENSHOTS, type Lab } from "./lab.js";
 
-/** Opens a notebook and waits for its cells; answers JupyterLab's kernel question with "No Kernel" if asked. */
-export async function openNotebook(page: Page, lab: Lab, name: string): Promise<void> {
+/**
+ * Opens a notebook and settles its kernel question. With `kernel`, waits for that kernel to be idle;
+ * without, JupyterLab asks which kernel to start (after a few seconds) and we answer "No Kernel", as a
+ * reviewer without StreamLink installed would.
+ */
+export async function openNotebook(page: Page, lab: Lab, name: string, kernel?: string): Promise<void> {
   await page.goto(lab.url(`/lab/tree/${name}`));
   await page.locator(".jp-NotebookPanel .jp-Cell").first().waitFor();
-  const noKernel = page.locator(".jp-Dialog").getByRole("button", { name: "No Kernel" });
-  if (await noKernel.isVisible({ timeout: 3_000 }).catch(() => false)) await noKernel.click();
-  // Let the extension settle (badges are drawn as cells are created).
-  await page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").last().waitFor();
+  if (kernel === undefined) {
+    const dialog = page.locator(".jp-Dialog", { hasText: "Select Kernel" });
+    await dialog.getByRole("button", { name: "No Kernel" }).click({ timeout: 60_000 });
+    await dialog.waitFor({ state: "detached" });
+  } else {
+    await page.locator(".jp-StatusBar-Widget", { hasText: `${kernel} | Idle` }).waitFor({ timeout: 120_000 });
+  }
 }
 
 /** The code cells, in order. */

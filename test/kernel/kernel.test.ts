@@ -21,8 +21,9 @@ describe("the streamlink kernel under jupyter_client", () => {
       { code: "await Promise.resolve(y * 2)" },
       { code: "throw new RangeError('planted')" },
       { code: "_.numRows" },
+      { code: 'import * as tslab from "tslab";\ntslab.display.html("<b>from tslab</b>")' },
     ]);
-    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore] = results as StepResult[] & { length: 13 };
+    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay] = results as StepResult[] & { length: 14 };
 
     expect(connect.reply.status).toBe("ok");
     expect(visibleText(connect.iopub)).toMatch(/3 table\(s\): patent_cpc, patent_inventors, patents/);
@@ -66,6 +67,7 @@ describe("the streamlink kernel under jupyter_client", () => {
     expect(thrown.reply.evalue).toBe("planted");
     // `_` is the last result that ran: the --out top query (the cells after it failed or were blocked).
     expect(outputsOfType(underscore.iopub, "text/plain")).toEqual(["10"]);
+    expect(outputsOfType(tslabDisplay.iopub, "text/html")).toEqual(["<b>from tslab</b>"]);
   });
 
   it("interrupt stops a running DuckDB query within a second and the kernel stays usable", async () => {
