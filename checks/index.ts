@@ -13,7 +13,7 @@ import { fromDuckDbTree } from "./duckdb-tree.js";
 import { lex, positionOf, type Token } from "./lexer.js";
 import { parseSql, type ParseFailure, type ParseOutcome } from "./parser.js";
 import { applyPolicy } from "./policy.js";
-import { DENIED_FUNCTION_PREFIXES, DENIED_FUNCTIONS, LEADING_KEYWORDS, RULES, STATEMENT_RULES, type RuleId } from "./rules.js";
+import { DENIED_FUNCTION_PREFIXES, DENIED_FUNCTIONS, FILE_TABLE_FORMATS, LEADING_KEYWORDS, RULES, STATEMENT_RULES, type RuleId } from "./rules.js";
 import { INJECTION_THRESHOLD, injectionSignals, type SignalReport } from "./signals.js";
 import type { ParsedSql, StatementKind } from "./tree.js";
 
@@ -76,11 +76,18 @@ class Checker implements QueryChecker {
         executedSql: sql,
       };
     }
-    // Text that cannot even begin a statement goes straight to the signals: no parser would accept it.
-    const parsed = startsStatement(tokens) ? await this.parse(sql, context.dialect) : undefined;
+    // Text that cannot even begin a statement, or whose parentheses do not pair up, goes straight to the
+    // signals: no parser would accept it, and node-sql-parser's grammars backtrack exponentially on
+    // unclosed parentheses (16 of them cost 30 s).
+    const unpaired = unpairedParenthesis(tokens);
+    const parsed = unpaired
+      ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
+      : startsStatement(tokens)
+        ? await this.parse(sql, context.dialect)
+        : undefined;
     let tree = parsed?.ok ? parsed.tree : undefined;
     let engine: EngineParseResult | undefined;
-    if (!tree && parsed && context.engineParse) {
+    if (!tree && parsed && !unpaired && context.engineParse) {
       engine = await askEngine(context.engineParse, sql);
       if (engine.ok) {
         tree = engine.tree === undefined ? undefined : fromDuckDbTree(sql, engine.tree);
@@ -109,6 +116,24 @@ class Checker implements QueryChecker {
     }
     return outcome;
   }
+}
+
+/** Deeper nesting than any analytic query needs; the grammars slow down long before it matters. */
+const MAX_NESTING = 64;
+
+function unpairedParenthesis(tokens: readonly Token[]): { message: string; at: number } | undefined {
+  const open: number[] = [];
+  for (const t of tokens) {
+    if (t.kind !== "op") continue;
+    if (t.value === "(") {
+      open.push(t.start);
+      if (open.length > MAX_NESTING) return { message: `parentheses nested deeper than ${MAX_NESTING}`, at: t.start };
+    } else if (t.value === ")") {
+      if (open.pop() === undefined) return { message: 'a ")" without its "("', at: t.start };
+    }
+  }
+  const first = open[0];
+  return first === undefined ? undefined : { message: 'a "(" that is never closed', at: first };
 }
 
 function startsStatement(tokens: readonly Token[]): boolean {
@@ -207,7 +232,10 @@ function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | 
       const rule = DENIED_FUNCTIONS.get(t.value) ?? DENIED_FUNCTION_PREFIXES.find(([p]) => t.value.startsWith(p))?.[1];
       if (rule) return { rule, token: t };
     }
-    if (t.kind === "quoted" && /^[a-z]+:\/\/|^\//i.test(t.value)) return { rule: RULES.fileAccess, token: t };
+    const format = tokens[i - 2];
+    if (t.kind === "quoted" && tokens[i - 1]?.value === "." && format?.kind === "word" && FILE_TABLE_FORMATS.has(format.value)) {
+      return { rule: RULES.fileAccess, token: t };
+    }
     const prev = tokens[i - 1];
     if (t.kind === "word" && prev?.value === "(" && ["delete", "insert", "update"].includes(t.value)) return { rule: RULES.write, token: t };
     if (t.kind === "word" && t.value === "insert" && next?.value === "into") return { rule: RULES.write, token: t };

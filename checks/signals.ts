@@ -48,7 +48,7 @@ const PROBE_FUNCTIONS = new Set([
   "chr", "char", "nchar", "concat",
 ]);
 const STRONG_PROBES = new Set([
-  "version", "load_file", "xp_cmdshell", "extractvalue", "updatexml", "elt", "make_set", "get_host_address",
+  "version", "user_name", "db_name", "suser_name", "is_srvrolemember", "has_dbaccess", "load_file", "xp_cmdshell", "extractvalue", "updatexml", "elt", "make_set", "get_host_address",
   "get_host_name", "xmltype", "regexp_substring", "crypt_key", "sqlid_to_sqlhash", "drithsx", "utl_inaddr",
   "utl_http", "dbms_pipe", "ctxsys", "gtid_subset", "json_keys", "pg_read_file", "getenv", "current_setting",
 ]);
@@ -64,8 +64,17 @@ export function injectionSignals(text: string): SignalReport {
   const lookalike = normalised !== text && /[\uFF01-\uFF5E\u02BC\u2018\u2019\u201C\u201D\u2032\u2033\uFE68]/.test(text);
   const source = lookalike ? normalised : text;
   let best: SignalReport = { score: 0, signals: [] };
-  for (const prefix of ["", "'", '"']) {
+  // Text that starts like a statement is read only as written: it is not continuing someone's string.
+  const contexts = /^\s*(select|with|insert|update|delete|create|drop|alter)\b/i.test(source) ? [""] : ["", "'", '"'];
+  for (const prefix of contexts) {
     const report = analyse(prefix + source, prefix.length);
+    if (report.score > best.score) best = report;
+  }
+  // A stray quote inside a payload (`or @#", = 1 union …`) swallows the rest of the text into one
+  // unterminated token; read it once more without that quote.
+  const last = lex(source, { hashComments: true }).at(-1);
+  if (last?.unterminated && last.start > 0 && (last.kind === "string" || last.kind === "quoted")) {
+    const report = analyse(source.slice(0, last.start) + source.slice(last.start + 1), 0);
     if (report.score > best.score) best = report;
   }
   if (lookalike && best.score > 0) {
@@ -131,7 +140,7 @@ function analyse(text: string, shift: number): SignalReport {
       if (v === "waitfor" && value(k + 1) === "delay") add("signal.time-function", 3, "WAITFOR DELAY delays the response.", t);
       if ((v === "char" || v === "chr" || v === "nchar") && value(k + 1) === "(" && kind(k + 2) === "number") charCalls++;
       if (STRONG_PROBES.has(v) && (value(k + 1) === "(" || value(k + 1) === ".")) add("signal.probe-function", 3, `${v} probes the server.`, t);
-      else if (PROBE_FUNCTIONS.has(v) && value(k + 1) === "(" && words > 2) add("signal.function", 1, `${v}() in a fragment.`, t);
+      else if (PROBE_FUNCTIONS.has(v) && value(k + 1) === "(" && words > 2 && !statementLike) add("signal.function", 1, `${v}() in a fragment.`, t);
       if (v === "procedure" && value(k + 1) === "analyse") add("signal.probe-function", 3, "PROCEDURE ANALYSE probes the server.", t);
       if ((v === "into" && (value(k + 1) === "outfile" || value(k + 1) === "dumpfile")) || v === "load_file") add("signal.file", 3, "Reads or writes server files.", t);
       if (v === "order" && value(k + 1) === "by" && kind(k + 2) === "number" && (k + 3 >= tokens.length || kind(k + 3) === "comment")) {
@@ -140,7 +149,7 @@ function analyse(text: string, shift: number): SignalReport {
       if (v === "select" && value(k + 1) === "null" && value(k + 2) === ",") add("signal.union-select", 2, "SELECT NULL, NULL … matches the host query's columns.", t);
       const dotted = text.slice(t.start, t.start + 24).toLowerCase();
       const sys = SYSTEM_WORDS.find((w) => v === w || (w.length > v.length && dotted.startsWith(w)) || (w.endsWith("$") && v.startsWith(w)));
-      if (sys) add("signal.system-table", 2, `${sys} is a system catalog.`, t);
+      if (sys) add("signal.system-table", sys === "dual" ? 2 : 3, `${sys} is a system catalog.`, t);
     } else if (t.kind === "op" && COMPARISON_OPS.has(v) && k > 0 && constantComparison(tokens[k - 1], tokens[k + 1])) {
       add("signal.constant-comparison", statementLike ? 1 : 3, "Two constants compared: a probe, not a filter.", t);
     } else if (t.kind === "op" && v === "/" && (value(k + 1) === "0" || (value(k + 1) === "(" && value(k + 2) === "select" && value(k + 3) === "0"))) {
@@ -149,7 +158,7 @@ function analyse(text: string, shift: number): SignalReport {
       add("signal.probe-function", 3, `${v} reads a server variable.`, t);
     } else if (t.kind === "op" && v === ";") {
       const next = tokens.slice(k + 1).find((x) => x.kind !== "comment");
-      if (next && next.kind === "word" && STATEMENT_STARTS.has(next.value)) add("signal.stacked", 3, "A second statement follows a semicolon.", t);
+      if (next && next.kind === "word" && STATEMENT_STARTS.has(next.value)) add("signal.stacked", statementLike ? 1 : 3, "A second statement follows a semicolon.", t);
     } else if (t.kind === "comment") {
       if (t.executable) add("signal.versioned-comment", 3, "/*! … */ hides SQL from parsers that skip comments.", t);
       else if (t.value.startsWith("/*") && tokens[k - 1]?.end === t.start && tokens[k + 1]?.start === t.end && kind(k - 1) === "word" && kind(k + 1) === "word") {
@@ -164,7 +173,7 @@ function analyse(text: string, shift: number): SignalReport {
   }
   const last = tokens.at(-1);
   if (last && last.unterminated && (last.kind === "string" || last.kind === "quoted")) {
-    if (/^[\s)%]*$/.test(last.value) && tokens.length <= 3) {
+    if (/^[\s)%]*$/.test(last.value) && tokens.length <= 3 && shift === 0) {
       add("signal.quote-probe", 3, "A lone quote after a value: a probe for where the host query breaks.", last);
     } else if (tokens.length > 2) {
       add("signal.quote-rebalance", 2, "The text ends in an open quote that the host query would close.", last);

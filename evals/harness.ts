@@ -48,6 +48,8 @@ export interface CaseResult {
   /** Generation plus running the final query: what a user waits for, in seconds. */
   readonly seconds?: number;
   readonly tries?: number;
+  /** The generator's own breakdown (model load, profiling, decoding…), in ms, to show where the time goes. */
+  readonly timings?: Readonly<Record<string, number>>;
   readonly goldRows?: number;
   readonly predictedRows?: number;
 }
@@ -125,6 +127,7 @@ async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, opt
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   let sql: string;
   let tries: number;
+  let timings: Readonly<Record<string, number>>;
   try {
     const generation = await options.generator.generate({
       question: item.question,
@@ -150,6 +153,7 @@ async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, opt
     });
     sql = generation.sql;
     tries = generation.provenance.tries;
+    timings = generation.provenance.timings;
   } catch (error) {
     return { ...withGold, status: "error", reason: `generation failed: ${asError(error).message}`, seconds: seconds() };
   }
@@ -158,19 +162,20 @@ async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, opt
   const verdict = await options.checker.check(sql, context);
   if (verdict.verdict === "block") {
     const reason = verdict.findings.filter((f) => f.severity === "error").map((f) => `${f.rule}: ${f.message}`).join("; ");
-    return { ...withGold, sql, tries, status: "blocked", reason, seconds: seconds() };
+    return { ...withGold, sql, tries, timings, status: "blocked", reason, seconds: seconds() };
   }
   let predicted: ResultRows;
   try {
     predicted = await runPredicted(engine, verdict.executedSql, maxRows, timeoutMs);
   } catch (error) {
-    return { ...withGold, sql, tries, status: "error", reason: asError(error).message.split("\n")[0], seconds: seconds() };
+    return { ...withGold, sql, tries, timings, status: "error", reason: asError(error).message.split("\n")[0], seconds: seconds() };
   }
   const comparison = compareResults(gold, predicted, isOrdered(gold.sql));
   return {
     ...withGold,
     sql,
     tries,
+    timings,
     status: comparison.match ? "match" : "mismatch",
     ...(comparison.reason ? { reason: comparison.reason } : {}),
     seconds: seconds(),

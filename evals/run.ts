@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { once } from "node:events";
+import { availableParallelism, loadavg } from "node:os";
 import { runEvaluation, type CaseResult, type EvalCase, type HarnessOptions } from "./harness.js";
 import { formatCaseLine, formatSummary, summarise, type EvalSummary } from "./report.js";
 
@@ -26,10 +27,13 @@ export async function runAndReport(cases: readonly EvalCase[], options: Reported
     out?.write(`${JSON.stringify(result)}\n`);
     options.stdout.write(options.format === "json" ? `${JSON.stringify(result)}\n` : `${formatCaseLine(result)}\n`);
   };
+  // Timings mean little without the machine's load: other work on a shared machine slows every question.
+  const loadAtStart = loadavg()[0] ?? 0;
   let summary: EvalSummary;
   try {
     const results = await runEvaluation(cases, { ...options, onResult });
-    summary = summarise(results, options.run);
+    const load = `1-min load ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end, on ${availableParallelism()} cores`;
+    summary = summarise(results, { ...options.run, machine: load });
     out?.write(`${JSON.stringify({ summary })}\n`);
   } finally {
     if (out) {

@@ -7,14 +7,14 @@ import { buildSqlGrammar } from "./grammar.js";
 import { linkValues, renderLinks } from "./linking.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
-import { resolveModel, type ResolvedModel } from "./registry.js";
+import { resolveModel } from "./registry.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
 
 export interface LocalGeneratorOptions {
   /** Registry name or GGUF path; the registry's default when absent. */
   readonly model?: string;
-  /** Opens a resolved model; the node-llama-cpp adapter by default (tests may pass another). */
-  readonly load?: (model: ResolvedModel) => Promise<TextModel>;
+  /** Opens the model named by `model`: registry look-up and the node-llama-cpp adapter by default (tests may pass another). */
+  readonly load?: (nameOrPath: string | undefined) => Promise<TextModel>;
   readonly prompts?: PromptSet;
   /** Model calls per question, the first included (repairs = tries − 1). */
   readonly maxTries?: number;
@@ -25,6 +25,8 @@ export interface LocalGeneratorOptions {
   /** Columns above which the schema is trimmed to the tables the question seems to need. */
   readonly maxSchemaColumns?: number;
   readonly maxTokens?: number;
+  /** Saved pairs used when a request brings none (e.g. `--examples FILE` of the CLI and the evaluation). */
+  readonly examples?: readonly SavedExample[];
 }
 
 const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 16, maxSchemaColumns: 60, maxTokens: 256 } as const;
@@ -44,17 +46,19 @@ interface LoadedModel {
  */
 export class LocalSqlGenerator implements SqlGenerator {
   private readonly prompts: PromptSet;
-  private readonly load: (model: ResolvedModel) => Promise<TextModel>;
-  private resolved: ResolvedModel;
+  private readonly load: (nameOrPath: string | undefined) => Promise<TextModel>;
+  private wanted: string | undefined;
   private loaded: Promise<LoadedModel> | undefined;
   private readonly profiles = new Map<string, Promise<SchemaProfile>>();
   private readonly grammars = new Map<string, string>();
-  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts">>;
+  private readonly examples: readonly SavedExample[];
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples">>;
 
   constructor(options: LocalGeneratorOptions = {}) {
     this.prompts = options.prompts ?? loadPrompts();
-    this.load = options.load ?? (async (model) => (await import("./llama.js")).loadLlamaModel(model));
-    this.resolved = resolveModel(options.model);
+    this.load = options.load ?? loadLocalModel;
+    this.wanted = options.model;
+    this.examples = options.examples ?? [];
     this.settings = {
       maxTries: options.maxTries ?? DEFAULTS.maxTries,
       constrained: options.constrained ?? DEFAULTS.constrained,
@@ -69,10 +73,9 @@ export class LocalSqlGenerator implements SqlGenerator {
   }
 
   async useModel(nameOrPath: string): Promise<ModelInfo> {
-    const next = resolveModel(nameOrPath);
     const previous = this.loaded;
     this.loaded = undefined;
-    this.resolved = next;
+    this.wanted = nameOrPath;
     if (previous) await (await previous.catch(() => undefined))?.text.close();
     return this.model();
   }
@@ -94,7 +97,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const links = await lap("linkMs", () => linkValues(request.question, profile, request.sampleValues));
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
-      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? [], request.question) },
+      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? this.examples, request.question) },
       { role: "user", text: this.prompts.render("question", {
         hints: links.length > 0 ? this.prompts.render("hints", { values: renderLinks(links) }) : "",
         question: request.question.trim(),
@@ -131,8 +134,7 @@ export class LocalSqlGenerator implements SqlGenerator {
 
   private handle(): Promise<LoadedModel> {
     if (!this.loaded) {
-      const resolved = this.resolved;
-      const loading = this.load(resolved).then(async (text) => ({ text, info: { name: text.name, path: text.path, sha256: await text.sha256() } }));
+      const loading = this.load(this.wanted).then(async (text) => ({ text, info: { name: text.name, path: text.path, sha256: await text.sha256() } }));
       this.loaded = loading;
       loading.catch(() => { if (this.loaded === loading) this.loaded = undefined; });
     }
@@ -193,6 +195,12 @@ export class LocalSqlGenerator implements SqlGenerator {
       examples: pairs === "" ? "" : this.prompts.render("examples", { pairs }),
     });
   }
+}
+
+/** A registry name or GGUF path, resolved (no download) and loaded with node-llama-cpp, imported only now. */
+async function loadLocalModel(nameOrPath: string | undefined): Promise<TextModel> {
+  const resolved = resolveModel(nameOrPath);
+  return (await import("./llama.js")).loadLlamaModel(resolved);
 }
 
 /** The SQL inside a model's answer: fenced code if there is some, without the final semicolon. */

@@ -10,6 +10,8 @@ export interface ValueLink {
   /** Quoted, capped values from the data, most frequent first. */
   readonly values: readonly string[];
   readonly distinctValues: number;
+  /** Rows holding one of the matching values. */
+  readonly rows: number;
   /** The quoted value that equals the term ignoring case, e.g. `'CN'` for "cn". */
   readonly exactValue?: string;
 }
@@ -23,22 +25,27 @@ const MAX_TERMS = 6;
 const VALUES_PER_LINK = 3;
 
 /**
- * The words of a question worth looking up in the data: quoted phrases, and words that are neither common
- * English nor names of tables or columns. Upper-case two-letter words (`US`, `CN`) are kept as codes.
+ * The words of a question worth looking up in the data: quoted phrases, capitalised names and upper-case codes
+ * (`NVIDIA`, `Sony`, `CN`, `B2`) that are not names of tables or columns.
  */
 export function candidateTerms(question: string, profile: SchemaProfile): string[] {
   const schemaWords = new Set(profile.tables.flatMap((t) => [t.name, ...t.columns.map((c) => c.name)])
     .flatMap((n) => [n.toLowerCase(), ...n.toLowerCase().split("_")]));
-  const terms: string[] = [];
-  for (const match of question.matchAll(/'([^']{2,40})'|"([^"]{2,40})"/g)) terms.push(clean(match[1] ?? match[2] ?? ""));
+  const quoted: string[] = [];
+  for (const match of question.matchAll(/'([^']{2,40})'|"([^"]{2,40})"/g)) quoted.push(clean(match[1] ?? match[2] ?? ""));
+  // Only names and codes ("NVIDIA", "Sony", "CN"): lower-case words ("hold", "network") hit unrelated names.
+  const named: string[] = [];
   for (const match of question.matchAll(/[A-Za-z][A-Za-z0-9&.-]*[A-Za-z0-9]|[A-Z]{2}/g)) {
     const word = match[0];
     const lower = word.toLowerCase();
-    const code = /^[A-Z]{2}$/.test(word);
+    const code = /^[A-Z0-9]{2,}$/.test(word);
+    const name = /^[A-Z]/.test(word) && (match.index !== 0 || code);
+    if (!code && !name) continue;
     if (!code && (lower.length < 3 || STOPWORDS.has(lower))) continue;
     if (schemaWords.has(lower) || schemaWords.has(lower.replace(/s$/, ""))) continue;
-    terms.push(clean(word));
+    named.push(clean(word));
   }
+  const terms = [...quoted, ...named];
   return [...new Set(terms.filter((t) => t.length >= 2))].slice(0, MAX_TERMS);
 }
 
@@ -63,21 +70,27 @@ export async function linkValues(question: string, profile: SchemaProfile, probe
       const where = terms.map((t) => `lower(${col}) LIKE ${sqlString(`%${t}%`)}`).join(" OR ");
       const rows = await probe(`SELECT ${col}, count(*) AS n FROM ${q(table.name)} WHERE ${where} GROUP BY ${col} ORDER BY n DESC, ${col} LIMIT 50`);
       for (const term of terms) {
-        const matching = rows.filter((r) => String(r[0]).toLowerCase().includes(term));
+        const startsWord = new RegExp(`(^|[^a-z0-9])${term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+        const matching = rows.filter((r) => startsWord.test(String(r[0]).toLowerCase()));
         if (matching.length === 0) continue;
         // Words that hit many different values in a column (e.g. "network" in names) are noise, not a link.
+        const rowsMatched = matching.reduce((n, r) => n + Number(r[1]), 0);
+        // A rare match inside a longer name ("Chinese" in one institute's name) says little about the question.
+        if (rowsMatched < 3 && !matching.some((r) => String(r[0]).toLowerCase().startsWith(term))) continue;
         const exact = matching.find((r) => String(r[0]).toLowerCase() === term);
         if (matching.length >= 20 && exact === undefined) continue;
         links.push({
           term, table: table.name, column: column.name,
           values: matching.slice(0, VALUES_PER_LINK).map((r) => `${quoteValue(r[0])} (${Number(r[1])} rows)`),
           distinctValues: matching.length,
+          rows: rowsMatched,
           exactValue: exact === undefined ? undefined : quoteValue(exact[0]),
         });
       }
     }
   }
-  return links;
+  // A word found in several columns belongs where it is common ("Sony" the assignee, not one inventor's note).
+  return links.filter((l) => l.rows * 10 >= Math.max(...links.filter((o) => o.term === l.term).map((o) => o.rows)));
 }
 
 /** The links as hint lines for the prompt. */

@@ -123,3 +123,28 @@ function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   history.push({ type: "model", response: [] });
   return history;
 }
+
+/** Checks texts against GBNF grammars with llama.cpp's own grammar engine; needs the runtime, not a model. */
+export interface GrammarTester {
+  /** True when `text` is a complete match of the grammar; throws when the grammar does not parse. */
+  accepts(grammar: string, text: string): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * llama.cpp accepts an invalid GBNF at creation and fails only while sampling, so grammars are tested here.
+ * node-llama-cpp exposes the check as `_testText`, an internal method: its absence is reported, not ignored.
+ */
+export async function createGrammarTester(): Promise<GrammarTester> {
+  const lib = await importNodeLlamaCpp();
+  const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error });
+  return {
+    accepts(grammar, text) {
+      const compiled: unknown = new lib.LlamaGrammar(llama, { grammar });
+      const test = (compiled as { _testText?: unknown })._testText;
+      if (typeof test !== "function") throw new Error("this node-llama-cpp version has no grammar text test (LlamaGrammar._testText)");
+      return (test as (text: string) => unknown).call(compiled, text) === true;
+    },
+    close: () => llama.dispose(),
+  };
+}

@@ -41,7 +41,12 @@ const isNumber = (c: ColumnInfo) => /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/.test
 export async function profileCatalog(catalog: Catalog, dialect: Dialect, probe: Probe): Promise<SchemaProfile> {
   const tables: TableProfile[] = [];
   for (const table of catalog.tables) tables.push(await profileTable(table, dialect, probe));
-  return { dialect, tables };
+  // A column named like another table's identifier is a reference to it (patent_cpc.publication_number).
+  const identifiers = new Set(tables.flatMap((t) => t.columns.filter((c) => c.kind === "identifier").map((c) => c.name)));
+  return {
+    dialect,
+    tables: tables.map((t) => ({ ...t, columns: t.columns.map((c) => (c.kind === "category" && identifiers.has(c.name) ? { ...c, kind: "identifier" as const } : c)) })),
+  };
 }
 
 async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): Promise<TableProfile> {

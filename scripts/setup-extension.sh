@@ -25,18 +25,25 @@ fi
 # Rebuild only when a source is newer than the installed build.
 stamp=$DEST/package.json
 if [ -f "$stamp" ] && [ -z "$(find extension/src extension/style extension/schema extension/package.json \
-      extension/tsconfig.json core/verdict.ts core/llm.ts -newer "$stamp" -print -quit)" ]; then
+      extension/tsconfig.json extension/webpack.config.cjs core/verdict.ts core/llm.ts -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 
 echo "setup-extension: building $NAME"
-node node_modules/typescript/bin/tsc -p extension/tsconfig.json
+mkdir -p .cache
+BUILD_LOG=.cache/extension-build.log
 # Offline, the builder needs: a yarn.lock beside the package, the core package file given explicitly, and an
 # extension/node_modules folder so it resolves @jupyterlab/builder from the root's instead of running jlpm.
 touch extension/yarn.lock
 mkdir -p extension/node_modules
-PATH=$VENV/bin:$PATH jupyter labextension build extension \
-  --core-package-file="$(ls "$VENV"/lib/python3*/site-packages/jupyterlab/staging/package.json)" >/dev/null
+if ! { node node_modules/typescript/bin/tsc -p extension/tsconfig.json &&
+  PATH=$VENV/bin:$PATH jupyter labextension build extension \
+    --core-package-file="$(ls "$VENV"/lib/python3*/site-packages/jupyterlab/staging/package.json)"; } >"$BUILD_LOG" 2>&1; then
+  # The log also holds harmless "Fail to get yarn configuration" noise from jupyter's startup.
+  grep -v '^(()=>' "$BUILD_LOG" | tail -40 >&2
+  echo "setup-extension: the build failed (full log: $BUILD_LOG)." >&2
+  exit 1
+fi
 
 rm -rf "$DEST"
 mkdir -p "$(dirname "$DEST")"

@@ -10,6 +10,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 POM="$ROOT/engines/spark/cluster/pom.xml"
+GUARD_SRC="$ROOT/engines/spark/cluster/guard"
 JARS="$ROOT/.cache/spark/jars"
 STAMP="$JARS/.streamlink-stamp"
 
@@ -18,14 +19,15 @@ THRIFT_JAR="spark-hive-thriftserver_2.13-$SPARK_VERSION.jar"
 THRIFT_SHA256="4d0b3e633b6dd3407abcf2865ca273e7c7c19ae1eaa55e8cd273bf5a2127f71c"
 USER_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/streamlink"
 
-want_stamp="$(sha256sum "$POM" | cut -d' ' -f1) $THRIFT_SHA256"
+guard_sum="$(find "$GUARD_SRC" -name '*.java' -print0 | sort -z | xargs -0 cat | sha256sum | cut -d' ' -f1)"
+want_stamp="$(sha256sum "$POM" | cut -d' ' -f1) $THRIFT_SHA256 $guard_sum"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" && -f "$JARS/$THRIFT_JAR" ]]; then
   echo "setup-spark: Spark $SPARK_VERSION jars already in $JARS"
   exit 0
 fi
 
-for tool in java mvn; do
-  command -v "$tool" >/dev/null || { echo "setup-spark: '$tool' not found; install Java 17 and Maven 3.8+ first" >&2; exit 1; }
+for tool in java javac jar mvn; do
+  command -v "$tool" >/dev/null || { echo "setup-spark: '$tool' not found; install a Java 17 JDK and Maven 3.8+ first" >&2; exit 1; }
 done
 
 echo "setup-spark: resolving Spark $SPARK_VERSION from Maven Central into $JARS"
@@ -46,6 +48,12 @@ if [[ ! -f "$cached" ]] || ! echo "$THRIFT_SHA256  $cached" | sha256sum -c --sta
     || { echo "setup-spark: $THRIFT_JAR does not match its pinned SHA-256; refusing it" >&2; rm -f "$cached"; exit 1; }
 fi
 cp "$cached" "$staging/$THRIFT_JAR"
+
+# The Thrift server's guard (spark.sql.extensions): compiled here against the jars just resolved.
+classes="$(mktemp -d)"
+javac --release 17 -nowarn -cp "$staging/*" -d "$classes" $(find "$GUARD_SRC" -name '*.java')
+jar cf "$staging/streamlink-spark-guard.jar" -C "$classes" .
+rm -rf "$classes"
 
 rm -rf "$JARS"
 mkdir -p "$(dirname "$JARS")"

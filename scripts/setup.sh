@@ -25,6 +25,9 @@ req_sum=$(sha256sum scripts/requirements.txt | cut -c1-64)
 if [ "$(cat .venv/.streamlink-req 2>/dev/null)" != "$req_sum" ]; then
   log "creating .venv with JupyterLab"
   [ -x .venv/bin/python ] || python3 -m venv .venv
+  # The venv sits inside this "type": "module" package; its bundled CommonJS tools (jupyter_builder's yarn.js)
+  # must not be read as ES modules.
+  echo '{ "type": "commonjs" }' > .venv/package.json
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
   echo "$req_sum" > .venv/.streamlink-req
 fi

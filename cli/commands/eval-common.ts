@@ -1,5 +1,6 @@
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
+import { ExampleStore } from "../../models/examples.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
@@ -13,6 +14,7 @@ export const EVAL_OPTIONS = {
   model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
+  examples: { type: "string", help: "saved question→SQL pairs (a %remember file) offered to the model; pairs whose question is asked are left out", metavar: "FILE.json" },
   "timeout-s": { type: "int", help: "time limit for each query on the engine (default 30)", metavar: "N" },
   help: { type: "flag", help: "show this help" },
 } as const;
@@ -22,6 +24,11 @@ export function optionLines(specs: Readonly<Record<string, { readonly help: stri
   const rows = Object.entries(specs).map(([name, spec]) => [`--${name}${spec.type === "flag" ? "" : ` ${spec.metavar ?? name.toUpperCase()}`}`, spec.help] as const);
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join("\n");
+}
+
+/** Questions compared as the same request whatever their case and spacing. */
+function normalQuestion(question: string): string {
+  return question.trim().toLowerCase().replace(/\s+/g, " ");
 }
 
 /**
@@ -40,7 +47,11 @@ export async function runEvalCommand(
   if (cases.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
   const timeout = intOption(args, "timeout-s") ?? 30;
   // Resolving the model fails fast on a wrong name or path; loading it (seconds) happens on the first question.
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model") });
+  const examplesFile = stringOption(args, "examples");
+  const asked = new Set(cases.map((c) => normalQuestion(c.question)));
+  const saved = examplesFile ? new ExampleStore(examplesFile).list() : [];
+  const examples = saved.filter((e) => !asked.has(normalQuestion(e.question)));
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples });
   try {
     const model = await generator.model();
     await runAndReport(cases, {
@@ -51,7 +62,12 @@ export async function runEvalCommand(
       format,
       stdout: io.stdout,
       outFile: stringOption(args, "out"),
-      run: { ...run, model: model.name, modelSha256: model.sha256 },
+      run: {
+        ...run,
+        model: model.name,
+        modelSha256: model.sha256,
+        ...(examplesFile ? { examples: `${examples.length} from ${examplesFile} (${saved.length - examples.length} left out: asked here)` } : {}),
+      },
     });
     return EXIT.ok;
   } finally {

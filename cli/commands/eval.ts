@@ -4,6 +4,7 @@ import { EXIT, type CommandIO, type CommandModule } from "../io.js";
 /** `streamlink eval <suite>`: each suite is its own module, loaded only when asked for. */
 const SUITES: Readonly<Record<string, { summary: string; load: () => Promise<CommandModule> }>> = {
   spider: { summary: "execution accuracy on Spider dev: eval spider [--data DIR] [--limit N] [--seed S] [--model NAME|PATH]", load: () => import("./eval-spider.js") },
+  sqli: { summary: "checker precision/recall on labelled SQL injection: eval sqli --file CSV", load: () => import("./eval-sqli.js") },
   questions: { summary: "execution accuracy on a question file: eval questions --db PATH --file FILE.jsonl", load: () => import("./eval-questions.js") },
 };
 

@@ -40,6 +40,7 @@ export function cleanSparkMessage(raw: string): string {
 }
 
 function hintFor(message: string): string {
+  if (/STREAMLINK_BLOCKED/.test(message)) return "This Spark cluster refuses statements that run code or change settings; query the tables with SELECT.";
   if (/TABLE_OR_VIEW_NOT_FOUND/.test(message)) return "Run %tables to see the tables of this connection.";
   if (/UNRESOLVED_COLUMN|UNRESOLVED_FIELD/.test(message)) return "Run %schema TABLE to see its columns.";
   if (/PARSE_SYNTAX_ERROR|ParseException/.test(message)) return "Fix the SQL near the position Spark names (Spark SQL dialect).";

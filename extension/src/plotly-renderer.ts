@@ -1,5 +1,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
+import { readFigure } from "./figure.js";
+import { isObject } from "./json.js";
 
 /** The MIME type the kernel publishes charts under: `{ data, layout }` as Plotly JSON. */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -11,19 +13,6 @@ let plotly: Promise<Plotly> | undefined;
 function loadPlotly(): Promise<Plotly> {
   plotly ??= import("plotly.js-dist-min").then((m) => m.default);
   return plotly;
-}
-
-function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Checks the chart JSON; returns the reason when it is not something Plotly can draw. */
-export function readFigure(value: unknown): { data: object[]; layout: Record<string, unknown> } | string {
-  if (!isObject(value)) return "the chart is not a JSON object";
-  const { data, layout } = value;
-  if (!Array.isArray(data) || !data.every(isObject)) return "the chart's `data` is not a list of traces";
-  if (layout !== undefined && !isObject(layout)) return "the chart's `layout` is not an object";
-  return { data, layout: { ...(layout ?? {}) } };
 }
 
 /** An interactive Plotly chart in the theme's colours; resizes with the output area. */

@@ -13,6 +13,7 @@ import {
   type VerdictCategory,
   type VerdictKind,
 } from "../../core/verdict.js";
+import { isObject } from "./json.js";
 
 /** Cell metadata key under which a cell's last verdict is kept in the saved notebook. */
 export const METADATA_KEY = "streamlink";
@@ -46,12 +47,8 @@ class Invalid extends Error {}
 
 type Fields = Readonly<Record<string, unknown>>;
 
-function isFields(value: unknown): value is Fields {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function fields(value: unknown, where: string): Fields {
-  if (!isFields(value)) throw new Invalid(`${where} is not an object`);
+  if (!isObject(value)) throw new Invalid(`${where} is not an object`);
   return value;
 }
 
@@ -160,7 +157,7 @@ export interface OutputLike {
 export function latestBundle(outputs: readonly OutputLike[]): VerdictBundle | undefined {
   for (let i = outputs.length - 1; i >= 0; i--) {
     const data = outputs[i]?.data;
-    if (!isFields(data) || data[VERDICT_MIME] === undefined) continue;
+    if (!isObject(data) || data[VERDICT_MIME] === undefined) continue;
     const read = readBundle(data[VERDICT_MIME]);
     if (read.ok) return read.bundle;
   }
@@ -200,12 +197,14 @@ export function badgeFor(bundle: VerdictBundle, currentSource: string): BadgeSta
     "blocked-syntax": "blocked (syntax)",
   }[kind];
   const stale = isStale(bundle, currentSource);
+  const label = stale ? `stale: ${base}` : base;
   const findings = verdict.findings.length === 0 ? "no findings" : plural(verdict.findings.length, "finding");
+  // Starts with the visible label, so speech input ("click blocked") finds the button by what it shows.
   const description =
-    `StreamLink verdict for this %%${bundle.magic} cell: ${base}, ${findings}.` +
-    (stale ? " The cell changed after it ran, so this verdict is stale; run the cell again." : "") +
+    `${label}. StreamLink verdict for this %%${bundle.magic} cell, ${findings}.` +
+    (stale ? " The cell changed after it ran; run it again to check the current SQL." : "") +
     " Activate for details.";
-  return { kind, stale, label: stale ? `stale: ${base}` : base, description };
+  return { kind, stale, label, description };
 }
 
 /** Settings from `schema/plugin.json`. */
@@ -220,7 +219,7 @@ export const DEFAULT_SETTINGS: VerdictSettings = { showAllowed: true, showSummar
 
 /** Settings from the registry's composite value; a missing or mistyped key keeps its default. */
 export function readSettings(composite: unknown): VerdictSettings {
-  const o = isFields(composite) ? composite : {};
+  const o = isObject(composite) ? composite : {};
   const flag = (key: keyof VerdictSettings): boolean => {
     const v = o[key];
     return typeof v === "boolean" ? v : DEFAULT_SETTINGS[key];

@@ -55,7 +55,9 @@ describe("verdicts in a saved notebook, without a kernel", () => {
     await waitForBadges(page, SAVED);
     await expect(summary(page).textContent()).resolves.toBe("StreamLink: 2 allowed (1 with warnings) · 2 blocked · 0 stale");
     const badge = codeCells(page).nth(1).locator("button.sl-Badge");
-    await expect(badge.getAttribute("aria-label")).resolves.toMatch(/blocked \(security\), 1 finding/);
+    await expect(badge.getAttribute("aria-label")).resolves.toBe(
+      "blocked (security). StreamLink verdict for this %%sql cell, 1 finding. Activate for details.",
+    );
     await screenshot(page, "01-saved-badges");
   });
 
@@ -111,7 +113,7 @@ describe("verdicts in a saved notebook, without a kernel", () => {
   it("copies a verdict from the outputs into the cell metadata, and it persists through save and reload", async () => {
     expect((await savedCells(lab))[1]?.metadata.streamlink).toBeUndefined();
     await codeCells(page).first().click();
-    await save(page);
+    await save(page, lab, NAME);
     const saved = await savedCells(lab);
     expect(saved[1]?.metadata.streamlink?.verdict.verdict).toBe("allow");
     expect(saved[1]?.metadata.streamlink?.cellSource).toBe([saved[1]?.source].flat().join(""));
@@ -132,7 +134,7 @@ describe("verdicts in a saved notebook, without a kernel", () => {
     await screenshot(page, "06-stale-details");
     await closeDetails(page);
     await screenshot(page, "07-stale-badge");
-    await save(page);
+    await save(page, lab, NAME);
     await openNotebook(page, lab, NAME);
     await waitForBadges(page, ["stale: allowed", ...SAVED.slice(1)]);
   });
@@ -147,8 +149,17 @@ describe("verdicts in a saved notebook, without a kernel", () => {
     for (let i = 0; i < "\nLIMIT 3".length; i++) await page.keyboard.press("Backspace");
     await waitForBadges(page, [null, "blocked (security)", "blocked (syntax)", "allowed with 1 warning", null]);
     await screenshot(page, "08-setting-hide-allowed");
-    await save(page);
+    await save(page, lab, NAME);
     await lab.setSettings(PLUGIN, {});
+  });
+
+  it("offers its settings in JupyterLab's settings editor", async () => {
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Settings$/ }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Settings Editor$/ }).click();
+    await page.locator(".jp-PluginList").getByText("StreamLink verdicts", { exact: true }).click();
+    await page.getByText("Show badges on allowed cells", { exact: true }).waitFor();
+    await page.getByText("Show the notebook summary", { exact: true }).waitFor();
+    await screenshot(page, "10-settings-editor");
   });
 
   it("keeps badge text readable (WCAG AA contrast) in the light and the dark theme", async () => {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -41,6 +41,8 @@ export interface LabOptions {
   readonly notebooks: readonly string[];
   /** Kernelspec names the server offers; `[]` offers none, as for a reviewer without StreamLink installed. */
   readonly kernels: readonly string[];
+  /** Symbolic links to create in the root folder, name → target (e.g. the data a notebook reads). */
+  readonly links?: Readonly<Record<string, string>>;
 }
 
 /** A running JupyterLab server. */
@@ -64,13 +66,17 @@ export class Lab {
     const root = join(home, "work");
     await mkdir(root);
     for (const notebook of options.notebooks) await copyFile(notebook, join(root, basename(notebook)));
-    // No news or update toasts over the notebook in screenshots.
+    for (const [name, target] of Object.entries(options.links ?? {})) await symlink(target, join(root, name));
+    // No news or update toasts over the notebook in screenshots, and saving only when a test saves.
     const settings = join(home, "settings");
-    await mkdir(join(settings, "@jupyterlab/apputils-extension"), { recursive: true });
-    await writeFile(
-      join(settings, "@jupyterlab/apputils-extension/notification.jupyterlab-settings"),
-      JSON.stringify({ fetchNews: "false", checkForUpdates: false }),
-    );
+    const userSettings: Record<string, object> = {
+      "@jupyterlab/apputils-extension/notification": { fetchNews: "false", checkForUpdates: false },
+      "@jupyterlab/docmanager-extension/plugin": { autosave: false },
+    };
+    for (const [plugin, value] of Object.entries(userSettings)) {
+      await mkdir(join(settings, plugin, ".."), { recursive: true });
+      await writeFile(join(settings, `${plugin}.jupyterlab-settings`), JSON.stringify(value));
+    }
     const port = await freePort();
     const token = randomBytes(16).toString("hex");
     const allowed = options.kernels.length > 0 ? options.kernels : ["no-kernel-offered"];

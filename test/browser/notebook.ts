@@ -73,9 +73,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Saves the notebook with the keyboard, as a user would, and waits for JupyterLab to confirm. */
-export async function save(page: Page): Promise<void> {
+/** Saves the notebook with the keyboard, as a user would, and waits until the server has the new file. */
+export async function save(page: Page, lab: Lab, name: string): Promise<void> {
+  const modified = async (): Promise<string> => {
+    const response = await lab.api("GET", `/api/contents/${encodeURIComponent(name)}?content=0`);
+    return ((await response.json()) as { last_modified: string }).last_modified;
+  };
+  const before = await modified();
   await page.keyboard.press("Control+s");
+  const deadline = Date.now() + 30_000;
+  while ((await modified()) === before) {
+    if (Date.now() > deadline) throw new Error(`${name} was not saved within 30 s of Ctrl+S`);
+    await page.waitForTimeout(200);
+  }
   await page.waitForFunction(() => document.querySelector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty") === null);
 }
 
@@ -95,4 +105,18 @@ export async function badgeContrasts(page: Page): Promise<number[]> {
       return (hi + 0.05) / (lo + 0.05);
     });
   });
+}
+
+/**
+ * Runs one code cell as a user does (select it, Ctrl+Enter: run in place) and waits until the kernel has finished it:
+ * its prompt no longer shows `[*]` and the kernel is idle again.
+ */
+export async function runCell(page: Page, codeCellIndex: number, kernel: string, timeoutMs = 120_000): Promise<void> {
+  const cell = codeCells(page).nth(codeCellIndex);
+  await cell.locator(".jp-InputPrompt").click();
+  await page.keyboard.press("Control+Enter");
+  const prompt = cell.locator(".jp-InputPrompt");
+  await prompt.filter({ hasText: "[*]" }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+  await prompt.filter({ hasNotText: "[*]" }).waitFor({ timeout: timeoutMs });
+  await page.locator(".jp-StatusBar-Widget", { hasText: `${kernel} | Idle` }).waitFor({ timeout: timeoutMs });
 }

@@ -39,6 +39,8 @@ export interface ClusterProcess {
 
 /** What a running cluster is, as written to `.cache/spark/run/cluster.json`. */
 export interface ClusterState {
+  /** False while `start` is still bringing the cluster up (or when it failed half-way). */
+  readonly ready: boolean;
   readonly thriftUrl: string;
   readonly thriftPort: number;
   readonly masterUrl: string;
@@ -220,10 +222,28 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const memory = options.memoryPerWorker ?? "1g";
   const cores = options.coresPerWorker ?? 1;
   const processes: ClusterProcess[] = [];
+  const thriftUrl = `thrift://${HOST}:${options.thriftPort}`;
+  const startedAt = new Date().toISOString();
+  const stateNow = (ready: boolean, tables: readonly string[]): ClusterState => ({
+    ready,
+    thriftUrl,
+    thriftPort: options.thriftPort,
+    masterUrl,
+    masterUiUrl: `http://${HOST}:${masterUiPort}`,
+    driverUiUrl: `http://${HOST}:${driverUiPort}`,
+    processes,
+    tables,
+    ...(dataDir ? { dataDir } : {}),
+    startedAt,
+    startSeconds: Math.round((performance.now() - started) / 100) / 10,
+  });
+  // Written as each JVM starts, so that `status` and `stop` see a cluster that is still coming up.
+  const record = (): Promise<void> => writeFile(paths.stateFile, `${JSON.stringify(stateNow(false, []), null, 2)}\n`);
   try {
     const master = launch(paths, "master", masterUiPort, path.join(paths.run, "master.log"), "256m", MASTER_CLASS,
       ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort)]);
     processes.push(master);
+    await record();
     await waitFor("the master", master, 60_000, () => portOpen(masterPort));
     step(`master up at ${masterUrl}`);
 
@@ -245,6 +265,8 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       "spark.sql.session.timeZone": "UTC",
       // Security: a query cannot name a file (`parquet.\`/etc/…\``); only registered tables are reachable.
       "spark.sql.runSQLOnFiles": "false",
+      // The second wall behind the checker: no TRANSFORM/reflect/ADD JAR/CREATE FUNCTION, no SET key=value.
+      "spark.sql.extensions": "dev.streamlink.spark.GuardExtension",
       // The Thrift server streams a result partition by partition instead of collecting it whole on the driver.
       "spark.sql.thriftServer.incrementalCollect": "true",
       "spark.sql.shuffle.partitions": String(Math.max(4, 2 * cores * options.workers)),
@@ -266,13 +288,13 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       ...Object.entries(hiveConf).flatMap(([k, v]) => ["--hiveconf", `${k}=${v}`]),
     ], [`-Dderby.system.home=${paths.run}`]);
     processes.push(thrift);
+    await record();
 
     const workerProcs = processes.filter((p) => p.role === "worker");
     const firstWorker = workerProcs[0] as ClusterProcess;
     await waitFor(`${options.workers} worker(s) to register`, firstWorker, 120_000, async () => (await aliveWorkers(masterUiPort)) >= options.workers);
     step(`${options.workers} worker(s) registered`);
     await waitFor("the Thrift server's port", thrift, 240_000, () => portOpen(options.thriftPort));
-    const thriftUrl = `thrift://${HOST}:${options.thriftPort}`;
     await waitFor("the Thrift server to answer a query", thrift, 60_000, async () => {
       const engine = await SparkEngine.open({ kind: "spark", target: thriftUrl, name: "probe" });
       try {
@@ -285,22 +307,12 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     step(`Thrift server answers at ${thriftUrl}`);
     const tables = dataDir ? await registerTables(thriftUrl, dataDir) : [];
     if (tables.length > 0) step(`registered ${tables.length} table(s): ${tables.join(", ")}`);
-    const state: ClusterState = {
-      thriftUrl,
-      thriftPort: options.thriftPort,
-      masterUrl,
-      masterUiUrl: `http://${HOST}:${masterUiPort}`,
-      driverUiUrl: `http://${HOST}:${driverUiPort}`,
-      processes,
-      tables,
-      ...(dataDir ? { dataDir } : {}),
-      startedAt: new Date().toISOString(),
-      startSeconds: Math.round((performance.now() - started) / 100) / 10,
-    };
+    const state = stateNow(true, tables);
     await writeFile(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
     return state;
   } catch (error) {
     await stopProcesses(paths, processes);
+    await rm(paths.stateFile, { force: true });
     throw error instanceof EngineUnavailableError || error instanceof UsageError
       ? error
       : new EngineUnavailableError(`Spark did not start: ${asError(error).message}`, `See the logs in ${paths.run}.`, { run: paths.run }, { cause: error });

@@ -34,9 +34,13 @@ export function sparkPaths(): SparkPaths {
   return { repo, home, jars: path.join(home, "jars"), run, stateFile: path.join(run, "cluster.json") };
 }
 
+/** The Thrift server's guard extension, compiled by setup-spark.sh from engines/spark/cluster/guard/. */
+export const GUARD_JAR = "streamlink-spark-guard.jar";
+
 /** Fails with the command to run when setup-spark.sh has not put the jars in place yet. */
 export function requireJars(paths: SparkPaths): void {
-  const ok = existsSync(paths.jars) && readdirSync(paths.jars).some((f) => f.startsWith("spark-hive-thriftserver_"));
+  const jars = existsSync(paths.jars) ? readdirSync(paths.jars) : [];
+  const ok = jars.some((f) => f.startsWith("spark-hive-thriftserver_")) && jars.includes(GUARD_JAR);
   if (!ok) {
     throw new EngineUnavailableError(
       `The Spark jars are not installed (${paths.jars})`,

@@ -1,0 +1,131 @@
+import { copyFile, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChecker } from "../../checks/index.js";
+import type { ConnectRequest, Engine, EngineConnector, ExecuteOptions, QueryResult } from "../../core/engine.js";
+import { BlockedQueryError } from "../../core/errors.js";
+import { duckdbConnector } from "../../engines/duckdb/engine.js";
+import { Session } from "../../session/session.js";
+import { PAYLOADS } from "../unit/fixtures/payloads.js";
+import { CANONICAL } from "../support/paths.js";
+
+/** The real DuckDB engine, with every execute() counted: the proof that blocked SQL never arrives. */
+class CountingEngine implements Engine {
+  readonly executed: string[] = [];
+  constructor(private readonly inner: Engine) {}
+  get name(): string { return this.inner.name; }
+  get dialect(): Engine["dialect"] { return this.inner.dialect; }
+  get capabilities(): Engine["capabilities"] { return this.inner.capabilities; }
+  get target(): string { return this.inner.target; }
+  catalog(): ReturnType<Engine["catalog"]> { return this.inner.catalog(); }
+  parse(sql: string): ReturnType<Engine["parse"]> { return this.inner.parse(sql); }
+  execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
+    this.executed.push(sql);
+    return this.inner.execute(sql, options);
+  }
+  cancel(): Promise<void> { return this.inner.cancel(); }
+  close(): Promise<void> { return this.inner.close(); }
+}
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), "sl-checks-"));
+  for (const f of await readdir(CANONICAL)) if (f.endsWith(".parquet")) await copyFile(path.join(CANONICAL, f), path.join(scratch, f));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("a blocked query never reaches the engine", () => {
+  let session: Session;
+  let counting: CountingEngine | undefined;
+  const connector: EngineConnector = {
+    kind: "duckdb",
+    dialect: "duckdb",
+    async connect(request: ConnectRequest): Promise<Engine> {
+      counting = new CountingEngine(await duckdbConnector.connect(request));
+      return counting;
+    },
+  };
+
+  beforeAll(async () => {
+    session = new Session({ checker: createChecker(), connectors: [connector] });
+    await session.connect({ kind: "duckdb", target: scratch, name: "patents" });
+  });
+  afterAll(async () => {
+    await session.close();
+  });
+
+  const blocked = PAYLOADS.filter((p) => p.dialect === "duckdb" && p.verdict === "block");
+  it.each(blocked.map((p) => [p.threat, p.sql] as const))("%s: %s", async (_threat, sql) => {
+    const before = counting?.executed.length ?? 0;
+    await expect(session.run(sql)).rejects.toBeInstanceOf(BlockedQueryError);
+    expect(counting?.executed.length).toBe(before);
+  });
+
+  it("an allowed query does reach it, with the row cap the checker added", async () => {
+    const before = counting?.executed.length ?? 0;
+    const run = await session.run("SELECT title FROM patents");
+    expect(run.verdict.verdict).toBe("allow");
+    expect(counting?.executed.slice(before)).toEqual([run.verdict.executedSql]);
+    expect(run.verdict.executedSql).toMatch(/\nLIMIT \d+$/);
+  });
+});
+
+describe("second wall: T1–T4 payloads run on the locked-down engine with the checker bypassed", () => {
+  let engine: Engine;
+  let canary: Server;
+  let canaryHits = 0;
+  let canaryUrl = "";
+
+  const state = async (): Promise<string> => {
+    const run = async (sql: string): Promise<string> => {
+      const result = await engine.execute(sql, { maxRows: 1000 });
+      return JSON.stringify(result.table.toArray().map((r) => r?.toJSON()), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    };
+    return [
+      await run("SELECT table_name, column_name FROM information_schema.columns ORDER BY ALL"),
+      await run("SELECT count(*) FROM patents"),
+      await run("SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), current_setting('memory_limit'), current_setting('allowed_directories')"),
+      await run("SELECT count(*) FROM duckdb_extensions() WHERE loaded"),
+      await run("SELECT database_name FROM duckdb_databases() ORDER BY 1"),
+    ].join("\n");
+  };
+
+  beforeAll(async () => {
+    engine = await duckdbConnector.connect({ kind: "duckdb", target: scratch, name: "wall" });
+    canary = createServer((_req, res) => {
+      canaryHits++;
+      res.end("secret");
+    });
+    await new Promise<void>((resolve) => canary.listen(0, "127.0.0.1", resolve));
+    canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/x.csv`;
+  });
+  afterAll(async () => {
+    await engine.close();
+    await new Promise<void>((resolve) => canary.close(() => resolve()));
+  });
+
+  const wall = PAYLOADS.filter((p) => p.dialect === "duckdb" && ["T1", "T2", "T3", "T4"].includes(p.threat));
+  it.each(wall.map((p) => [p.threat, p.sql] as const))("%s: %s fails and changes nothing", async (_threat, sql) => {
+    const before = await state();
+    await expect(engine.execute(sql, { maxRows: 10 })).rejects.toThrow();
+    expect(await state()).toBe(before);
+  });
+
+  it("no file is written by COPY or EXPORT", async () => {
+    for (const target of ["/tmp/streamlink-payload-out.csv", "/tmp/streamlink-payload.parquet", "/tmp/streamlink-payload-dump"]) {
+      await expect(stat(target)).rejects.toThrow();
+    }
+  });
+
+  it("a canary HTTP server on loopback sees no request", async () => {
+    for (const sql of [`SELECT * FROM read_csv('${canaryUrl}')`, `SELECT * FROM read_text('${canaryUrl}')`, `SELECT * FROM '${canaryUrl}'`, `ATTACH '${canaryUrl}' AS c`]) {
+      await expect(engine.execute(sql, { maxRows: 10 })).rejects.toThrow();
+    }
+    expect(canaryHits).toBe(0);
+  });
+});
