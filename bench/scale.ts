@@ -59,7 +59,10 @@ async function childMain(mode: string, args: string[]): Promise<unknown> {
   if (mode === "generate") {
     const { generatePatents } = await import("../datasets/generator/generate.js");
     const { defaultSampleDir } = await import("../datasets/index.js");
-    const report = await generatePatents({ rows: Number(args[1]), outDir: dir, seed: SEED, sampleDir: defaultSampleDir(), threads: THREADS, overwrite: true });
+    const started = performance.now();
+    // progress on stderr, so a run stopped by a time limit still tells its rate
+    const onProgress = (done: number, total: number) => process.stderr.write(`${((performance.now() - started) / 1000).toFixed(0)} s: ${done}/${total} rows, max RSS ${maxRssMB()} MB\n`);
+    const report = await generatePatents({ rows: Number(args[1]), outDir: dir, seed: SEED, sampleDir: defaultSampleDir(), threads: THREADS, overwrite: true, onProgress });
     return { ...report, maxRssMB: maxRssMB() };
   }
   if (mode === "raw") {

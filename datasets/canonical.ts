@@ -53,20 +53,6 @@ export const CANONICAL_COLUMNS = {
 export type CanonicalTable = keyof typeof CANONICAL_COLUMNS;
 export const CANONICAL_TABLES = Object.keys(CANONICAL_COLUMNS) as CanonicalTable[];
 
-/** Columns that schema.sql declares NOT NULL. */
-export const NOT_NULL: Readonly<Record<CanonicalTable, readonly string[]>> = {
-  patents: ["publication_number", "patent_id", "country", "title", "publication_date"],
-  patent_cpc: ["publication_number", "sequence", "cpc", "section", "class", "subclass", "type"],
-  patent_inventors: ["publication_number", "sequence", "name"],
-};
-
-/** Primary keys from schema.sql. */
-export const PRIMARY_KEY: Readonly<Record<CanonicalTable, readonly string[]>> = {
-  patents: ["publication_number"],
-  patent_cpc: ["publication_number", "sequence"],
-  patent_inventors: ["publication_number", "sequence"],
-};
-
 /** Sort order of every canonical file, as in the reference build. */
 export const CANONICAL_ORDER: Readonly<Record<CanonicalTable, string>> = {
   patents: "publication_number",

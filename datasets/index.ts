@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../core/errors.js";
 
-export { CANONICAL_COLUMNS, CANONICAL_TABLES, NOT_NULL, PRIMARY_KEY, type CanonicalTable } from "./canonical.js";
+export { CANONICAL_COLUMNS, CANONICAL_TABLES, type CanonicalTable } from "./canonical.js";
 export type { GenerateOptions, GenerateReport } from "./generator/generate.js";
 export type { ImportOptions, ImportReport } from "./import.js";
 

@@ -33,7 +33,7 @@ done
 echo "setup-spark: resolving Spark $SPARK_VERSION from Maven Central into $JARS"
 staging="$(mktemp -d "$ROOT/.cache/spark-jars.XXXXXX" 2>/dev/null || { mkdir -p "$ROOT/.cache"; mktemp -d "$ROOT/.cache/spark-jars.XXXXXX"; })"
 trap 'rm -rf "$staging"' EXIT
-mvn -B -q -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$staging"
+mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$staging"
 
 cached="$USER_CACHE/$THRIFT_JAR"
 if [[ ! -f "$cached" ]] || ! echo "$THRIFT_SHA256  $cached" | sha256sum -c --status; then

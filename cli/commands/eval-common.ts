@@ -1,7 +1,6 @@
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
-import { ExampleStore } from "../../models/examples.js";
-import { LocalSqlGenerator } from "../../models/generator.js";
+import { ExampleStore, LocalSqlGenerator } from "../../models/index.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
 import { intOption, stringOption, type ParsedArgs } from "../../magics/options.js";

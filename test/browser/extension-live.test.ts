@@ -55,7 +55,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     await runCell(page, 3, KERNEL);
     await waitForBadges(page, [null, null, "allowed", "blocked (security)", null]);
     await expect(codeCells(page).nth(3).locator(".sl-VerdictOutput-findings").textContent()).resolves.toContain("security.file-access");
-    await screenshot(page, "10-live-sql-badges");
+    await screenshot(page, "11-live-sql-badges");
   });
 
   it("badges an %%ask cell and shows the generated SQL and the local model's provenance", async () => {
@@ -70,7 +70,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     const provenance = await dialog.locator(".sl-Details-section", { hasText: "Provenance" }).locator("dd").allTextContents();
     expect(provenance[0]).toContain("qwen2.5-coder-0.5b");
     expect(Number(provenance[3])).toBeGreaterThanOrEqual(1);
-    await screenshot(page, "11-live-ask-details");
+    await screenshot(page, "12-live-ask-details");
     await closeDetails(page);
   });
 
@@ -81,7 +81,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     expect(saved.cells.map((c) => c.metadata.streamlink?.magic ?? null)).toEqual([null, null, null, "sql", "sql", "ask"]);
     await openNotebook(page, lab, NAME, KERNEL);
     await waitForBadges(page, before);
-    await screenshot(page, "12-live-reloaded");
+    await screenshot(page, "13-live-reloaded");
   });
 
   it("marks an edited cell stale and fresh again once it runs", async () => {
@@ -90,7 +90,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     await page.keyboard.type(" WHERE grant_date IS NOT NULL");
     await waitForBadges(page, [null, null, "stale: allowed", ...(await badgeTexts(page)).slice(3)]);
     await expect(summary(page).textContent()).resolves.toMatch(/· 1 stale$/);
-    await screenshot(page, "13-live-stale");
+    await screenshot(page, "14-live-stale");
     await page.keyboard.press("Escape");
     await runCell(page, 2, KERNEL);
     await waitForBadges(page, [null, null, "allowed", ...(await badgeTexts(page)).slice(3)]);

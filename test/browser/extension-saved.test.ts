@@ -21,7 +21,6 @@ import {
 
 const FIXTURE = join(REPO, "notebooks/fixtures/verdicts.ipynb");
 const NAME = "verdicts.ipynb";
-const PLUGIN = "streamlink-extension:plugin";
 const SAVED = ["allowed", "blocked (security)", "blocked (syntax)", "allowed with 1 warning", null];
 
 interface SavedCell {
@@ -139,27 +138,31 @@ describe("verdicts in a saved notebook, without a kernel", () => {
     await waitForBadges(page, ["stale: allowed", ...SAVED.slice(1)]);
   });
 
-  it("hides allowed badges when the setting says so, and keeps the others", async () => {
-    await lab.setSettings(PLUGIN, { showAllowed: false });
-    await openNotebook(page, lab, NAME);
-    // The stale allowed cell keeps its badge: a stale verdict is news.
-    await waitForBadges(page, ["stale: allowed", "blocked (security)", "blocked (syntax)", "allowed with 1 warning", null]);
-    await codeCells(page).first().locator(".cm-content").click();
-    await page.keyboard.press("Control+End");
-    for (let i = 0; i < "\nLIMIT 3".length; i++) await page.keyboard.press("Backspace");
-    await waitForBadges(page, [null, "blocked (security)", "blocked (syntax)", "allowed with 1 warning", null]);
-    await screenshot(page, "08-setting-hide-allowed");
-    await save(page, lab, NAME);
-    await lab.setSettings(PLUGIN, {});
-  });
-
-  it("offers its settings in JupyterLab's settings editor", async () => {
+  it("hides allowed badges when turned off in the settings editor, keeping stale, warning and blocked ones", async () => {
     await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Settings$/ }).click();
     await page.locator(".lm-Menu-itemLabel", { hasText: /^Settings Editor$/ }).click();
     await page.locator(".jp-PluginList").getByText("StreamLink verdicts", { exact: true }).click();
-    await page.getByText("Show badges on allowed cells", { exact: true }).waitFor();
+    // The form's checkbox is drawn by its label (the input itself is visually hidden), so click what users see.
+    const showAllowed = page.getByRole("checkbox", { name: "Show badges on allowed cells" });
+    const showAllowedLabel = page.getByText("Show badges on allowed cells", { exact: true });
     await page.getByText("Show the notebook summary", { exact: true }).waitFor();
-    await screenshot(page, "10-settings-editor");
+    await showAllowedLabel.click();
+    await expect(showAllowed.isChecked()).resolves.toBe(false);
+    await screenshot(page, "08-settings-editor");
+    await page.locator(".lm-TabBar-tab", { hasText: NAME }).click();
+    // The edited cell keeps its badge: a stale verdict is news.
+    await waitForBadges(page, ["stale: allowed", ...SAVED.slice(1)]);
+    await codeCells(page).first().locator(".cm-content").click();
+    await page.keyboard.press("Control+End");
+    for (let i = 0; i < "\nLIMIT 3".length; i++) await page.keyboard.press("Backspace");
+    await waitForBadges(page, [null, ...SAVED.slice(1)]);
+    await screenshot(page, "09-setting-hides-allowed");
+    await save(page, lab, NAME);
+    await page.locator(".lm-TabBar-tab", { hasText: "Settings" }).click();
+    await showAllowedLabel.click();
+    await expect(showAllowed.isChecked()).resolves.toBe(true);
+    await page.locator(".lm-TabBar-tab", { hasText: NAME }).click();
+    await waitForBadges(page, SAVED);
   });
 
   it("keeps badge text readable (WCAG AA contrast) in the light and the dark theme", async () => {
@@ -171,7 +174,7 @@ describe("verdicts in a saved notebook, without a kernel", () => {
       const ratios = await badgeContrasts(page);
       expect(ratios).toHaveLength(4);
       for (const ratio of ratios) expect(ratio).toBeGreaterThanOrEqual(4.5);
-      await screenshot(page, `09-theme-${theme.split(" ")[1]!.toLowerCase()}`);
+      await screenshot(page, `10-theme-${theme.split(" ")[1]!.toLowerCase()}`);
     }
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERDICT_MIME, type Finding, type VerdictBundle } from "../../core/verdict.js";
 import {
@@ -137,6 +139,13 @@ describe("settings", () => {
     expect(isBadgeVisible(badgeFor(bundle({ verdict: { findings: [finding("warning")] } }), SOURCE), off)).toBe(true);
     expect(isBadgeVisible(badgeFor(bundle({ verdict: { verdict: "block", category: "syntax" } }), SOURCE), off)).toBe(true);
     expect(isBadgeVisible(badgeFor(bundle(), SOURCE), DEFAULT_SETTINGS)).toBe(true);
+  });
+  it("has the same keys and defaults as schema/plugin.json, which the settings editor shows", () => {
+    const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../extension/schema/plugin.json"), "utf8")) as {
+      properties: Record<string, { default: unknown }>;
+    };
+    const defaults = Object.fromEntries(Object.entries(schema.properties).map(([key, p]) => [key, p.default]));
+    expect(defaults).toEqual(DEFAULT_SETTINGS);
   });
 });
 
