@@ -7,13 +7,10 @@
 import { positionOf } from "./lexer.js";
 import { ExpressionCollector } from "./tree.js";
 import type {
-  ColumnRef,
   CommonTableExpression,
-  FunctionCall,
   JoinInfo,
   ParsedSql,
   Position,
-  Predicate,
   Query,
   SelectBlock,
   Source,
@@ -180,6 +177,15 @@ class Reader {
         else sources.push({ kind: "opaque", alias });
         break;
       }
+      case "SHOW_REF": {
+        // SUMMARIZE/DESCRIBE <query> carry the query; SHOW <name> names what it lists, which the
+        // allow-list then judges like any table.
+        const inner = obj(node["query"]);
+        const name = (str(node["table_name"]) ?? "").replace(/^"|"$/g, "").toLowerCase();
+        if (inner) sources.push({ kind: "subquery", query: this.query(inner), alias });
+        else sources.push({ kind: "table", name: { parts: [name || "show"], quoted: false }, alias, position: this.position(node) });
+        break;
+      }
       default:
         // VALUES lists, PIVOT, UNNEST: nothing to resolve, but their expressions still get walked.
         this.expr(node, acc);
@@ -201,6 +207,23 @@ class Reader {
       if (inner) acc.subqueries.push(this.query(inner));
       this.expr(n["child"], acc);
       return;
+    }
+    if (cls === "LAMBDA") {
+      // `x -> x + 1`: the parameters are names local to the lambda, not columns of any table.
+      const params = new ExpressionCollector();
+      this.expr(n["lhs"], params);
+      const body = new ExpressionCollector();
+      this.expr(n["expr"], body);
+      const local = new Set(params.columns.map((c) => c.name));
+      body.columns.splice(0, body.columns.length, ...body.columns.filter((c) => c.qualifier !== undefined || !local.has(c.name)));
+      acc.absorb(body);
+      return;
+    }
+    if (cls === "STAR") {
+      // `* EXCLUDE (a, b)` names columns that must exist.
+      for (const name of arr(n["exclude_list"])) {
+        if (typeof name === "string") acc.columns.push({ qualifier: str(n["relation_name"])?.toLowerCase() || undefined, name: name.toLowerCase(), quoted: false, position: this.position(n) });
+      }
     }
     if (cls === "COLUMN_REF") {
       const names = arr(n["column_names"]).map((c) => (str(c) ?? "").toLowerCase());

@@ -162,6 +162,7 @@ function treeFindings(sql: string, tree: ParsedSql, context: CheckContext): { fi
   const findings = [...policy.findings];
   if (context.catalog) findings.push(...checkCatalog(sql, tree, context.catalog));
   for (const literal of tree.literals) {
+    if (!MAYBE_PAYLOAD.test(literal)) continue;
     const report = injectionSignals(literal);
     if (report.score >= INJECTION_THRESHOLD) {
       findings.push({
@@ -175,6 +176,9 @@ function treeFindings(sql: string, tree: ParsedSql, context: CheckContext): { fi
   const blocked = findings.some((f) => f.severity === "error");
   return { findings, executedSql: blocked ? sql : policy.executedSql };
 }
+
+/** Literals without any of these cannot score: most values (names, dates, codes) skip the signal pass. */
+const MAYBE_PAYLOAD = /['"`;#=()@%]|--|\/\*|0x|\b(union|select|sleep|benchmark|waitfor|delay|or|and|exec|declare)\b|[\u02BC\u2018\u2019\u201C\u201D\uFF01-\uFF5E]/i;
 
 function describe(report: SignalReport): string {
   return report.signals.map((s) => s.rule.replace("signal.", "")).join(", ");

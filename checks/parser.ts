@@ -12,11 +12,9 @@ import { ExpressionCollector } from "./tree.js";
 import type {
   ColumnRef,
   CommonTableExpression,
-  FunctionCall,
   JoinInfo,
   ParsedSql,
   Position,
-  Predicate,
   QualifiedName,
   Query,
   SelectBlock,

@@ -161,21 +161,22 @@ function isSystemTable(name: QualifiedName): boolean {
 
 function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): void {
   const name = call.name;
-  const at = call.position ?? findWord(sql, name.split(".").at(-1) ?? name);
   const base = name.split(".").at(-1) ?? name;
+  // Positions are looked up only for findings: most calls are allowed, and the lookup scans the text.
+  const position = () => call.position ?? findWord(sql, base);
   const denied = DENIED_FUNCTIONS.get(name) ?? (name.includes(".") ? undefined : DENIED_FUNCTIONS.get(base));
   if (denied) {
-    findings.push(finding(denied, `Function ${name}() is not allowed.`, at));
+    findings.push(finding(denied, `Function ${name}() is not allowed.`, position()));
     return;
   }
   const prefixed = DENIED_FUNCTION_PREFIXES.find(([p]) => name.startsWith(p));
   if (prefixed) {
-    findings.push(finding(prefixed[1], `Function ${name}() is not allowed.`, at));
+    findings.push(finding(prefixed[1], `Function ${name}() is not allowed.`, position()));
     return;
   }
   if (name.includes(".") && !/^(main|pg_catalog|system)\.[a-z_]+$/.test(name)) {
     // Engine built-ins are unqualified; a qualified call names a package of another database or a UDF.
-    findings.push(finding(RULES.codeExecution, `Function ${name}() is not a built-in of this engine.`, at));
+    findings.push(finding(RULES.codeExecution, `Function ${name}() is not a built-in of this engine.`, position()));
     return;
   }
   if (GENERATORS.has(name)) {
@@ -187,7 +188,7 @@ function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): vo
           rows === undefined
             ? `${name}() without literal bounds can generate unbounded rows.`
             : `${name}() would generate ${rows.toExponential(1)} rows.`,
-          at,
+          position(),
         ),
       );
     }

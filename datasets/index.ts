@@ -3,26 +3,21 @@
  * Heavy parts (DuckDB) load only when an import or generation runs.
  */
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
 
 export { CANONICAL_COLUMNS, CANONICAL_TABLES, type CanonicalTable } from "./canonical.js";
 export type { GenerateOptions, GenerateReport } from "./generator/generate.js";
 export type { ImportOptions, ImportReport } from "./import.js";
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 /**
  * The real sample the generator learns from when `--sample` is not given: the canonical patents bundled with the
  * notebooks, else the shared data folder beside the checkout.
  */
 export function defaultSampleDir(): string {
-  const root = repoRoot();
+  const root = packageRoot();
   const candidates = [join(root, "notebooks", "data", "patents"), resolve(root, "..", "shared", "data", "patents", "canonical")];
   const found = candidates.find((c) => existsSync(join(c, "patents.parquet")));
   if (found === undefined) {

@@ -63,6 +63,8 @@ export interface HarnessOptions {
   readonly maxRows?: number;
   /** Limit for each query the model's SQL runs, on the engine. */
   readonly queryTimeoutMs?: number;
+  /** No new question is asked once this many ms have passed since the start; the answered ones are kept. */
+  readonly budgetMs?: number;
   readonly onResult?: (result: CaseResult) => void;
 }
 
@@ -86,15 +88,18 @@ async function runPredicted(engine: Engine, sql: string, maxRows: number, timeou
 /**
  * Asks the generator each question on its source's engine, checks and runs the SQL it returns, and compares the
  * rows with the gold rows (execution accuracy). Sources open on first use and all close at the end; a failure
- * on one question is recorded on that question and the run goes on.
+ * on one question is recorded on that question and the run goes on. With a budget, the run may end early: the
+ * results then cover a prefix of `cases`.
  */
 export async function runEvaluation(cases: readonly EvalCase[], options: HarnessOptions): Promise<CaseResult[]> {
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const open = new Map<string, OpenSource>();
   const results: CaseResult[] = [];
+  const started = performance.now();
   try {
     for (const item of cases) {
+      if (options.budgetMs !== undefined && performance.now() - started >= options.budgetMs) break;
       let entry = open.get(item.source);
       if (!entry) {
         const source = await options.openSource(item.source);

@@ -33,7 +33,8 @@ export async function runAndReport(cases: readonly EvalCase[], options: Reported
   try {
     const results = await runEvaluation(cases, { ...options, onResult });
     const load = `1-min load ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end, on ${availableParallelism()} cores`;
-    summary = summarise(results, { ...options.run, machine: load });
+    const asked = results.length < cases.length ? { asked: `${results.length} of ${cases.length} (time budget spent)` } : {};
+    summary = summarise(results, { ...options.run, ...asked, machine: load });
     out?.write(`${JSON.stringify({ summary })}\n`);
   } finally {
     if (out) {

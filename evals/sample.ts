@@ -11,9 +11,9 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * `count` items drawn without replacement by a seeded shuffle, returned in their original order (so questions on
- * one database stay together). The same seed and input give the same sample everywhere, so figures can be
- * re-run; without a count every item is kept.
+ * `count` items drawn without replacement by a seeded shuffle, in the shuffled order, so that a run stopped early
+ * (a time budget) has still asked a random sample. The same seed and input give the same sample everywhere, so
+ * figures can be re-run; without a count every item is kept, in its original order.
  */
 export function seededSample<T>(items: readonly T[], count: number | undefined, seed: number): T[] {
   if (count === undefined || count >= items.length) return [...items];
@@ -23,5 +23,5 @@ export function seededSample<T>(items: readonly T[], count: number | undefined, 
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
-  return order.slice(0, count).sort((a, b) => a - b).map((i) => items[i] as T);
+  return order.slice(0, count).map((i) => items[i] as T);
 }

@@ -5,19 +5,31 @@
 import { createChecker } from "../checks/index.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
 import { sparkConnector } from "../engines/spark/engine.js";
-import { MagicRegistry } from "../magics/registry.js";
-import { sqlMagic } from "../magics/sql.js";
-import { connectMagic, schemaMagic, tablesMagic } from "../magics/connect.js";
+import { askMagic } from "../magics/ask.js";
 import { configMagic, lsmagicMagic } from "../magics/config.js";
+import { connectMagic, schemaMagic, tablesMagic } from "../magics/connect.js";
+import { modelMagic } from "../magics/model.js";
+import { MagicRegistry } from "../magics/registry.js";
+import { rememberMagic } from "../magics/remember.js";
+import { sqlMagic } from "../magics/sql.js";
+import { LocalSqlGenerator } from "../models/index.js";
 import { Session } from "../session/session.js";
 
-export function createSession(): Session {
+export interface SessionOptions {
+  /** A registry name or a GGUF path; the bundled default when absent. The model loads on first use. */
+  readonly model?: string;
+}
+
+export function createSession(options: SessionOptions = {}): Session {
   return new Session({
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
+    generator: async () => new LocalSqlGenerator({ model: options.model }),
   });
 }
 
 export function createMagics(): MagicRegistry {
-  return new MagicRegistry([sqlMagic, connectMagic, tablesMagic, schemaMagic, configMagic, lsmagicMagic]);
+  return new MagicRegistry([
+    sqlMagic, askMagic, connectMagic, tablesMagic, schemaMagic, configMagic, modelMagic, rememberMagic, lsmagicMagic,
+  ]);
 }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { UsageError } from "../core/errors.js";
 import type { Magic } from "./magic.js";
 
@@ -15,8 +16,9 @@ export const modelMagic: Magic = {
     if (!generator.model || !generator.useModel) {
       throw new UsageError("This session's generator cannot change models", "Restart the kernel to use the default local model.");
     }
-    const target = wanted === undefined ? undefined
-      : wanted.startsWith("/") || wanted.startsWith("~") || !wanted.includes("/") ? wanted : `${context.cwd}/${wanted}`;
+    // A path is relative to the notebook's folder; a bare name is a bundled model.
+    const isPath = wanted !== undefined && (wanted.includes("/") || wanted.endsWith(".gguf")) && !wanted.startsWith("~");
+    const target = wanted !== undefined && isPath ? path.resolve(context.cwd, wanted) : wanted;
     const info = target === undefined ? await generator.model() : await generator.useModel(target);
     context.display({ kind: "records", title: "Local model", columns: ["name", "path", "sha256"], rows: [[info.name, info.path, info.sha256]] });
   },

@@ -19,7 +19,8 @@ export interface ValueLink {
 const STOPWORDS = new Set(("a an and are as at be by can count did do does each for from get give has have how in into is it its " +
   "list me most many much my number of on or per show than that the their them there these they this those to top was were what when " +
   "where which who whose why with year years all any both more less least first last latest earliest before after since between during " +
-  "each every only one two three ten percentage percent share fraction average total please want tell find name names order").split(" "));
+  "each every only one two three ten percentage percent share fraction average total please want tell find name names order " +
+  "break down compare return display get i we you our note use using also include including count sort rank per among").split(" "));
 
 const MAX_TERMS = 6;
 const VALUES_PER_LINK = 3;
@@ -39,7 +40,7 @@ export function candidateTerms(question: string, profile: SchemaProfile): string
     const word = match[0];
     const lower = word.toLowerCase();
     const code = /^[A-Z0-9]{2,}$/.test(word);
-    const name = /^[A-Z]/.test(word) && (match.index !== 0 || code);
+    const name = /^[A-Z]/.test(word);
     if (!code && !name) continue;
     if (!code && (lower.length < 3 || STOPWORDS.has(lower))) continue;
     if (schemaWords.has(lower) || schemaWords.has(lower.replace(/s$/, ""))) continue;

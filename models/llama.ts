@@ -2,7 +2,7 @@
  * The only file that imports node-llama-cpp. It is loaded with a dynamic import so that the kernel starts,
  * and `%%sql` runs, without the native library or a model on the machine.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { StreamLinkError, asError } from "../core/errors.js";
 import type { ResolvedModel } from "./registry.js";
 import { sha256File } from "./registry.js";
@@ -17,7 +17,7 @@ type LlamaGrammar = import("node-llama-cpp").LlamaGrammar;
 type ChatHistoryItem = import("node-llama-cpp").ChatHistoryItem;
 
 export interface LoadOptions {
-  /** CPU threads; defaults to the core count (node-llama-cpp's own default of 4 is ~100x slower on 2 cores). */
+  /** CPU threads; see {@link defaultThreads}. */
   readonly threads?: number;
   readonly contextSize?: number;
 }
@@ -25,7 +25,7 @@ export interface LoadOptions {
 /** Loads a GGUF on the CPU: one native runtime, one model, one context with one sequence. */
 export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions = {}): Promise<TextModel> {
   const lib = await importNodeLlamaCpp();
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? defaultThreads();
   let llama: Llama | undefined;
   try {
     llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
@@ -40,6 +40,19 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
       "Check that the file is a GGUF model (re-run `bash scripts/setup-models.sh` for bundled ones) and that there is enough free memory.",
       { model: model.name, path: model.path }, { cause: thrown });
   }
+}
+
+/**
+ * STREAMLINK_THREADS when set; otherwise the core count (node-llama-cpp's own default of 4 is ~100x slower on
+ * 2 cores), or 1 when the machine is already busier than its cores: llama.cpp's threads wait for each other at
+ * every step, and with the CPU oversubscribed a second thread mostly waits (measured on 2 cores at load 13:
+ * a 6-token answer took 19.5 s with 2 threads, 0.9 s with 1).
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const wanted = Number(env["STREAMLINK_THREADS"]);
+  if (Number.isInteger(wanted) && wanted > 0) return wanted;
+  const cores = availableParallelism();
+  return (loadavg()[0] ?? 0) >= cores ? 1 : cores;
 }
 
 async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {

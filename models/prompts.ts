@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../core/paths.js";
 
 /** The prompt files under `models/prompts/`; the generator fills their `{{slots}}`. */
 export const PROMPT_FILES = ["system", "dialect-duckdb", "dialect-spark", "examples", "question", "hints", "repair"] as const;
@@ -13,7 +13,7 @@ export interface PromptSet {
   render(name: PromptName, slots: Readonly<Record<string, string>>): string;
 }
 
-const promptsDir = join(dirname(fileURLToPath(import.meta.url)), "prompts");
+const promptsDir = join(packageRoot(), "models", "prompts");
 
 /** Reads the prompt files once; a slot the template names but the caller does not fill is an error. */
 export function loadPrompts(dir: string = promptsDir): PromptSet {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import { StreamLinkError, UsageError } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
 
 /** One wheel member; concatenated in order they give the GGUF file. */
 export interface ModelPart {
@@ -40,13 +40,12 @@ export interface ResolvedModel {
   readonly spec?: ModelSpec;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const registryFile = join(repoRoot, "models", "registry.json");
+const registryFile = join(packageRoot(), "models", "registry.json");
 const DEFAULT_CONTEXT_SIZE = 4096;
 
 /** Where bundled models are assembled by `scripts/setup-models.sh` (override with STREAMLINK_MODELS_DIR). */
 export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env["STREAMLINK_MODELS_DIR"] ?? join(repoRoot, ".cache", "models");
+  return env["STREAMLINK_MODELS_DIR"] ?? join(packageRoot(), ".cache", "models");
 }
 
 /** The registry shipped in `models/registry.json`. */

@@ -40,11 +40,8 @@ export class Session {
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
   private generatorHandle: Promise<SqlGenerator> | undefined;
-  private loadGenerator: (() => Promise<SqlGenerator>) | undefined;
 
-  constructor(private readonly deps: SessionDependencies) {
-    this.loadGenerator = deps.generator;
-  }
+  constructor(private readonly deps: SessionDependencies) {}
 
   get checkerVersion(): string {
     return this.deps.checker.version;
@@ -132,21 +129,13 @@ export class Session {
 
   /** The local model, loaded once per session on first use. */
   generator(): Promise<SqlGenerator> {
-    const load = this.loadGenerator;
+    const load = this.deps.generator;
     if (!load) {
       return Promise.reject(new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
     }
     this.generatorHandle ??= load();
     this.generatorHandle.catch(() => { this.generatorHandle = undefined; });
     return this.generatorHandle;
-  }
-
-  /** Switches to another local model (`%model`); the current one is closed, the new one loads on first use. */
-  async useGenerator(load: () => Promise<SqlGenerator>): Promise<void> {
-    const previous = this.generatorHandle;
-    this.generatorHandle = undefined;
-    this.loadGenerator = load;
-    if (previous) await (await previous.catch(() => undefined))?.close();
   }
 
   /** Stops whatever any connection is running (the Jupyter stop button). */

@@ -14,6 +14,7 @@ export const EVAL_OPTIONS = {
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
   examples: { type: "string", help: "saved question→SQL pairs (a %remember file) offered to the model; pairs whose question is asked are left out", metavar: "FILE.json" },
+  "budget-min": { type: "int", help: "ask no new question after N minutes; the summary covers those asked", metavar: "N" },
   "timeout-s": { type: "int", help: "time limit for each query on the engine (default 30)", metavar: "N" },
   help: { type: "flag", help: "show this help" },
 } as const;
@@ -45,6 +46,7 @@ export async function runEvalCommand(
   if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
   if (cases.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
   const timeout = intOption(args, "timeout-s") ?? 30;
+  const budget = intOption(args, "budget-min");
   // Resolving the model fails fast on a wrong name or path; loading it (seconds) happens on the first question.
   const examplesFile = stringOption(args, "examples");
   const asked = new Set(cases.map((c) => normalQuestion(c.question)));
@@ -58,6 +60,7 @@ export async function runEvalCommand(
       checker: createChecker(),
       openSource,
       queryTimeoutMs: timeout * 1000,
+      ...(budget === undefined ? {} : { budgetMs: budget * 60_000 }),
       format,
       stdout: io.stdout,
       outFile: stringOption(args, "out"),

@@ -70,6 +70,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     const provenance = await dialog.locator(".sl-Details-section", { hasText: "Provenance" }).locator("dd").allTextContents();
     expect(provenance[0]).toContain("qwen2.5-coder-0.5b");
     expect(Number(provenance[3])).toBeGreaterThanOrEqual(1);
+    await dialog.locator(".sl-Details-section", { hasText: "Provenance" }).scrollIntoViewIfNeeded();
     await screenshot(page, "12-live-ask-details");
     await closeDetails(page);
   });

@@ -105,6 +105,7 @@ describe("verdicts in a saved notebook, without a kernel", () => {
       "5.48 s",
       "6 ms",
     ]);
+    await dialog.locator(".sl-Details-section", { hasText: "Provenance" }).scrollIntoViewIfNeeded();
     await screenshot(page, "04-details-ask-provenance");
     await closeDetails(page);
   });

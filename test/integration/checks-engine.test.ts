@@ -134,3 +134,48 @@ describe("second wall: T1–T4 payloads run on the locked-down engine with the c
     expect(canaryHits).toBe(0);
   });
 });
+
+describe("DuckDB's own parser where node-sql-parser's grammar stops", () => {
+  let engine: Engine;
+  const checker = createChecker();
+  beforeAll(async () => {
+    engine = await duckdbConnector.connect({ kind: "duckdb", target: scratch, name: "fallback" });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+  const check = async (sql: string) =>
+    checker.check(sql, { dialect: "duckdb", catalog: await engine.catalog(), engineParse: (text) => engine.parse(text), rowCap: 100 });
+
+  it.each([
+    ["SELECT * FROM read_csv(['/etc/passwd'], header = true)", "security.file-access"],
+    ["FROM read_text('/etc/passwd')", "security.file-access"],
+    ["SELECT [1, 2] AS l, getenv('HOME')", "security.secrets"],
+    ["SELECT * FROM duckdb_tables() t(a)", "security.system-catalog"],
+    ["SELECT * EXCLUDE (title) FROM patents, patent_cpc", "plan.cartesian"],
+    ["SELECT * EXCLUDE (titel) FROM patents", "catalog.unknown-column"],
+  ])("walks DuckDB's tree of %s", async (sql, rule) => {
+    const verdict = await check(sql);
+    expect(verdict.findings.map((f) => f.rule)).toContain(rule);
+  });
+
+  it("allows DuckDB-only syntax that is read-only and names real columns", async () => {
+    for (const sql of ["SELECT * EXCLUDE (abstract) FROM patents LIMIT 2", "FROM patents SELECT title LIMIT 1", "SELECT list_transform([1, 2], x -> x + 1) AS l, title FROM patents LIMIT 1"]) {
+      const verdict = await check(sql);
+      expect(verdict.findings.filter((f) => f.severity === "error"), sql).toEqual([]);
+      expect(verdict.verdict).toBe("allow");
+    }
+  });
+
+  it("judges SUMMARIZE and SHOW by the tables they read", async () => {
+    expect((await check("SUMMARIZE patents")).verdict).toBe("allow");
+    const hidden = await check("SUMMARIZE SELECT * FROM information_schema.tables");
+    expect(hidden.findings.map((f) => f.rule)).toContain("security.system-catalog");
+    expect((await check("SHOW TABLES")).verdict).toBe("block");
+  });
+
+  it("refuses statements DuckDB parses but will not serialise (non-SELECT)", async () => {
+    const verdict = await check("PIVOT patents ON assignee USING count(*)");
+    expect(verdict.verdict).toBe("block");
+  });
+});

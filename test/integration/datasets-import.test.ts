@@ -2,7 +2,7 @@
  * Importing the real raw samples reproduces the canonical files exactly (rows, values, types, order), whichever order
  * the sources are imported in; the CLI reports what it did and refuses bad input with a hint.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -95,6 +95,29 @@ describe("data import reproduces the canonical patents database", () => {
     const report = await importPatentsView(QUERY, { outDir: out });
     expect(report.sources).toHaveLength(1);
     expect(report.rows.patents).toBe(3522);
+  });
+
+  it("reads PatentsView's bulk download layout (g_*.tsv) the same way", async () => {
+    const bulk = path.join(work, "bulk");
+    await mkdir(bulk, { recursive: true });
+    const tables = { patent: "g_patent", patent_abstract: "g_patent_abstract", assignee: "g_assignee_disambiguated", cpc: "g_cpc_current", inventor: "g_inventor_disambiguated" };
+    // the first 200 NVIDIA patents and their rows in the other tables, written as PatentsView writes its TSVs
+    const ids = `(SELECT patent_id FROM read_csv(${sqlString(path.join(NVIDIA, "nvidia_patent.csv"))}, all_varchar = true) ORDER BY patent_id LIMIT 200)`;
+    for (const [suffix, name] of Object.entries(tables)) {
+      await bench.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(NVIDIA, `nvidia_${suffix}.csv`))}, all_varchar = true) WHERE patent_id IN ${ids})
+        TO ${sqlString(path.join(bulk, `${name}.tsv`))} (DELIMITER '\t', HEADER, QUOTE '"', FORCE_QUOTE *)`);
+    }
+    const out = path.join(work, "bulk-out");
+    const report = await importPatentsView(bulk, { outDir: out });
+    expect(report.rows.patents).toBe(200);
+    const cols = "publication_number, kind, title, abstract, assignee, grant_date, cpc, num_claims";
+    const [diff] = await bench.query(`SELECT count(*)::INTEGER AS n FROM (
+      SELECT ${cols} FROM read_parquet(${sqlString(path.join(out, "patents.parquet"))})
+      EXCEPT ALL SELECT ${cols} FROM read_parquet(${sqlString(path.join(CANONICAL, "patents.parquet"))}))`);
+    expect(diff?.["n"]).toBe(0);
+    const [cpc] = await bench.query(`SELECT count(*)::INTEGER AS n FROM (FROM read_parquet(${sqlString(path.join(out, "patent_cpc.parquet"))})
+      EXCEPT ALL FROM read_parquet(${sqlString(path.join(CANONICAL, "patent_cpc.parquet"))}))`);
+    expect(cpc?.["n"]).toBe(0);
   });
 
   it("refuses a folder without PatentsView tables, with a hint", async () => {

@@ -81,6 +81,12 @@ describe("evaluation harness on Spider (real DuckDB, real checker)", () => {
     expect(results.map((r) => r.status)).toEqual(["blocked", "blocked", "blocked"]);
     expect(results[0]?.reason).toMatch(/\w/);
   });
+
+  it("asks nothing more once the time budget is spent", async () => {
+    const idle = new ScriptedGenerator(() => "SELECT 1");
+    expect(await runEvaluation(sample.slice(0, 3), { ...options(idle), budgetMs: 0 })).toEqual([]);
+    expect(idle.asked).toEqual([]);
+  });
 });
 
 describe("evaluation harness on a question file (patents dev)", () => {

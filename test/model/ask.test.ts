@@ -2,6 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../session/session.js";
 import { askQuestion } from "../../magics/ask.js";
 import { compareResults, isOrdered, tableRows } from "../../evals/compare.js";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { View } from "../../core/output.js";
+import { askMagic } from "../../magics/ask.js";
+import type { MagicContext } from "../../magics/magic.js";
+import { modelMagic } from "../../magics/model.js";
+import { rememberMagic } from "../../magics/remember.js";
 import { patentsSession, plantNextAnswer, sharedGenerator } from "./support.js";
 
 let session: Session;
@@ -61,5 +69,40 @@ describe("%%ask on the canonical patents data with the bundled model", () => {
     expect(generation.sql).not.toContain("'the start of 2020'");
     const expected = tableRows((await session.run("SELECT count(*) FROM patents WHERE assignee ILIKE '%nvidia%' AND grant_date >= DATE '2020-01-01'")).result.table);
     expect(compareResults(expected, tableRows(run!.result.table), false).match, generation.sql).toBe(true);
+  });
+});
+
+describe("the %%ask, %model and %%remember magics", () => {
+  const views: View[] = [];
+  const assigned = new Map<string, unknown>();
+  const cwd = mkdtempSync(path.join(tmpdir(), "sl-ask-"));
+  const context = (): MagicContext => ({
+    session, cwd, display: (view) => views.push(view), magicHelp: () => [],
+    assign: async (name, value) => { assigned.set(name, value); },
+  });
+
+  it("%%ask shows the question, the SQL, the verdict with provenance, then the result in --out", async () => {
+    views.length = 0;
+    const cell = "%%ask --out n\nHow many patents have 'neural network' in the title?";
+    await askMagic.run({ tokens: ["--out", "n"], body: "How many patents have 'neural network' in the title?", cellSource: cell }, context());
+    expect(views.map((v) => v.kind)).toEqual(["markdown", "sql", "verdict", "result"]);
+    const verdict = views.find((v) => v.kind === "verdict");
+    expect(verdict?.kind === "verdict" && verdict.bundle).toMatchObject({ magic: "ask", cellSource: cell, question: "How many patents have 'neural network' in the title?" });
+    expect(verdict?.kind === "verdict" && verdict.bundle.provenance?.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(assigned.has("n")).toBe(true);
+  });
+
+  it("%model shows the model in use with its sha256", async () => {
+    views.length = 0;
+    await modelMagic.run({ tokens: [], body: "", cellSource: "%model" }, context());
+    const shown = views[0];
+    expect(shown?.kind === "records" && shown.rows[0]?.[0]).toBe("qwen2.5-coder-1.5b");
+  });
+
+  it("%%remember checks the SQL and saves the pair in the notebook's folder", async () => {
+    await rememberMagic.run({ tokens: ["Patents", "per", "country"], body: "SELECT country, count(*) AS n FROM patents GROUP BY country", cellSource: "" }, context());
+    const saved = JSON.parse(readFileSync(path.join(cwd, "streamlink-examples.json"), "utf8")) as { examples: { question: string }[] };
+    expect(saved.examples.map((e) => e.question)).toEqual(["Patents per country"]);
+    await expect(rememberMagic.run({ tokens: ["Drop", "it"], body: "DROP TABLE patents", cellSource: "" }, context())).rejects.toThrow(/passes the checker/);
   });
 });

@@ -54,5 +54,5 @@ describe("notebooks/04-spark.ipynb", () => {
     }
     expect(shown(cell("spark\", \"stop\""))).toMatch(/Stopped \d+ Spark process/);
     expect((await clusterStatus()).running).toBe(false);
-  });
+  }, 900_000);
 });

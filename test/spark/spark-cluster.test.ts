@@ -15,6 +15,8 @@ import { SparkEngine, sparkConnector } from "../../engines/spark/engine.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 const PORT = 10_312;
+/** Starting a cluster takes one to two minutes on a busy 2-core machine; each test gets room for that. */
+const TEST_TIMEOUT_MS = 600_000;
 const URL = `thrift://127.0.0.1:${PORT}`;
 const JARS = path.join(REPO, ".cache", "spark", "jars", "*");
 
@@ -89,7 +91,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     const bad = await cli("sql", "--engine", "spark", "--url", "http://nope", "SELECT 1");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("thrift://HOST:PORT");
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("starts master, two workers and the Thrift server, with the data registered", async () => {
     const start = await cli("spark", "start", "--workers", "2", "--data", CANONICAL, "--port", String(PORT));
@@ -112,7 +114,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ columns: [{ name: "country", type: "STRING" }, { name: "n", type: "BIGINT" }], rows: [["US", 13514]] });
     engine = (await sparkConnector.connect({ kind: "spark", target: URL, name: "spark" })) as SparkEngine;
     expect(engine.rest).toBeDefined();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("reads files only through registered tables", async () => {
     const error = await engine.execute(`SELECT * FROM parquet.\`${path.join(CANONICAL, "patents.parquet")}\``, { maxRows: 1 }).catch((e: unknown) => e);
@@ -122,7 +124,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(parsed.ok).toBe(false);
     expect(parsed.message).toContain("PARSE_SYNTAX_ERROR");
     expect((await engine.parse("SELECT count(*) FROM patents")).ok).toBe(true);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("the cluster itself refuses code execution and setting changes (checker bypassed)", async () => {
     for (const sql of [
@@ -140,7 +142,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     }
     const { table } = await engine.execute("SET spark.sql.runSQLOnFiles", { maxRows: 1 });
     expect(table.getChild("value")?.get(0)).toBe("false");
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("reports progress and cancel stops the Spark job", async () => {
     const progress = progressReaching(1);
@@ -164,7 +166,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     // The connection stays usable.
     const { table } = await engine.execute("SELECT count(*) AS n FROM patent_cpc", { maxRows: 1 });
     expect(table.get(0)?.toJSON()["n"]).toBe(29_580n);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("a time limit stops the job on the cluster", async () => {
     const started = performance.now();
@@ -174,7 +176,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(performance.now() - started).toBeLessThan(30_000);
     const marker = String((error as QueryCancelledError).data["marker"]);
     await expect.poll(async () => (await engine.rest?.jobsTagged(marker))?.some((j) => j.status === "RUNNING"), { timeout: 30_000, interval: 500 }).toBe(false);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("a worker killed mid-query: the query still returns the right answer, status shows the lost worker", async () => {
     const before = await status();
@@ -190,7 +192,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(after.processes.find((p) => p.pid === worker.pid)?.alive).toBe(false);
     expect(after.aliveWorkers ?? 0).toBeLessThanOrEqual(1);
     expect(after.thriftReachable).toBe(true);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("the Thrift server gone: a clear error, and the next query works once the cluster is back", async () => {
     const thrift = (await status()).processes.find((p) => p.role === "thrift");
@@ -206,7 +208,7 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(restart.code, restart.stderr).toBe(0);
     const { table } = await engine.execute("SELECT count(*) AS n FROM patents", { maxRows: 1 });
     expect(table.get(0)?.toJSON()["n"]).toBe(14_684n);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("stop leaves no Spark process behind", async () => {
     await engine.close();
@@ -217,5 +219,5 @@ describe("Spark cluster through the CLI and the engine", () => {
     const s = await status();
     expect(s.running).toBe(false);
     expect(s.thriftReachable).toBe(false);
-  });
+  }, TEST_TIMEOUT_MS);
 });

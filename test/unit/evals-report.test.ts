@@ -11,11 +11,12 @@ import { columnType } from "../../evals/spider/convert.js";
 
 describe("seededSample", () => {
   const items = Array.from({ length: 1000 }, (_v, i) => i);
-  it("draws the same sample for the same seed, in the original order", () => {
+  it("draws the same sample for the same seed, shuffled so that any prefix is a random sample too", () => {
     const a = seededSample(items, 300, 7);
     expect(a).toEqual(seededSample(items, 300, 7));
     expect(new Set(a).size).toBe(300);
-    expect([...a].sort((x, y) => x - y)).toEqual(a);
+    expect([...a].sort((x, y) => x - y)).not.toEqual(a);
+    expect(seededSample(items, 1000, 7)).toEqual(items);
   });
   it("draws another sample for another seed", () => {
     expect(seededSample(items, 300, 8)).not.toEqual(seededSample(items, 300, 7));

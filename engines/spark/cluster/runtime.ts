@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { EngineUnavailableError } from "../../../core/errors.js";
+import { packageRoot } from "../../../core/paths.js";
 
 /**
  * Where the Spark runtime lives in a checkout: jars from scripts/setup-spark.sh in `.cache/spark/jars`, and one
@@ -16,19 +16,9 @@ export interface SparkPaths {
   readonly stateFile: string;
 }
 
-/** The checkout holding this module, found upwards from it (it runs from the sources and from dist/). */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, "scripts", "setup-spark.sh"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cannot find the StreamLink checkout (scripts/setup-spark.sh) above engines/spark/cluster");
-    dir = parent;
-  }
-}
 
 export function sparkPaths(): SparkPaths {
-  const repo = repoRoot();
+  const repo = packageRoot();
   const home = path.join(repo, ".cache", "spark");
   const run = path.join(home, "run");
   return { repo, home, jars: path.join(home, "jars"), run, stateFile: path.join(run, "cluster.json") };
