@@ -97,7 +97,7 @@ function checkStatement(sql: string, statement: Statement, options: PolicyOption
   const query = statement.query;
   if (!query) return;
   const allowed = allowList(options);
-  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, findings));
+  visitScopes(query, options.catalog, (scope) => checkBlock(sql, scope, allowed, options.catalog !== undefined, findings));
   for (const q of allQueries(query)) {
     for (const cte of q.ctes) {
       if (cte.bodyKind !== "select") {
@@ -117,13 +117,13 @@ function allowList(options: PolicyOptions): ReadonlySet<string> | undefined {
   return undefined;
 }
 
-function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
-  for (const resolved of scope.sources) checkSource(sql, resolved, allowed, findings);
+function checkBlock(sql: string, scope: BlockScope, allowed: ReadonlySet<string> | undefined, hasCatalog: boolean, findings: Finding[]): void {
+  for (const resolved of scope.sources) checkSource(sql, resolved, allowed, hasCatalog, findings);
   for (const call of scope.block.functions) checkFunction(sql, call, findings);
   checkCartesian(sql, scope, findings);
 }
 
-function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet<string> | undefined, findings: Finding[]): void {
+function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet<string> | undefined, hasCatalog: boolean, findings: Finding[]): void {
   const source = resolved.source;
   if (source.kind === "function") {
     checkFunction(sql, source.call, findings);
@@ -141,7 +141,9 @@ function checkSource(sql: string, resolved: ResolvedSource, allowed: ReadonlySet
     findings.push(finding(RULES.systemCatalog, `"${display}" is a system catalog.`, at));
     return;
   }
-  if (allowed && resolved.kind === "catalog" && !allowed.has(resolved.table.name.toLowerCase())) {
+  // A table the catalog lacks is the catalog check's to report; without a catalog the allow-list alone decides.
+  const listed = resolved.kind === "catalog" ? resolved.table.name : resolved.kind === "table" && !hasCatalog ? (name.parts.at(-1) ?? "") : undefined;
+  if (allowed && listed !== undefined && !allowed.has(listed.toLowerCase())) {
     findings.push(finding(RULES.tableNotAllowed, `Table "${display}" is not allowed on this connection.`, at));
   }
 }

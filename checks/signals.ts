@@ -85,7 +85,14 @@ export function injectionSignals(text: string): SignalReport {
 }
 
 function analyse(text: string, shift: number): SignalReport {
-  const tokens = lex(text, { hashComments: true });
+  const best = analyseTokens(text, shift, lex(text, { hashComments: true }));
+  // `#` is a comment to MySQL and junk elsewhere; payloads use it both ways, so read both.
+  if (!text.includes("#")) return best;
+  const plain = analyseTokens(text, shift, lex(text));
+  return plain.score > best.score ? plain : best;
+}
+
+function analyseTokens(text: string, shift: number, tokens: readonly Token[]): SignalReport {
   const signals: Signal[] = [];
   const add = (rule: string, weight: number, message: string, token: Token | undefined): void => {
     if (signals.some((s) => s.rule === rule)) return;
@@ -95,6 +102,12 @@ function analyse(text: string, shift: number): SignalReport {
   const value = (i: number): string => tokens[i]?.value ?? "";
   const kind = (i: number): string => tokens[i]?.kind ?? "";
   let charCalls = 0;
+  // The nearest token before (-1) or after (+1) `k` that is not a comment: an empty comment stands for a space.
+  const near = (k: number, step: -1 | 1): number => {
+    let i = k + step;
+    while (tokens[i]?.kind === "comment") i += step;
+    return i;
+  };
   const statementLike = shift === 0 && tokens[0]?.kind === "word" && STATEMENT_WORDS.has(tokens[0].value);
 
   // A break-out: the fragment's first value (or the string it continues) is closed, then SQL follows.
@@ -127,7 +140,7 @@ function analyse(text: string, shift: number): SignalReport {
         while (kind(n) === "comment" || (kind(n) === "op" && value(n) === "(")) n++;
         if (value(n) === "select") add("signal.union-select", statementLike ? 1 : 3, "UNION SELECT appends rows from another query.", t);
       }
-      if ((v === "or" || v === "and" || v === "xor" || v === "having" || v === "where") && tautologyAt(tokens, k + 1)) {
+      if ((v === "or" || v === "and" || v === "xor" || v === "having" || v === "where") && tautologyAt(tokens, near(k, 1))) {
         add(v === "or" || v === "xor" ? "signal.tautology" : "signal.constant-condition", v === "or" ? 3 : statementLike ? 1 : 2, "A condition that is always true or always false.", t);
       }
       if (v === "or" && (value(k + 1) === "true" || (kind(k + 1) === "number" && (k + 2 >= tokens.length || kind(k + 2) === "comment")))) {
@@ -150,7 +163,7 @@ function analyse(text: string, shift: number): SignalReport {
       const dotted = text.slice(t.start, t.start + 24).toLowerCase();
       const sys = SYSTEM_WORDS.find((w) => v === w || (w.length > v.length && dotted.startsWith(w)) || (w.endsWith("$") && v.startsWith(w)));
       if (sys) add("signal.system-table", sys === "dual" ? 2 : 3, `${sys} is a system catalog.`, t);
-    } else if (t.kind === "op" && COMPARISON_OPS.has(v) && k > 0 && constantComparison(tokens[k - 1], tokens[k + 1])) {
+    } else if (t.kind === "op" && COMPARISON_OPS.has(v) && k > 0 && constantComparison(tokens[near(k, -1)], tokens[near(k, 1)])) {
       add("signal.constant-comparison", statementLike ? 1 : 3, "Two constants compared: a probe, not a filter.", t);
     } else if (t.kind === "op" && v === "/" && (value(k + 1) === "0" || (value(k + 1) === "(" && value(k + 2) === "select" && value(k + 3) === "0"))) {
       add("signal.error-based", 2, "Division by zero forces an error that leaks the answer.", t);

@@ -35,6 +35,8 @@ export interface GenerationRequest {
   readonly tryQuery: (sql: string) => Promise<{ verdict: Verdict; error?: string }>;
   /** Saved pairs to pick few-shot examples from (the notebook folder's `%remember` file). */
   readonly examples?: readonly SavedExample[];
+  /** The user's own definitions for this data ("granted means grant_date IS NOT NULL"), from the same file. */
+  readonly notes?: readonly string[];
 }
 
 export interface Generation {

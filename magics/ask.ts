@@ -17,6 +17,7 @@ export interface AskOptions {
   /** Check each candidate but run none (`--sql-only`): repairs then use the checker's findings only. */
   readonly sqlOnly?: boolean;
   readonly examples?: readonly SavedExample[];
+  readonly notes?: readonly string[];
 }
 
 /** A question's outcome: the final SQL with its verdict and provenance, and its run or the error it met. */
@@ -40,6 +41,7 @@ export async function askQuestion(session: Session, generator: SqlGenerator, que
     dialect: engine.dialect,
     catalog,
     examples: options.examples,
+    notes: options.notes,
     sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS })).result.table),
     tryQuery: async (sql) => {
       run = undefined;
@@ -93,7 +95,7 @@ export const askMagic: Magic = {
     const { generation, run, error } = await askQuestion(context.session, generator, question, {
       engine: stringOption(args, "engine"),
       sqlOnly,
-      examples: readExamples(context.cwd),
+      ...readExamples(context.cwd),
     });
     const { provenance } = generation;
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });

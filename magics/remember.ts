@@ -4,9 +4,10 @@ import { ExampleStore, examplesFileFor, EXAMPLES_FILE } from "../models/examples
 import type { Magic } from "./magic.js";
 import { join } from "node:path";
 
-/** The saved question→SQL pairs that `%%ask` offers the model, for the notebook's folder. */
-export function readExamples(cwd: string): SavedExample[] {
-  return new ExampleStore(examplesFileFor(cwd)).list();
+/** The saved question→SQL pairs and notes that `%%ask` offers the model, for the notebook's folder. */
+export function readExamples(cwd: string): { examples: SavedExample[]; notes: string[] } {
+  const store = new ExampleStore(examplesFileFor(cwd));
+  return { examples: store.list(), notes: store.notes() };
 }
 
 /**

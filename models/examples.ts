@@ -13,22 +13,34 @@ export function examplesFileFor(folder: string, home = homedir()): string {
   return existsSync(local) ? local : join(home, ".streamlink", EXAMPLES_FILE);
 }
 
-/** Verified question→SQL pairs saved by the user, kept as JSON (`{"examples":[{question, sql, savedAt}]}`). */
+/**
+ * Verified question→SQL pairs saved by the user, and the user's notes on the data, kept as JSON:
+ * `{"notes": ["…"], "examples": [{question, sql, savedAt}]}`.
+ */
 export class ExampleStore {
   constructor(readonly file: string) {}
 
   list(): SavedExample[] {
-    if (!existsSync(this.file)) return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(this.file, "utf8"));
-    } catch (error) {
-      throw new StreamLinkError("examples-file", `${this.file} is not valid JSON`, "Fix or delete the file; %remember writes it again.", { file: this.file }, { cause: error });
-    }
-    const examples = (parsed as { examples?: unknown }).examples;
+    const examples = this.read().examples;
     if (!Array.isArray(examples)) return [];
     return examples.filter((e): e is SavedExample => typeof e === "object" && e !== null &&
       typeof (e as SavedExample).question === "string" && typeof (e as SavedExample).sql === "string");
+  }
+
+  /** Definitions the user wrote for this data, shown to the model as they are. */
+  notes(): string[] {
+    const notes = this.read().notes;
+    return Array.isArray(notes) ? notes.filter((n): n is string => typeof n === "string") : [];
+  }
+
+  private read(): { examples?: unknown; notes?: unknown } {
+    if (!existsSync(this.file)) return {};
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.file, "utf8"));
+      return typeof parsed === "object" && parsed !== null ? parsed : {};
+    } catch (error) {
+      throw new StreamLinkError("examples-file", `${this.file} is not valid JSON`, "Fix or delete the file; %remember writes it again.", { file: this.file }, { cause: error });
+    }
   }
 
   /** Adds a pair (replacing one with the same question) and writes the file atomically. */
@@ -40,7 +52,8 @@ export class ExampleStore {
     const examples = [...this.list().filter((e) => e.question !== q), example];
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ examples }, null, 1)}\n`);
+    const notes = this.notes();
+    writeFileSync(tmp, `${JSON.stringify(notes.length > 0 ? { notes, examples } : { examples }, null, 1)}\n`);
     renameSync(tmp, this.file);
     return example;
   }

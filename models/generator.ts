@@ -27,6 +27,8 @@ export interface LocalGeneratorOptions {
   readonly maxTokens?: number;
   /** Saved pairs used when a request brings none (e.g. `--examples FILE` of the CLI and the evaluation). */
   readonly examples?: readonly SavedExample[];
+  /** Notes on the data used when a request brings none. */
+  readonly notes?: readonly string[];
 }
 
 const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 16, maxSchemaColumns: 60, maxTokens: 256 } as const;
@@ -52,13 +54,15 @@ export class LocalSqlGenerator implements SqlGenerator {
   private readonly profiles = new Map<string, Promise<SchemaProfile>>();
   private readonly grammars = new Map<string, string>();
   private readonly examples: readonly SavedExample[];
-  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples">>;
+  private readonly notes: readonly string[];
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes">>;
 
   constructor(options: LocalGeneratorOptions = {}) {
     this.prompts = options.prompts ?? loadPrompts();
     this.load = options.load ?? loadLocalModel;
     this.wanted = options.model;
     this.examples = options.examples ?? [];
+    this.notes = options.notes ?? [];
     this.settings = {
       maxTries: options.maxTries ?? DEFAULTS.maxTries,
       constrained: options.constrained ?? DEFAULTS.constrained,
@@ -97,7 +101,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const links = await lap("linkMs", () => linkValues(request.question, profile, request.sampleValues));
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
-      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? this.examples, request.question) },
+      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? this.examples, request.notes ?? this.notes, request.question) },
       { role: "user", text: this.prompts.render("question", {
         hints: links.length > 0 ? this.prompts.render("hints", { values: renderLinks(links) }) : "",
         question: request.question.trim(),
@@ -185,13 +189,14 @@ export class LocalSqlGenerator implements SqlGenerator {
     return keep;
   }
 
-  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, saved: readonly SavedExample[], question: string): string {
+  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, saved: readonly SavedExample[], notes: readonly string[], question: string): string {
     const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
     const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${oneLine(e.sql)};`).join("\n\n");
     return this.prompts.render("system", {
       dialect: profile.dialect === "spark" ? "Spark SQL" : "DuckDB",
       dialectNotes: this.prompts.render(profile.dialect === "spark" ? "dialect-spark" : "dialect-duckdb", {}),
       schema: renderSchema(profile, keep),
+      notes: notes.length === 0 ? "" : this.prompts.render("notes", { notes: notes.map((n) => `- ${oneLine(n)}`).join("\n") }),
       examples: pairs === "" ? "" : this.prompts.render("examples", { pairs }),
     });
   }

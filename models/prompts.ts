@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { packageRoot } from "../core/paths.js";
 
 /** The prompt files under `models/prompts/`; the generator fills their `{{slots}}`. */
-export const PROMPT_FILES = ["system", "dialect-duckdb", "dialect-spark", "examples", "question", "hints", "repair"] as const;
+export const PROMPT_FILES = ["system", "dialect-duckdb", "dialect-spark", "examples", "notes", "question", "hints", "repair"] as const;
 export type PromptName = (typeof PROMPT_FILES)[number];
 
 export interface PromptSet {

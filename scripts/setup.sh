@@ -19,7 +19,7 @@ if [ "$(cat node_modules/.streamlink-lock 2>/dev/null)" != "$lock_sum" ]; then
 fi
 
 log "compiling TypeScript"
-npx tsc -p tsconfig.json
+bash scripts/tsc.sh -p tsconfig.json
 
 req_sum=$(sha256sum scripts/requirements.txt | cut -c1-64)
 if [ "$(cat .venv/.streamlink-req 2>/dev/null)" != "$req_sum" ]; then

@@ -12,7 +12,7 @@ const OPTIONS = {
   engine: { type: "string", help: "duckdb (default) or spark", metavar: "NAME" },
   url: { type: "string", help: "Spark Thrift URL for --engine spark", metavar: "URL" },
   model: { type: "string", help: "bundled model name or path of a local .gguf (default: the registry's default)", metavar: "NAME|PATH" },
-  examples: { type: "string", help: "saved question→SQL pairs (default: streamlink-examples.json of the current folder, else ~/.streamlink/)", metavar: "FILE" },
+  examples: { type: "string", help: "saved question→SQL pairs and notes (default: streamlink-examples.json of the current folder, else ~/.streamlink/)", metavar: "FILE" },
   questions: { type: "string", help: "batch: a JSONL file of {\"id\",\"question\"} lines", metavar: "FILE.jsonl" },
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
   limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
@@ -42,13 +42,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (batch !== undefined && question !== "") throw new UsageError("Give either a question or --questions FILE, not both", "Drop one of them.");
   const items = batch === undefined ? [] : readQuestions(batch);
   const examplesFile = stringOption(args, "examples");
-  const examples = new ExampleStore(examplesFile ?? examplesFileFor(process.cwd())).list();
+  const store = new ExampleStore(examplesFile ?? examplesFileFor(process.cwd()));
+  const examples = store.list();
+  const notes = store.notes();
 
   const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
-    const options = { maxRows: intOption(args, "limit"), examples };
+    const options = { maxRows: intOption(args, "limit"), examples, notes };
     if (batch !== undefined) {
       for (const item of items) {
         const started = performance.now();

@@ -59,6 +59,15 @@ describe("saved examples (%remember)", () => {
     expect(() => store.add("", "SELECT 1")).toThrow(UsageError);
   });
 
+  it("keeps the user's notes when a pair is added", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "sl-ex-")), "streamlink-examples.json");
+    writeFileSync(file, JSON.stringify({ notes: ["granted means grant_date IS NOT NULL"], examples: [] }));
+    const store = new ExampleStore(file);
+    store.add("How many granted patents?", "SELECT count(*) FROM patents WHERE grant_date IS NOT NULL");
+    expect(store.notes()).toEqual(["granted means grant_date IS NOT NULL"]);
+    expect(store.list()).toHaveLength(1);
+  });
+
   it("retrieves the pairs closest to the question, closest last", () => {
     const examples = ["patents per country", "top inventors by patents", "claims of NVIDIA patents", "CPC groups of Sony"]
       .map((question) => ({ question, sql: "SELECT 1" }));

@@ -14,6 +14,8 @@ const WORKER_CLASS = "org.apache.spark.deploy.worker.Worker";
 const SUBMIT_CLASS = "org.apache.spark.deploy.SparkSubmit";
 const THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2";
 const EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
+/** Master and workers only schedule: the quick JIT tier and a serial GC start them with less CPU. */
+const DAEMON_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"];
 
 /** How `streamlink spark start` sizes the cluster; the defaults fit a 2-core machine shared with others. */
 export interface StartOptions {
@@ -241,7 +243,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const record = (): Promise<void> => writeFile(paths.stateFile, `${JSON.stringify(stateNow(false, []), null, 2)}\n`);
   try {
     const master = launch(paths, "master", masterUiPort, path.join(paths.run, "master.log"), "256m", MASTER_CLASS,
-      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort)]);
+      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort)], DAEMON_FLAGS);
     processes.push(master);
     await record();
     await waitFor("the master", master, 60_000, () => portOpen(masterPort));
@@ -250,7 +252,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     workerUiPorts.forEach((uiPort, i) => {
       const workDir = path.join(paths.run, `worker-${i + 1}`);
       processes.push(launch(paths, "worker", uiPort, path.join(paths.run, `worker-${i + 1}.log`), "256m", WORKER_CLASS,
-        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir, masterUrl]));
+        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir, masterUrl], DAEMON_FLAGS));
     });
     const conf: Record<string, string> = {
       "spark.driver.host": HOST,
