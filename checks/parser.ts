@@ -38,23 +38,34 @@ interface LooseParser {
   astify(sql: string, options: { database: string; parseOptions?: { includeLocations?: boolean } }): unknown;
 }
 
-/** node-sql-parser grammars tried for each engine dialect, nearest first. */
-const GRAMMARS: Readonly<Record<Dialect, readonly string[]>> = {
+/**
+ * node-sql-parser grammars tried for each engine dialect, nearest first. For Spark, Hive's grammar reads
+ * most analytic SQL; MySQL's adds what Hive lacks (derived tables without aliases, `"` strings as Spark
+ * reads them) and Trino's some expression forms. A grammar that reads `#` as a comment sees no less than
+ * Spark, which rejects `#` and so runs nothing.
+ */
+const GRAMMARS: Readonly<Record<Dialect, readonly GrammarName[]>> = {
   duckdb: ["postgresql"],
-  spark: ["hive"],
+  spark: ["hive", "mysql", "trino"],
 };
 
-const loaded = new Map<string, Promise<LooseParser>>();
+type GrammarName = "postgresql" | "hive" | "mysql" | "trino";
 
-async function grammar(name: string): Promise<LooseParser> {
+const IMPORTS: Readonly<Record<GrammarName, () => Promise<unknown>>> = {
+  postgresql: () => import("node-sql-parser/build/postgresql.js"),
+  hive: () => import("node-sql-parser/build/hive.js"),
+  mysql: () => import("node-sql-parser/build/mysql.js"),
+  trino: () => import("node-sql-parser/build/trino.js"),
+};
+
+const loaded = new Map<GrammarName, Promise<LooseParser>>();
+
+async function grammar(name: GrammarName): Promise<LooseParser> {
   let parser = loaded.get(name);
   if (!parser) {
     // Each grammar is a megabyte of generated code: load only the ones a session uses.
     parser = (async () => {
-      const mod: unknown =
-        name === "hive"
-          ? await import("node-sql-parser/build/hive.js")
-          : await import("node-sql-parser/build/postgresql.js");
+      const mod = await IMPORTS[name]();
       const ctor = (mod as { default?: { Parser?: new () => LooseParser } }).default?.Parser;
       if (!ctor) throw new Error(`node-sql-parser grammar ${name} has no Parser export`);
       return new ctor();

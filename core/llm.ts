@@ -9,6 +9,8 @@ export interface Provenance {
   readonly promptVersion: string;
   readonly tries: number;
   readonly timings: Readonly<Record<string, number>>;
+  /** Every candidate the model wrote, with what was wrong with it (the last one has no problem when it ran). */
+  readonly attempts?: readonly { readonly sql: string; readonly problem?: string }[];
 }
 
 /** A verified question→SQL pair the user saved (`%remember`), offered to the model as an example. */

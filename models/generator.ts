@@ -110,6 +110,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const grammar = this.settings.constrained ? this.grammar(request.catalog) : undefined;
 
     let last: { sql: string; verdict: Verdict } | undefined;
+    const attempts: { sql: string; problem?: string }[] = [];
     let tries = 0;
     while (tries < this.settings.maxTries) {
       tries++;
@@ -118,6 +119,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       const outcome = await lap("checkMs", () => request.tryQuery(sql));
       last = { sql, verdict: outcome.verdict };
       const problem = describeProblem(outcome.verdict, outcome.error);
+      attempts.push(problem === undefined ? { sql } : { sql, problem });
       if (problem === undefined) break;
       messages.push({ role: "assistant", text: `${sql};` }, { role: "user", text: this.prompts.render("repair", { problem }) });
     }
@@ -126,7 +128,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     return {
       sql: last.sql,
       verdict: last.verdict,
-      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, timings },
+      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, timings, attempts },
     };
   }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBConnection, DuckDBInstance, DuckDBResult, JS } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult, JS } from "@duckdb/node-api";
 import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
@@ -166,7 +166,7 @@ export class DuckDBEngine implements Engine {
     this.running = true;
     const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
     try {
-      const result = await this.connection.stream(sql);
+      const result = await (await this.prepareSelect(sql)).stream();
       const { collector, truncated } = await collect(result, options.maxRows);
       return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
     } catch (error) {
@@ -177,6 +177,23 @@ export class DuckDBEngine implements Engine {
       clearTimeout(watchdog);
       this.running = false;
     }
+  }
+
+  /**
+   * The engine's own read-only rule, under the checker: exactly one statement, and DuckDB must classify it
+   * as a SELECT. A READ_ONLY database still accepts temporary tables and some PRAGMAs; this refuses them.
+   */
+  private async prepareSelect(sql: string): Promise<DuckDBPreparedStatement> {
+    const { StatementType } = await loadDuckDB();
+    const statements = await this.connection.extractStatements(sql);
+    if (statements.count !== 1) {
+      throw new QueryError(`This connection runs exactly one statement at a time; got ${statements.count}`, "Run one SELECT per cell.", { engine: this.name, sql });
+    }
+    const prepared = await statements.prepare(0);
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new QueryError("This connection is read-only: only SELECT statements run", "Derive what you need in a WITH clause; nothing can be created or changed.", { engine: this.name, sql });
+    }
+    return prepared;
   }
 
   private stop(reason: "interrupt" | "timeout"): void {

@@ -33,6 +33,8 @@ describe("DuckDB engine on the canonical patents folder", () => {
     const patents = catalog.tables.find((t) => t.name === "patents");
     expect(patents?.columns.map((c) => `${c.name}:${c.type}`)).toContain("grant_date:DATE");
     expect(patents?.columns.map((c) => `${c.name}:${c.type}`)).toContain("num_claims:INTEGER");
+    expect(patents?.rowCount).toBe(14684);
+    expect(catalog.tables.find((t) => t.name === "notes")?.rowCount).toBeUndefined();
     const events = catalog.tables.find((t) => t.name === "events");
     expect(events?.columns.map((c) => c.name)).toContain("year");
   });
@@ -85,6 +87,9 @@ describe("DuckDB engine on the canonical patents folder", () => {
       "INSTALL httpfs",
       "LOAD httpfs",
       "ATTACH '/tmp/other.duckdb'",
+      "CREATE TEMP TABLE scratch (x INT)",
+      "PRAGMA enable_profiling",
+      "SELECT 1; SELECT 2",
     ];
     for (const sql of attempts) {
       await expect(engine.execute(sql, { maxRows: 10 }), sql).rejects.toBeInstanceOf(QueryError);

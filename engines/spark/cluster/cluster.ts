@@ -109,10 +109,10 @@ async function readState(paths: SparkPaths): Promise<ClusterState | undefined> {
 }
 
 /** Starts one detached JVM with its output in `log`; it outlives this process (the CLI exits after start). */
-function launch(paths: SparkPaths, role: Role, uiPort: number, log: string, heap: string, mainClass: string, args: readonly string[], props: readonly string[] = []): ClusterProcess {
+function launch(paths: SparkPaths, role: Role, uiPort: number, log: string, heap: string, mainClass: string, args: readonly string[], jvmOptions: readonly string[] = []): ClusterProcess {
   const fd = openSync(log, "a");
   try {
-    const child = spawn(javaExecutable(), javaArgs(paths, heap, mainClass, args, props), {
+    const child = spawn(javaExecutable(), javaArgs(paths, heap, mainClass, args, jvmOptions), {
       cwd: paths.run,
       env: sparkEnv(paths),
       detached: true,

@@ -62,12 +62,12 @@ export function javaExecutable(): string {
 }
 
 /** `java` arguments that run `mainClass` from the Spark jars with a heap of `heap` (e.g. `256m`). */
-export function javaArgs(paths: SparkPaths, heap: string, mainClass: string, args: readonly string[], systemProperties: readonly string[] = []): string[] {
+export function javaArgs(paths: SparkPaths, heap: string, mainClass: string, args: readonly string[], jvmOptions: readonly string[] = []): string[] {
   return [
     ...JAVA_MODULE_OPTIONS,
     `-Xmx${heap}`,
     "-Duser.timezone=UTC",
-    ...systemProperties,
+    ...jvmOptions,
     "-cp",
     path.join(paths.jars, "*"),
     mainClass,

@@ -1,5 +1,6 @@
 package dev.streamlink.spark;
 
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SparkSessionExtensions;
@@ -19,9 +20,15 @@ import scala.runtime.BoxedUnit;
  * Installed with spark.sql.extensions=dev.streamlink.spark.GuardExtension.
  */
 public final class GuardExtension extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
-  private static final Set<String> BLOCKED_PLANS = Set.of(
-      "ScriptTransformation", "AddJarsCommand", "AddFilesCommand", "AddArchivesCommand",
-      "CreateFunctionCommand", "CreateFunction", "CreateUserDefinedFunction");
+  /** Logical plan classes that run or install code, with the SQL a user wrote to get them. */
+  private static final Map<String, String> BLOCKED_PLANS = Map.of(
+      "ScriptTransformation", "TRANSFORM ... USING",
+      "AddJarsCommand", "ADD JAR",
+      "AddFilesCommand", "ADD FILE",
+      "AddArchivesCommand", "ADD ARCHIVE",
+      "CreateFunctionCommand", "CREATE FUNCTION",
+      "CreateFunction", "CREATE FUNCTION",
+      "CreateUserDefinedFunction", "CREATE FUNCTION");
   private static final Set<String> BLOCKED_EXPRESSIONS = Set.of("CallMethodViaReflection");
 
   @Override
@@ -46,8 +53,8 @@ public final class GuardExtension extends AbstractFunction1<SparkSessionExtensio
   }
 
   static void checkPlan(LogicalPlan plan) {
-    String name = plan.getClass().getSimpleName();
-    if (BLOCKED_PLANS.contains(name)) refuse(name);
+    String blocked = BLOCKED_PLANS.get(plan.getClass().getSimpleName());
+    if (blocked != null) refuse(blocked);
     if (plan instanceof SetCommand set && set.kv().isDefined() && set.kv().get()._2().isDefined()) {
       refuse("SET " + set.kv().get()._1());
     }
