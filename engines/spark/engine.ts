@@ -180,7 +180,8 @@ export class SparkEngine implements Engine {
       operation = await connection.execute(`/* ${marker} */\n${sql}`);
       this.running = { operation, marker };
       if (this.cancelReason) void this.stop(this.cancelReason);
-      const status = await waitForState(connection, operation, this.progressReporter(marker, options.onProgress), () => this.cancelReason !== undefined);
+      const progress = this.progressReporter(marker, options.onProgress);
+      const status = await waitForState(connection, operation, progress.tick, () => this.cancelReason !== undefined).finally(progress.stop);
       await this.cancelling;
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name, marker });
       if (status.state !== "finished") {
@@ -204,19 +205,31 @@ export class SparkEngine implements Engine {
     }
   }
 
-  private progressReporter(marker: string, onProgress: ExecuteOptions["onProgress"]): () => Promise<void> {
+  /**
+   * Polls Spark's REST API at most once a second, in the background: the status loop never waits for it, and a
+   * report that arrives after the statement ended is dropped.
+   */
+  private progressReporter(marker: string, onProgress: ExecuteOptions["onProgress"]): { tick: () => void; stop: () => void } {
     const rest = this.rest;
-    if (!onProgress || !rest) return async () => undefined;
+    let stopped = false;
+    let inFlight = false;
     let last = 0;
-    return async () => {
-      if (performance.now() - last < PROGRESS_EVERY_MS) return;
-      last = performance.now();
+    const stop = (): void => { stopped = true; };
+    if (!onProgress || !rest) return { tick: () => undefined, stop };
+    const report = async (): Promise<void> => {
       const seen = await Promise.all([rest.jobsTagged(marker), rest.executors()]).catch(() => undefined);
-      if (!seen) return;
+      if (!seen || stopped) return;
       const [jobs, executors] = seen;
       const progress = progressOf(jobs, executors.filter((e) => e.isActive).length);
       if (progress) onProgress(progress);
     };
+    const tick = (): void => {
+      if (stopped || inFlight || performance.now() - last < PROGRESS_EVERY_MS) return;
+      inFlight = true;
+      last = performance.now();
+      void report().finally(() => { inFlight = false; });
+    };
+    return { tick, stop };
   }
 
   /** Tells the server to cancel the running statement; Spark kills the statement's job group. */
@@ -243,7 +256,7 @@ export class SparkEngine implements Engine {
 async function waitForState(
   connection: HiveConnection,
   operation: RunningOperation,
-  onTick: () => Promise<void> | void,
+  onTick: () => void,
   stopWaiting: () => boolean = () => false,
 ): Promise<{ state: string; errorMessage?: string; sqlState?: string }> {
   let delay = 20;
@@ -251,7 +264,7 @@ async function waitForState(
     const status = await connection.status(operation);
     if (status.state !== "running" && status.state !== "pending") return status;
     if (stopWaiting()) return status;
-    await onTick();
+    onTick();
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(250, Math.round(delay * 1.5));
   }
