@@ -39,6 +39,8 @@ interface Timed {
   readonly sql?: string;
   readonly rows?: number;
   readonly skipped?: string;
+  /** Runs whose query failed (e.g. the model's SQL did not run); they are still timed. */
+  readonly failures?: readonly string[];
 }
 
 const median = (xs: readonly number[]): number => {
@@ -115,21 +117,23 @@ async function childMain(mode: string, args: string[]): Promise<unknown> {
       try {
         generator = await session.generator();
       } catch (e) {
-        return { firstMs: Number.NaN, ms: [], maxRssMB: maxRssMB(), skipped: (e as Error).message } satisfies Timed;
+        return { firstMs: Number.NaN, ms: [], maxRssMB: maxRssMB(), skipped: `skipped: ${(e as Error).message}` } satisfies Timed;
       }
       let t = performance.now();
       const first = await askQuestion(session, generator, QUESTION);
       const firstMs = performance.now() - t;
       const total: number[] = [];
       const stages: Record<string, number[]> = {};
+      const failures: string[] = first.error ? [first.error.message] : [];
       for (let i = 0; i < ASK_REPEATS; i++) {
         t = performance.now();
         const outcome = await askQuestion(session, generator, QUESTION);
         total.push(performance.now() - t);
         for (const [k, v] of Object.entries(outcome.generation.provenance.timings)) (stages[k] ??= []).push(v);
         if (outcome.run) (stages["execute (engine)"] ??= []).push(outcome.run.result.elapsedMs);
+        if (outcome.error) failures.push(outcome.error.message);
       }
-      return { firstMs, ms: total, stages, sql: first.generation.sql, rows: first.run?.result.table.numRows ?? 0, maxRssMB: maxRssMB() } satisfies Timed;
+      return { firstMs, ms: total, stages, sql: first.generation.sql, rows: first.run?.result.table.numRows ?? 0, failures, maxRssMB: maxRssMB() } satisfies Timed;
     } finally {
       await session.close();
     }
@@ -145,14 +149,17 @@ async function kernelCells(dir: string): Promise<{ sql: Timed; ask: Timed }> {
   const results = await runKernel([{ code: `%connect duckdb ${dir}` }, ...sqlSteps, ...askSteps], REPO);
   const toTimed = (rs: typeof results): Timed => {
     const failed = rs.find((r) => r.reply.status !== "ok");
-    if (failed) return { firstMs: Number.NaN, ms: [], maxRssMB: Number.NaN, skipped: visibleText(failed.iopub).slice(0, 200).replaceAll("\n", " ") };
+    if (failed) {
+      const error = failed.iopub.find((m) => m.type === "error")?.content;
+      return { firstMs: Number.NaN, ms: [], maxRssMB: Number.NaN, skipped: `failed: ${error ? `${String(error["ename"])}: ${String(error["evalue"])}` : visibleText(failed.iopub)}`.slice(0, 300).replaceAll("\n", " ") };
+    }
     return { firstMs: (rs[0]?.seconds ?? Number.NaN) * 1000, ms: rs.slice(1).map((r) => r.seconds * 1000), maxRssMB: Number.NaN };
   };
   return { sql: toTimed(results.slice(1, 2 + REPEATS)), ask: toTimed(results.slice(2 + REPEATS)) };
 }
 
 function row(label: string, t: Timed, rawMedian: number): string {
-  if (t.skipped) return `| ${label} | – | – | – | – | skipped: ${t.skipped} |`;
+  if (t.skipped) return `| ${label} | – | – | – | – | ${t.skipped} |`;
   const m = median(t.ms);
   return `| ${label} | ${ms(t.firstMs)} | ${ms(m)} | ${(m / rawMedian).toFixed(2)}× | ${Number.isFinite(t.maxRssMB) ? `${t.maxRssMB} MB` : "–"} | ${Object.entries(t.stages ?? {}).map(([k, v]) => `${k} ${ms(median(v))}`).join(", ")} |`;
 }
@@ -183,12 +190,13 @@ async function main(): Promise<void> {
     try {
       kernel = await kernelCells(dir);
     } catch (e) {
-      const skipped = `kernel not available (${(e as Error).message.split("\n")[0]})`;
+      const skipped = `skipped: kernel not available (${(e as Error).message.split("\n")[0]})`;
       kernel = { sql: { firstMs: Number.NaN, ms: [], maxRssMB: Number.NaN, skipped }, ask: { firstMs: Number.NaN, ms: [], maxRssMB: Number.NaN, skipped } };
     }
     console.log(row("kernel %%sql cell", kernel.sql, r));
     console.log(row("kernel %%ask cell (end to end)", kernel.ask, r));
     if (ask.sql) console.log(`\nSQL the model wrote: ${ask.sql}`);
+    if (ask.failures && ask.failures.length > 0) console.log(`%%ask runs whose SQL failed: ${ask.failures.length} of ${ASK_REPEATS + 1} (${ask.failures[0]?.slice(0, 200)})`);
     console.log(`rows returned: raw ${raw.rows ?? "?"}, session ${sql.rows ?? "?"}\n`);
   }
 }
