@@ -94,6 +94,9 @@ try {
   session.config.row_cap = 0;
   await session.connect({ kind: "spark", target: URL, name: "spark" });
 
+  // One pass first, so that no path is measured against a driver that has not compiled these plans yet.
+  for (const sql of Object.values(QUERIES)) await session.run(sql);
+
   const kernelSteps = [{ code: `%connect spark ${URL}` }, { code: "%config row_cap=0" }];
   for (const sql of Object.values(QUERIES)) for (let i = 0; i <= REPEATS; i++) kernelSteps.push({ code: `%%sql --engine spark\n${sql}` });
   const kernelRuns = await runKernel(kernelSteps, REPO);

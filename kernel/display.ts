@@ -69,7 +69,62 @@ function columnValues(table: Table, name: string): unknown[] {
   return Array.from(vector, (v: unknown) => (typeof v === "bigint" ? Number(v) : v));
 }
 
-/** A plotly figure ({data, layout}) for the result; plotly.js renders it in JupyterLab through the extension. */
+/** Bins for a histogram: about √n equal-width bins over the numeric values. */
+function histogram(values: readonly number[]): { labels: string[]; counts: number[] } {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { labels: [], counts: [] };
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  const bins = Math.max(1, Math.min(50, Math.ceil(Math.sqrt(finite.length))));
+  const width = (max - min) / bins || 1;
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of finite) counts[Math.min(bins - 1, Math.floor((v - min) / width))]! += 1;
+  return { labels: counts.map((_c, i) => formatTick(min + i * width)), counts };
+}
+
+function formatTick(value: unknown): string {
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  return String(value ?? "NULL");
+}
+
+/**
+ * A static SVG of the chart for places without plotly.js (an HTML export, GitHub's notebook view): bars or
+ * points over the result's own values, axis labels and the title. JupyterLab shows the interactive figure.
+ */
+function chartSvg(chart: ChartSpec, x: readonly unknown[], y: readonly unknown[] | undefined, title: string): string {
+  const [W, H, L, B, T] = [640, 320, 56, 64, 28];
+  const bars = chart.kind === "hist" ? histogram(x.map(Number)) : { labels: x.map(formatTick), counts: (y ?? []).map(Number) };
+  const values = bars.counts.map((v) => (Number.isFinite(v) ? v : 0));
+  const top = Math.max(0, ...values) || 1;
+  const step = (W - L - 8) / Math.max(1, values.length);
+  const yOf = (v: number): number => H - B - (v / top) * (H - B - T);
+  const marks = values.map((v, i) => {
+    const cx = L + step * i + step / 2;
+    if (chart.kind === "bar" || chart.kind === "hist") {
+      return `<rect x="${(cx - step * 0.4).toFixed(1)}" y="${yOf(v).toFixed(1)}" width="${(step * 0.8).toFixed(1)}" height="${(H - B - yOf(v)).toFixed(1)}" fill="#4c78a8"><title>${escapeHtml(`${bars.labels[i]}: ${v}`)}</title></rect>`;
+    }
+    return `<circle cx="${cx.toFixed(1)}" cy="${yOf(v).toFixed(1)}" r="3" fill="#4c78a8"><title>${escapeHtml(`${bars.labels[i]}: ${v}`)}</title></circle>`;
+  });
+  const line = chart.kind === "line"
+    ? `<polyline fill="none" stroke="#4c78a8" stroke-width="2" points="${values.map((v, i) => `${(L + step * i + step / 2).toFixed(1)},${yOf(v).toFixed(1)}`).join(" ")}"/>`
+    : "";
+  const every = Math.max(1, Math.ceil(values.length / 12));
+  const ticks = bars.labels.map((label, i) => (i % every === 0
+    ? `<text x="${(L + step * i + step / 2).toFixed(1)}" y="${H - B + 14}" font-size="10" text-anchor="end" transform="rotate(-35 ${(L + step * i + step / 2).toFixed(1)} ${H - B + 14})">${escapeHtml(label.slice(0, 18))}</text>`
+    : ""));
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}" font-family="sans-serif">`,
+    `<text x="${W / 2}" y="18" font-size="14" text-anchor="middle">${escapeHtml(title)}</text>`,
+    `<line x1="${L}" y1="${H - B}" x2="${W - 8}" y2="${H - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#888"/>`,
+    `<text x="${L - 6}" y="${T + 4}" font-size="10" text-anchor="end">${escapeHtml(formatTick(top))}</text><text x="${L - 6}" y="${H - B}" font-size="10" text-anchor="end">0</text>`,
+    line, ...marks, ...ticks, "</svg>",
+  ].join("");
+}
+
+/**
+ * A plotly figure ({data, layout}) for the result; plotly.js renders it in JupyterLab through the extension,
+ * and a static SVG travels beside it for exports.
+ */
 export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
   const x = columnValues(table, chart.x);
   const y = chart.y ? columnValues(table, chart.y) : undefined;
@@ -81,7 +136,14 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
         : { type: "scatter", mode: chart.kind === "line" ? "lines+markers" : "markers", x, y };
   const title = chart.title ?? (chart.y ? `${chart.y} by ${chart.x}` : chart.x);
   const figure = { data: [trace], layout: { title: { text: title }, xaxis: { title: { text: chart.x } }, yaxis: { title: { text: chart.y ?? "count" } } } };
-  return { data: { [PLOTLY_MIME]: figure, "text/plain": `<${chart.kind} chart: ${title}, ${x.length} points>` }, metadata: {} };
+  return {
+    data: {
+      [PLOTLY_MIME]: figure,
+      "text/html": chartSvg(chart, x, y, title),
+      "text/plain": `<${chart.kind} chart: ${title}, ${x.length} points>`,
+    },
+    metadata: {},
+  };
 }
 
 function verdictText(verdict: Verdict): string {

@@ -28,9 +28,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     toolbars: IToolbarWidgetRegistry,
     settingRegistry: ISettingRegistry | null,
   ): void => {
-    // Before any notebook opens: each notebook panel clones the registry when it is created.
-    rendermime.addFactory(verdictRendererFactory);
-    rendermime.addFactory(plotlyRendererFactory);
+    // Before any notebook opens: each notebook panel clones the registry when it is created. Rank 0 puts these
+    // ahead of the text/html fallbacks the kernel also sends for exports and other front ends.
+    rendermime.addFactory(verdictRendererFactory, 0);
+    rendermime.addFactory(plotlyRendererFactory, 0);
 
     const settings = new SettingsState();
     const verdicts = new VerdictNotebookExtension(settings);

@@ -50,6 +50,17 @@ describe("result display", () => {
     expect(() => chartBundle(sample(2), { kind: "bar", x: "nope", y: "n" })).toThrow(/--plot names column 'nope'/);
   });
 
+  it("carries a static SVG of the chart for HTML exports", () => {
+    const bar = String(chartBundle(sample(4), { kind: "bar", x: "cpc", y: "n" }).data["text/html"]);
+    expect(bar).toMatch(/^<svg /);
+    expect((bar.match(/<rect /g) ?? []).length).toBe(4);
+    expect(bar).toContain("G06T0&lt;b&gt;: 100");
+    const line = String(chartBundle(sample(3), { kind: "line", x: "cpc", y: "n" }).data["text/html"]);
+    expect(line).toContain("<polyline");
+    const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["text/html"]);
+    expect((hist.match(/<rect /g) ?? []).length).toBe(3);
+  });
+
   it("publishes the verdict bundle with readable text", () => {
     const bundle = { verdict, magic: "sql" as const, cellSource: "%%sql\nDROP TABLE t", ranAt: "2026-01-01T00:00:00Z" };
     const [out] = bundlesFor({ kind: "verdict", bundle }, DEFAULT_CONFIG);
