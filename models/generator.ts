@@ -32,6 +32,8 @@ export interface LocalGeneratorOptions {
 }
 
 const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 16, maxSchemaColumns: 60, maxTokens: 256 } as const;
+/** Sampling temperature for a repair whose greedy answer repeats a failed one. */
+const REPAIR_TEMPERATURE = 0.7;
 /** Longest engine message or checker finding fed back to the model. */
 const MAX_PROBLEM_CHARS = 400;
 
@@ -114,8 +116,13 @@ export class LocalSqlGenerator implements SqlGenerator {
     let tries = 0;
     while (tries < this.settings.maxTries) {
       tries++;
-      const completion = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens }));
-      const sql = extractSql(completion.text);
+      const ask = (sampling: { temperature?: number; seed?: number }) =>
+        lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
+      const previous = attempts.at(-1);
+      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem);
+      let sql = mechanical ?? extractSql((await ask({})).text);
+      // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
+      if (attempts.some((a) => a.sql === sql)) sql = extractSql((await ask({ temperature: REPAIR_TEMPERATURE, seed: tries })).text);
       const outcome = await lap("checkMs", () => request.tryQuery(sql));
       last = { sql, verdict: outcome.verdict };
       const problem = describeProblem(outcome.verdict, outcome.error);
@@ -216,6 +223,18 @@ export function extractSql(text: string): string {
   const body = (fenced ? fenced[1] ?? "" : text).trim();
   const end = body.indexOf(";");
   return (end >= 0 ? body.slice(0, end) : body).trim();
+}
+
+/**
+ * The one repair that needs no model: small models end a single-number query with an ORDER BY copied from a
+ * listing ("SELECT count(*) … ORDER BY publication_number"), which the engine rejects as a non-grouped column;
+ * without GROUP BY that ORDER BY cannot change the one row, so it is dropped.
+ */
+export function mechanicalRepair(sql: string, problem: string): string | undefined {
+  if (!/GROUP BY clause/i.test(problem) || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
+  const order = /\s+ORDER\s+BY\s+[^()]*?(?=\s+LIMIT\b|$)/i.exec(sql);
+  if (!order || order.index < sql.lastIndexOf(")")) return undefined;
+  return (sql.slice(0, order.index) + sql.slice(order.index + order[0].length)).trim();
 }
 
 /** What went wrong with a try, as the model will read it; undefined when the query passed and ran. */

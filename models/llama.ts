@@ -102,7 +102,8 @@ class LlamaTextModel implements TextModel {
     const response = await this.chat.generateResponse(history, {
       grammar,
       maxTokens: request.maxTokens,
-      temperature: 0,
+      temperature: request.temperature ?? 0,
+      ...(request.temperature ? { seed: request.seed ?? 1, topK: 40, topP: 0.95 } : {}),
       signal: request.signal,
       stopOnAbortSignal: false,
       onToken: (generated) => { tokens += generated.length; },

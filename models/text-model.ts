@@ -9,6 +9,9 @@ export interface CompletionRequest {
   /** GBNF text that the answer must match (constrained decoding); absent: free text. */
   readonly grammar?: string;
   readonly maxTokens: number;
+  /** 0 (the default) decodes greedily; above 0 samples, reproducibly for a given `seed`. */
+  readonly temperature?: number;
+  readonly seed?: number;
   readonly signal?: AbortSignal;
 }
 

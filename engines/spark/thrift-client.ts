@@ -60,8 +60,8 @@ export const TYPE_ID = {
   VARCHAR: 18, CHAR: 19, INTERVAL_YEAR_MONTH: 20, INTERVAL_DAY_TIME: 21, TIMESTAMP_LOCAL_TZ: 22,
 } as const;
 
+/** Indexed by TOperationState: INITIALIZED 0, RUNNING 1, FINISHED 2, CANCELED 3, CLOSED 4, ERROR 5, UKNOWN 6, PENDING 7, TIMEDOUT 8. */
 const STATES: readonly OperationState[] = ["pending", "running", "finished", "cancelled", "closed", "error", "unknown", "pending", "timedout"];
-// TOperationState numbers: INITIALIZED 0, RUNNING 1, FINISHED 2, CANCELED 3, CLOSED 4, ERROR 5, UKNOWN 6, PENDING 7, TIMEDOUT 8.
 
 /** The server refused or failed a call (its message kept), as opposed to the connection being gone. */
 export class ThriftCallError extends Error {
@@ -134,10 +134,6 @@ function toColumn(raw: RawColumn): ThriftColumn {
   if (raw.stringVal) return { kind: "string", values: raw.stringVal.values, nulls: raw.stringVal.nulls };
   if (raw.binaryVal) return { kind: "binary", values: raw.binaryVal.values, nulls: raw.binaryVal.nulls };
   return { kind: "string", values: [], nulls: Buffer.alloc(0) };
-}
-
-function columnLength(column: ThriftColumn): number {
-  return column.values.length;
 }
 
 export interface ConnectOptions {
@@ -285,7 +281,7 @@ export class HiveConnection {
     HiveConnection.check(response.status as RawStatus);
     const rawColumns = (response.results?.columns ?? []) as unknown as RawColumn[];
     const columns = rawColumns.map(toColumn);
-    return { columns, rowCount: columns[0] ? columnLength(columns[0]) : 0 };
+    return { columns, rowCount: columns[0]?.values.length ?? 0 };
   }
 
   /** Asks the server to cancel; resolves when it has acknowledged. */

@@ -15,12 +15,15 @@ export function plantNextAnswer(sql: string): void {
 }
 
 /**
- * One generator (so one loaded model) per test process: loading the bundled GGUF takes seconds and a
+ * One generator (so one loaded model) per test process, with the notes and saved examples of the demo notebooks'
+ * folder as a user of them has them: loading the bundled GGUF takes seconds and a
  * gigabyte, so every model test of the file shares it. `scripts/setup-models.sh` must have fetched it.
  */
 export function sharedGenerator(): LocalSqlGenerator {
+  const store = new ExampleStore(path.join(REPO, "notebooks", "streamlink-examples.json"));
   generator ??= new LocalSqlGenerator({
-    examples: new ExampleStore(path.join(REPO, "notebooks", "streamlink-examples.json")).list(),
+    examples: store.list(),
+    notes: store.notes(),
     load: async (name) => withPlanting(await loadLlamaModel(resolveModel(name))),
   });
   return generator;
