@@ -213,7 +213,8 @@ export class SparkEngine implements Engine {
     const rest = this.rest;
     let stopped = false;
     let inFlight = false;
-    let last = 0;
+    // The first report comes after a second: short statements never touch the REST API.
+    let last = performance.now();
     const stop = (): void => { stopped = true; };
     if (!onProgress || !rest) return { tick: () => undefined, stop };
     const report = async (): Promise<void> => {

@@ -45,24 +45,36 @@ describe("checker fuzzing", () => {
     for (const dialect of ["duckdb", "spark"] as const) await checker.check("SELECT 1", { dialect });
     const rand = prng(20261121);
     const bases = PAYLOADS.map((p) => p.sql);
-    let slowest = 0;
-    let slowestInput = "";
+    // The slowest inputs of the pass, re-timed below: a garbage-collection pause can land inside any one check,
+    // catastrophic backtracking makes the same input slow every time.
+    const slow: { ms: number; input: string; context: Parameters<typeof checker.check>[1] }[] = [];
     const verdicts = { allow: 0, block: 0 };
+    const cpuMs = async (input: string, context: Parameters<typeof checker.check>[1]): Promise<{ ms: number; verdict: "allow" | "block" }> => {
+      // CPU time, not wall time: other processes on a shared machine must not make this test flaky.
+      const started = process.cpuUsage();
+      const { verdict } = await checker.check(input, context);
+      const used = process.cpuUsage(started);
+      return { ms: (used.user + used.system) / 1000, verdict };
+    };
     for (let i = 0; i < FUZZ_COUNT; i++) {
       const base = bases[i % bases.length] ?? "";
       const input = mutate(rand, base, bases[Math.floor(rand() * bases.length)] ?? "");
-      // CPU time, not wall time: other processes on a shared machine must not make this test flaky.
-      const started = process.cpuUsage();
-      const verdict = await checker.check(input, { dialect: i % 5 === 0 ? "spark" : "duckdb", catalog: i % 2 === 0 ? PAYLOAD_CATALOG : undefined, rowCap: 100 });
-      const used = process.cpuUsage(started);
-      const elapsed = (used.user + used.system) / 1000;
-      verdicts[verdict.verdict]++;
-      if (elapsed > slowest) {
-        slowest = elapsed;
-        slowestInput = input;
+      const context = { dialect: i % 5 === 0 ? "spark" as const : "duckdb" as const, catalog: i % 2 === 0 ? PAYLOAD_CATALOG : undefined, rowCap: 100 };
+      const { ms, verdict } = await cpuMs(input, context);
+      verdicts[verdict]++;
+      if (slow.length < 20 || ms > (slow[slow.length - 1]?.ms ?? 0)) {
+        slow.push({ ms, input, context });
+        slow.sort((a, b) => b.ms - a.ms);
+        slow.length = Math.min(slow.length, 20);
       }
     }
     expect(verdicts.allow + verdicts.block).toBe(FUZZ_COUNT);
-    expect(slowest, `slowest input (${slowest.toFixed(1)} ms): ${JSON.stringify(slowestInput.slice(0, 300))}`).toBeLessThan(50);
+    let worst = { ms: 0, input: "" };
+    for (const { input, context } of slow) {
+      let best = Infinity;
+      for (let attempt = 0; attempt < 3; attempt++) best = Math.min(best, (await cpuMs(input, context)).ms);
+      if (best > worst.ms) worst = { ms: best, input };
+    }
+    expect(worst.ms, `slowest input (${worst.ms.toFixed(1)} ms): ${JSON.stringify(worst.input.slice(0, 300))}`).toBeLessThan(50);
   });
 });
