@@ -50,9 +50,10 @@ export async function runEvalCommand(
   // Resolving the model fails fast on a wrong name or path; loading it (seconds) happens on the first question.
   const examplesFile = stringOption(args, "examples");
   const asked = new Set(cases.map((c) => normalQuestion(c.question)));
-  const saved = examplesFile ? new ExampleStore(examplesFile).list() : [];
+  const store = examplesFile ? new ExampleStore(examplesFile) : undefined;
+  const saved = store?.list() ?? [];
   const examples = saved.filter((e) => !asked.has(normalQuestion(e.question)));
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples });
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes() });
   try {
     const model = await generator.model();
     await runAndReport(cases, {
