@@ -1,12 +1,12 @@
 import type { Table } from "apache-arrow";
-import { BlockedQueryError, UsageError, asError } from "../core/errors.js";
+import { BlockedQueryError, asError } from "../core/errors.js";
 import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
 import { blockedError, type CheckedRun, type Session } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
-import { checkVariableName, flagOption, parseArgs, stringOption, type OptionSpecs } from "./options.js";
+import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
-import { ARROW_TABLE_TYPE } from "./run-checked.js";
+import { cellArguments, showResult } from "./run-checked.js";
 
 /** Rows a value-linking probe may bring back to the generator. */
 const PROBE_ROWS = 200;
@@ -81,12 +81,7 @@ export const askMagic: Magic = {
   summary: "Ask a question in plain language: a local model writes checked SQL, then it runs as %%sql",
   options: OPTIONS,
   async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {
-    const args = parseArgs("%%ask", invocation.tokens, OPTIONS);
-    if (args.positionals.length > 0) {
-      throw new UsageError(`Unexpected '${args.positionals.join(" ")}' after %%ask`, "Write the question on the lines below %%ask; options go on the first line.");
-    }
-    const question = invocation.body.trim();
-    if (question === "") throw new UsageError("%%ask has no question", "Write the question on the lines below %%ask, e.g. how many patents per year?");
+    const { args, body: question } = cellArguments(invocation, "%%ask", OPTIONS, "question");
     const out = stringOption(args, "out");
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
@@ -106,17 +101,6 @@ export const askMagic: Magic = {
     if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
     if (error) throw error;
     if (sqlOnly || !run) return;
-    const table = run.result.table;
-    if (out !== undefined) await context.assign(out, table, ARROW_TABLE_TYPE);
-    await context.assign("_", table, ARROW_TABLE_TYPE);
-    context.display({
-      kind: "result",
-      table,
-      truncated: run.result.truncated,
-      maxRows: run.maxRows,
-      elapsedMs: run.result.elapsedMs,
-      engine: run.engine.name,
-      variable: out,
-    });
+    await showResult(context, run, out);
   },
 };

@@ -1,8 +1,8 @@
 import type { ChartSpec } from "../core/output.js";
 import { UsageError } from "../core/errors.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
-import { checkVariableName, intOption, parseArgs, stringOption, stringsOption, type OptionSpecs } from "./options.js";
-import { ARROW_TABLE_TYPE, runChecked } from "./run-checked.js";
+import { checkVariableName, intOption, stringOption, stringsOption, type OptionSpecs } from "./options.js";
+import { cellArguments, runChecked, showResult } from "./run-checked.js";
 
 const CHART_KINDS: readonly ChartSpec["kind"][] = ["bar", "line", "scatter", "hist"];
 
@@ -30,32 +30,17 @@ export const sqlMagic: Magic = {
   summary: "Run the SQL below on a connection, after the syntax and security checks",
   options: OPTIONS,
   async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {
-    const args = parseArgs("%%sql", invocation.tokens, OPTIONS);
-    if (args.positionals.length > 0) {
-      throw new UsageError(`Unexpected '${args.positionals.join(" ")}' after %%sql`, "Put the SQL on the lines below %%sql; options go on the first line.");
-    }
-    const sql = invocation.body.trim();
-    if (sql === "") throw new UsageError("%%sql has no query", "Write the SQL on the lines below %%sql.");
+    const { args, body } = cellArguments(invocation, "%%sql", OPTIONS, "query");
     const out = stringOption(args, "out");
+    if (out !== undefined) checkVariableName(out);
+    const chart = chartOption(stringsOption(args, "plot"));
     const run = await runChecked(context, {
-      sql,
+      sql: body,
       magic: "sql",
       cellSource: invocation.cellSource,
       engine: stringOption(args, "engine"),
       maxRows: intOption(args, "limit"),
     });
-    const table = run.result.table;
-    if (out !== undefined) await context.assign(checkVariableName(out), table, ARROW_TABLE_TYPE);
-    await context.assign("_", table, ARROW_TABLE_TYPE);
-    context.display({
-      kind: "result",
-      table,
-      truncated: run.result.truncated,
-      maxRows: run.maxRows,
-      elapsedMs: run.result.elapsedMs,
-      engine: run.engine.name,
-      variable: out,
-      chart: chartOption(stringsOption(args, "plot")),
-    });
+    await showResult(context, run, out, chart);
   },
 };
