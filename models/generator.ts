@@ -78,12 +78,14 @@ export class LocalSqlGenerator implements SqlGenerator {
     return (await this.handle()).info;
   }
 
+  /** Loads the new model first: a name or path that fails to load leaves the current model in place. */
   async useModel(nameOrPath: string): Promise<ModelInfo> {
+    const next = await this.open(nameOrPath);
     const previous = this.loaded;
-    this.loaded = undefined;
+    this.loaded = Promise.resolve(next);
     this.wanted = nameOrPath;
     if (previous) await (await previous.catch(() => undefined))?.text.close();
-    return this.model();
+    return next.info;
   }
 
   async generate(request: GenerationRequest): Promise<Generation> {
@@ -145,9 +147,14 @@ export class LocalSqlGenerator implements SqlGenerator {
     if (loaded) await (await loaded.catch(() => undefined))?.text.close();
   }
 
+  private async open(nameOrPath: string | undefined): Promise<LoadedModel> {
+    const text = await this.load(nameOrPath);
+    return { text, info: { name: text.name, path: text.path, sha256: await text.sha256() } };
+  }
+
   private handle(): Promise<LoadedModel> {
     if (!this.loaded) {
-      const loading = this.load(this.wanted).then(async (text) => ({ text, info: { name: text.name, path: text.path, sha256: await text.sha256() } }));
+      const loading = this.open(this.wanted);
       this.loaded = loading;
       loading.catch(() => { if (this.loaded === loading) this.loaded = undefined; });
     }

@@ -72,6 +72,21 @@ describe("LocalSqlGenerator", () => {
     await generator.close();
   });
 
+  it("keeps the current model when %model names one that cannot load", async () => {
+    const model = new ScriptedModel([]);
+    const generator = new LocalSqlGenerator({
+      load: async (wanted) => {
+        if (wanted === "missing") throw new Error("Model missing is not on this machine");
+        return model;
+      },
+    });
+    expect((await generator.model()).path).toBe("/nowhere/scripted.gguf");
+    await expect(generator.useModel("missing")).rejects.toThrow(/not on this machine/);
+    expect((await generator.model()).path).toBe("/nowhere/scripted.gguf");
+    await generator.generate(request("How many patents?", async (sql) => ({ verdict: verdict(sql) })));
+    expect(model.requests).toHaveLength(1);
+  });
+
   it("shows row text only quoted and capped, so an instruction in a row reads as a value", async () => {
     const model = new ScriptedModel(["SELECT 1;"]);
     const generator = new LocalSqlGenerator({ load: async () => model });
