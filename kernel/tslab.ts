@@ -25,6 +25,8 @@ export class TypeScriptRunner {
   private readonly closeConverters: () => void;
   private lastValue: { value: unknown } | undefined;
   private readonly errors: unknown[][] = [];
+  /** Names `declare` gave a type to, so that a re-run only updates the value. */
+  private readonly declared = new Map<string, string>();
 
   constructor(rootDir: string) {
     const node = createConverter({ isJS: false, isBrowser: false });
@@ -49,6 +51,10 @@ export class TypeScriptRunner {
   }
 
   async run(code: string): Promise<CellOutcome> {
+    // A cell that declares one of our names gives it the user's type: the next `declare` must compile again.
+    for (const name of this.declared.keys()) {
+      if (new RegExp(`\\b(?:const|let|var|function|class)\\s+${name.replaceAll("$", "\\$")}\\b`).test(code)) this.declared.delete(name);
+    }
     this.lastValue = undefined;
     this.errors.length = 0;
     const ok = await this.executor.execute(code);
@@ -58,13 +64,22 @@ export class TypeScriptRunner {
     return { ok: false, error: toJupyterError(this.errors) };
   }
 
-  /** Declares `name: typeName` in the TypeScript scope, holding `value`; falls back to `any` if the type is unknown. */
+  /**
+   * Declares `name: typeName` in the TypeScript scope, holding `value`; falls back to `any` if the type is
+   * unknown. Declaring compiles a cell (tens of milliseconds), so a name this kernel already declared with the
+   * same type only gets its new value: tslab keeps top-level variables in its `locals` object.
+   */
   async declare(name: string, value: unknown, typeName: string): Promise<void> {
+    if (this.declared.get(name) === typeName && Object.hasOwn(this.executor.locals, name)) {
+      this.executor.locals[name] = value;
+      return;
+    }
     const holder = globalThis as { __streamlinkValue?: unknown };
     holder.__streamlinkValue = value;
     try {
       const typed = await this.run(`const ${name}: ${typeName} = (globalThis as any).__streamlinkValue;`);
       if (!typed.ok) await this.run(`const ${name}: any = (globalThis as any).__streamlinkValue;`);
+      this.declared.set(name, typed.ok ? typeName : "any");
     } finally {
       delete holder.__streamlinkValue;
     }

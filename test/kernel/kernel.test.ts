@@ -22,8 +22,13 @@ describe("the streamlink kernel under jupyter_client", () => {
       { code: "throw new RangeError('planted')" },
       { code: "_.numRows" },
       { code: 'import * as tslab from "tslab";\ntslab.display.html("<b>from tslab</b>")' },
+      { code: "%%sql\nSELECT 1 AS one UNION ALL SELECT 2" },
+      { code: "_.numRows" },
+      { code: "const _ = 'mine';\n_" },
+      { code: "%%sql\nSELECT 3 AS three" },
+      { code: "_.numRows" },
     ]);
-    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay] = results as StepResult[] & { length: 14 };
+    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay, , underscoreAgain, mine, , underscoreLast] = results as StepResult[] & { length: 19 };
 
     expect(connect.reply.status).toBe("ok");
     expect(visibleText(connect.iopub)).toMatch(/3 table\(s\): patent_cpc, patent_inventors, patents/);
@@ -68,6 +73,10 @@ describe("the streamlink kernel under jupyter_client", () => {
     // `_` is the last result that ran: the --out top query (the cells after it failed or were blocked).
     expect(outputsOfType(underscore.iopub, "text/plain")).toEqual(["10"]);
     expect(outputsOfType(tslabDisplay.iopub, "text/html")).toEqual(["<b>from tslab</b>"]);
+    // `_` follows every result, also after the user declared a variable of that name.
+    expect(outputsOfType(underscoreAgain.iopub, "text/plain")).toEqual(["2"]);
+    expect(outputsOfType(mine.iopub, "text/plain")).toEqual(["'mine'"]);
+    expect(outputsOfType(underscoreLast.iopub, "text/plain")).toEqual(["1"]);
   });
 
   it("interrupt stops a running DuckDB query within a second and the kernel stays usable", async () => {
