@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { StreamLinkError, UsageError, asError } from "../core/errors.js";
+import { stringOption, type ParsedArgs } from "../magics/options.js";
 
 /** The streams a command reads and writes; tests pass their own. */
 export interface CommandIO {
@@ -26,4 +27,11 @@ export function reportError(thrown: unknown, io: CommandIO): number {
     if (error.code === "blocked") return EXIT.blocked;
   }
   return EXIT.failure;
+}
+
+/** `--format json|table` (table when absent), the output choice of every command that prints results. */
+export function formatOption(args: ParsedArgs): "json" | "table" {
+  const format = stringOption(args, "format") ?? "table";
+  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  return format;
 }

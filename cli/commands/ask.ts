@@ -4,7 +4,7 @@ import { createSession } from "../../kernel/compose.js";
 import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
-import { EXIT, type CommandIO } from "../io.js";
+import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
 const OPTIONS = {
@@ -34,8 +34,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return EXIT.ok;
   }
-  const format = stringOption(args, "format") ?? "table";
-  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  const format = formatOption(args);
   const batch = stringOption(args, "questions");
   const question = args.positionals.join(" ").trim();
   if (batch === undefined && question === "") throw new UsageError("No question given", 'Example: streamlink ask --db data/patents "how many patents per country?"');

@@ -4,7 +4,7 @@ import { ExampleStore, LocalSqlGenerator } from "../../models/index.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
 import { intOption, stringOption, type ParsedArgs } from "../../magics/options.js";
-import { EXIT, type CommandIO } from "../io.js";
+import { EXIT, formatOption, type CommandIO } from "../io.js";
 
 /** Options every `eval` suite takes. */
 export const EVAL_OPTIONS = {
@@ -42,8 +42,7 @@ export async function runEvalCommand(
   openSource: (name: string) => Promise<EvalSource>,
   run: Record<string, unknown>,
 ): Promise<number> {
-  const format = stringOption(args, "format") ?? "table";
-  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  const format = formatOption(args);
   if (cases.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
   const timeout = intOption(args, "timeout-s") ?? 30;
   const budget = intOption(args, "budget-min");

@@ -2,7 +2,7 @@ import { jsonCell, textRows, textTable, columnSqlType } from "../../core/format.
 import { UsageError } from "../../core/errors.js";
 import { createSession } from "../../kernel/compose.js";
 import { parseArgs, stringOption, intOption } from "../../magics/options.js";
-import { EXIT, type CommandIO } from "../io.js";
+import { EXIT, formatOption, type CommandIO } from "../io.js";
 import type { Table } from "apache-arrow";
 
 const OPTIONS = {
@@ -34,8 +34,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return EXIT.ok;
   }
-  const format = stringOption(args, "format") ?? "table";
-  if (format !== "json" && format !== "table") throw new UsageError(`Unknown --format '${format}'`, "Use --format json or --format table.");
+  const format = formatOption(args);
   const sql = args.positionals.join(" ").trim();
   if (sql === "") throw new UsageError("No SQL given", 'Example: streamlink sql --db data/patents "SELECT count(*) FROM patents"');
   const session = createSession();
