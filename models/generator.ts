@@ -102,7 +102,7 @@ export class LocalSqlGenerator implements SqlGenerator {
 
     const { text: model, info } = await lap("loadMs", () => this.handle());
     const profile = await lap("profileMs", () => this.profile(request.catalog, request.dialect, request.sampleValues));
-    const links = await lap("linkMs", () => linkValues(request.question, profile, request.sampleValues));
+    const links = await lap("linkMs", async () => linkValues(request.question, profile));
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
       { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? this.examples, request.notes ?? this.notes, request.question) },

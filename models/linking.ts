@@ -1,6 +1,5 @@
 import type { SchemaProfile } from "./profile.js";
-import type { Probe } from "./profile.js";
-import { quoteIdent, quoteValue, sqlString } from "./values.js";
+import { quoteValue, sqlString } from "./values.js";
 
 /** One question word found in a column's values. */
 export interface ValueLink {
@@ -24,6 +23,8 @@ const STOPWORDS = new Set(("a an and are as at be by can count did do does each 
 
 const MAX_TERMS = 6;
 const VALUES_PER_LINK = 3;
+/** Matching values looked at per term and column, most frequent first. */
+const MAX_MATCHES = 50;
 
 /**
  * The words of a question worth looking up in the data: quoted phrases, capitalised names and upper-case codes
@@ -50,39 +51,35 @@ export function candidateTerms(question: string, profile: SchemaProfile): string
   return [...new Set(terms.filter((t) => t.length >= 2))].slice(0, MAX_TERMS);
 }
 
-/** Letters, digits, spaces and `&.-` only: the term goes into a LIKE pattern of a probe. */
+/** Letters, digits, spaces and `&.-` only: the term goes into an ILIKE pattern of a hint. */
 function clean(text: string): string {
   return text.replace(/[^A-Za-z0-9&. -]/g, "").trim().toLowerCase();
 }
 
 /**
- * Looks the question's words up in the short text columns (names, codes, categories), one probe per column,
- * so that "Intel" becomes `assignee ILIKE '%intel%'` matching 'Intel Corporation'.
+ * Looks the question's words up in the short text columns' value index (names, codes, categories; see
+ * profile.ts), so that "Intel" becomes `assignee ILIKE '%intel%'` matching 'Intel Corporation'.
  */
-export async function linkValues(question: string, profile: SchemaProfile, probe: Probe): Promise<ValueLink[]> {
+export function linkValues(question: string, profile: SchemaProfile): ValueLink[] {
   const terms = candidateTerms(question, profile);
   if (terms.length === 0) return [];
   const links: ValueLink[] = [];
-  const q = (name: string) => quoteIdent(name, profile.dialect);
   for (const table of profile.tables) {
     for (const column of table.columns) {
-      if (column.kind !== "category") continue;
-      const col = q(column.name);
-      const where = terms.map((t) => `lower(${col}) LIKE ${sqlString(`%${t}%`)}`).join(" OR ");
-      const rows = await probe(`SELECT ${col}, count(*) AS n FROM ${q(table.name)} WHERE ${where} GROUP BY ${col} ORDER BY n DESC, ${col} LIMIT 50`);
+      if (column.kind !== "category" || !column.values) continue;
       for (const term of terms) {
         const startsWord = new RegExp(`(^|[^a-z0-9])${term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
-        const matching = rows.filter((r) => startsWord.test(String(r[0]).toLowerCase()));
+        const matching = column.values.filter(([value]) => startsWord.test(value.toLowerCase())).slice(0, MAX_MATCHES);
         if (matching.length === 0) continue;
         // Words that hit many different values in a column (e.g. "network" in names) are noise, not a link.
-        const rowsMatched = matching.reduce((n, r) => n + Number(r[1]), 0);
+        const rowsMatched = matching.reduce((n, [, count]) => n + count, 0);
         // A rare match inside a longer name ("Chinese" in one institute's name) says little about the question.
-        if (rowsMatched < 3 && !matching.some((r) => String(r[0]).toLowerCase().startsWith(term))) continue;
-        const exact = matching.find((r) => String(r[0]).toLowerCase() === term);
+        if (rowsMatched < 3 && !matching.some(([value]) => value.toLowerCase().startsWith(term))) continue;
+        const exact = matching.find(([value]) => value.toLowerCase() === term);
         if (matching.length >= 20 && exact === undefined) continue;
         links.push({
           term, table: table.name, column: column.name,
-          values: matching.slice(0, VALUES_PER_LINK).map((r) => `${quoteValue(r[0])} (${Number(r[1])} rows)`),
+          values: matching.slice(0, VALUES_PER_LINK).map(([value, count]) => `${quoteValue(value)} (${count} rows)`),
           distinctValues: matching.length,
           rows: rowsMatched,
           exactValue: exact === undefined ? undefined : quoteValue(exact[0]),

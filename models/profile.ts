@@ -12,6 +12,11 @@ export interface ColumnProfile {
   readonly samples: readonly string[];
   /** Smallest and largest value of a date or number column, as text. */
   readonly range?: readonly [string, string];
+  /**
+   * A category column's most frequent values with their row counts, most frequent first (at most
+   * VALUE_INDEX_SIZE): value linking reads them here instead of scanning the column for every question.
+   */
+  readonly values?: readonly (readonly [string, number])[];
 }
 
 export interface TableProfile {
@@ -32,6 +37,14 @@ export type Probe = (sql: string) => Promise<readonly (readonly unknown[])[]>;
 const SAMPLE_ROWS = 5000;
 /** Average length above which a string column counts as free text (titles, abstracts): no samples shown. */
 const TEXT_AVG_LENGTH = 60;
+/**
+ * Values kept per category column for linking. One GROUP BY per column when the catalog is first profiled
+ * (seconds at 100 M rows) replaces a LIKE scan of every such column per question (21 s at 10 M rows); names
+ * rarer than the 50,000th are not linked, and the model writes its own ILIKE for them.
+ */
+export const VALUE_INDEX_SIZE = 50_000;
+/** Example values shown in the schema per category column. */
+const SHOWN_SAMPLES = 3;
 
 const isString = (c: ColumnInfo) => /CHAR|STRING|TEXT/.test(c.type);
 const isDate = (c: ColumnInfo) => /DATE|TIME/.test(c.type);
@@ -45,7 +58,7 @@ export async function profileCatalog(catalog: Catalog, dialect: Dialect, probe: 
   const identifiers = new Set(tables.flatMap((t) => t.columns.filter((c) => c.kind === "identifier").map((c) => c.name)));
   return {
     dialect,
-    tables: tables.map((t) => ({ ...t, columns: t.columns.map((c) => (c.kind === "category" && identifiers.has(c.name) ? { ...c, kind: "identifier" as const } : c)) })),
+    tables: tables.map((t) => ({ ...t, columns: t.columns.map((c) => (c.kind === "category" && identifiers.has(c.name) ? { ...c, kind: "identifier" as const, values: undefined } : c)) })),
   };
 }
 
@@ -73,10 +86,18 @@ async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): P
       const nonNull = Number(stats[2 + 3 * s] ?? 0);
       const avgLength = Number(stats[3 + 3 * s] ?? 0);
       const kind: ColumnKind = avgLength > TEXT_AVG_LENGTH ? "text" : nonNull > 20 && distinct >= 0.95 * nonNull ? "identifier" : "category";
-      const sql = kind === "category"
-        ? `SELECT ${q(column.name)}, count(*) AS n FROM ${from} WHERE ${q(column.name)} IS NOT NULL GROUP BY ${q(column.name)} ORDER BY n DESC, ${q(column.name)} LIMIT 3`
-        : `SELECT ${q(column.name)} FROM ${from} WHERE ${q(column.name)} IS NOT NULL LIMIT ${kind === "identifier" ? 2 : 1}`;
-      const samples = nonNull === 0 ? [] : (await probe(sql)).map((row) => quoteValue(row[0]));
+      if (nonNull === 0) {
+        columns.push({ name: column.name, type: column.type, kind, samples: [] });
+        continue;
+      }
+      if (kind === "category") {
+        const c = q(column.name);
+        const rows = await probe(`SELECT ${c}, count(*) AS n FROM ${from} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY n DESC, ${c} LIMIT ${VALUE_INDEX_SIZE}`);
+        const values = rows.map((row) => [valueText(row[0]), Number(row[1])] as const);
+        columns.push({ name: column.name, type: column.type, kind, samples: rows.slice(0, SHOWN_SAMPLES).map((row) => quoteValue(row[0])), values });
+        continue;
+      }
+      const samples = (await probe(`SELECT ${q(column.name)} FROM ${from} WHERE ${q(column.name)} IS NOT NULL LIMIT ${kind === "identifier" ? 2 : 1}`)).map((row) => quoteValue(row[0]));
       columns.push({ name: column.name, type: column.type, kind, samples });
       continue;
     }

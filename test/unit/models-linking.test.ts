@@ -10,8 +10,9 @@ const profile: SchemaProfile = {
     rowCount: 100,
     columns: [
       { name: "publication_number", type: "VARCHAR", kind: "identifier", samples: [] },
-      { name: "country", type: "VARCHAR", kind: "category", samples: [] },
-      { name: "assignee", type: "VARCHAR", kind: "category", samples: [] },
+      { name: "country", type: "VARCHAR", kind: "category", samples: [], values: [["US", 900], ["CN", 652], ["EP", 10]] },
+      { name: "assignee", type: "VARCHAR", kind: "category", samples: [],
+        values: [["Intel Corporation", 40], ["Sony Corp", 9], ["Intel Corp", 3], ["Intellectual Ventures", 2], ["Pintel Ltd", 1]] },
       { name: "title", type: "VARCHAR", kind: "text", samples: [] },
     ],
   }],
@@ -23,20 +24,19 @@ describe("value linking", () => {
       .toEqual(["ray tracing", "intel", "cn"]);
   });
 
-  it("probes only short category columns and turns hits into hints", async () => {
-    const probes: string[] = [];
-    const links = await linkValues("Intel patents in CN", profile, async (sql) => {
-      probes.push(sql);
-      if (sql.includes('"assignee"')) return [["Intel Corporation", 40], ["Intel Corp", 3], ["Intellectual Ventures", 2]];
-      if (sql.includes('"country"')) return [["CN", 652]];
-      return [];
-    });
-    expect(probes).toHaveLength(2);
-    expect(probes.every((p) => p.includes("LIKE '%intel%'") && p.includes("LIKE '%cn%'"))).toBe(true);
+  it("finds question words in the category columns' value index and turns hits into hints", () => {
+    const links = linkValues("Intel patents in CN", profile);
+    expect(links.map((l) => `${l.term}:${l.column}`)).toEqual(["cn:country", "intel:assignee"]);
     const text = renderLinks(links);
-    expect(text).toContain("\"intel\": patents.assignee has 'Intel Corporation' (40 rows)");
+    // "Intellectual Ventures" starts with the word too; "Pintel" does not
+    expect(text).toContain("\"intel\": patents.assignee has 'Intel Corporation' (40 rows), 'Intel Corp' (3 rows), 'Intellectual Ventures' (2 rows)");
+    expect(text).not.toContain("Pintel");
     expect(text).toContain("assignee ILIKE '%intel%'");
     expect(text).toContain("country = 'CN'");
+  });
+
+  it("links nothing for words the data does not have", () => {
+    expect(linkValues("Patents of Acme in DE", profile)).toEqual([]);
   });
 
   it("keeps row text quoted, on one line and capped", () => {
