@@ -4,7 +4,7 @@ import type { Generation, GenerationRequest, ModelInfo, SavedExample, SqlGenerat
 import type { Verdict } from "../core/verdict.js";
 import { retrieveExamples } from "./examples.js";
 import { buildSqlGrammar } from "./grammar.js";
-import { linkValues, renderLinks } from "./linking.js";
+import { identifierHints, linkValues, renderLinks } from "./linking.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
 import { resolveModel } from "./registry.js";
@@ -20,7 +20,10 @@ export interface LocalGeneratorOptions {
   readonly maxTries?: number;
   /** Constrain decoding with the catalog grammar (models/grammar.ts). */
   readonly constrained?: boolean;
-  /** Saved examples shown to the model at most. */
+  /**
+   * Saved examples shown with each question: the ones most like it, closest last. They sit after the fixed part
+   * of the prompt (rules, schema, notes), which the model therefore reads once per session, not per question.
+   */
   readonly maxExamples?: number;
   /** Columns above which the schema is trimmed to the tables the question seems to need. */
   readonly maxSchemaColumns?: number;
@@ -31,7 +34,7 @@ export interface LocalGeneratorOptions {
   readonly notes?: readonly string[];
 }
 
-const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 16, maxSchemaColumns: 60, maxTokens: 256 } as const;
+const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 4, maxSchemaColumns: 60, maxTokens: 256 } as const;
 /** Sampling temperature for a repair whose greedy answer repeats a failed one. */
 const REPAIR_TEMPERATURE = 0.7;
 /** Longest engine message or checker finding fed back to the model. */
@@ -103,11 +106,13 @@ export class LocalSqlGenerator implements SqlGenerator {
     const { text: model, info } = await lap("loadMs", () => this.handle());
     const profile = await lap("profileMs", () => this.profile(request.catalog, request.dialect, request.sampleValues));
     const links = await lap("linkMs", async () => linkValues(request.question, profile));
+    const hints = [...identifierHints(request.question, profile), ...(links.length > 0 ? [renderLinks(links)] : [])];
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
-      { role: "system", text: this.systemPrompt(profile, keep, request.examples ?? this.examples, request.notes ?? this.notes, request.question) },
+      { role: "system", text: this.systemPrompt(profile, keep, request.notes ?? this.notes) },
       { role: "user", text: this.prompts.render("question", {
-        hints: links.length > 0 ? this.prompts.render("hints", { values: renderLinks(links) }) : "",
+        examples: this.examplesFor(request.question, request.examples ?? this.examples),
+        hints: hints.length > 0 ? this.prompts.render("hints", { values: hints.join("\n") }) : "",
         question: request.question.trim(),
       }) },
     ];
@@ -205,17 +210,21 @@ export class LocalSqlGenerator implements SqlGenerator {
     return keep;
   }
 
-  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, saved: readonly SavedExample[], notes: readonly string[], question: string): string {
-    const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
-    const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${oneLine(e.sql)};`).join("\n\n");
+  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, notes: readonly string[]): string {
     return this.prompts.render("system", {
       dialect: profile.dialect === "spark" ? "Spark SQL" : "DuckDB",
       dialectNotes: this.prompts.render(profile.dialect === "spark" ? "dialect-spark" : "dialect-duckdb", {}),
       schema: renderSchema(profile, keep),
       notes: notes.length === 0 ? "" : this.prompts.render("notes", { notes: notes.map((n) => `- ${oneLine(n)}`).join("\n") }),
-      examples: pairs === "" ? "" : this.prompts.render("examples", { pairs }),
     });
   }
+
+  private examplesFor(question: string, saved: readonly SavedExample[]): string {
+    const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
+    const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${oneLine(e.sql)};`).join("\n\n");
+    return pairs === "" ? "" : this.prompts.render("examples", { pairs });
+  }
+
 }
 
 /** A registry name or GGUF path, resolved (no download) and loaded with node-llama-cpp, imported only now. */
@@ -233,15 +242,32 @@ export function extractSql(text: string): string {
 }
 
 /**
- * The one repair that needs no model: small models end a single-number query with an ORDER BY copied from a
- * listing ("SELECT count(*) … ORDER BY publication_number"), which the engine rejects as a non-grouped column;
- * without GROUP BY that ORDER BY cannot change the one row, so it is dropped.
+ * Repairs that need no model, for the engine's "must appear in the GROUP BY clause" on a query without GROUP BY:
+ * - the column is in the select list beside an aggregate ("SELECT assignee, count(*) … LIMIT 5"): it is what the
+ *   rows are counted by, so a GROUP BY on it is added;
+ * - otherwise small models have ended a single-number query with an ORDER BY copied from a listing
+ *   ("SELECT count(*) … ORDER BY publication_number"); without GROUP BY that ORDER BY cannot change the one row,
+ *   so it is dropped.
+ * Only the outer query is touched: nothing is done when a subquery follows the place of the edit.
  */
 export function mechanicalRepair(sql: string, problem: string): string | undefined {
-  if (!/GROUP BY clause/i.test(problem) || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
+  const missing = /column "([^"]+)" must appear in the GROUP BY clause/i.exec(problem);
+  if (!missing || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
+  const column = (missing[1] ?? "").split(".").pop() ?? "";
+  const selectList = /^\s*SELECT\s+(?:DISTINCT\s+)?([\s\S]*?)\s+FROM\s/i.exec(sql)?.[1] ?? "";
+  const key = selectList.split(",").map((item) => item.trim()).find((item) => new RegExp(`^(?:\\w+\\.)?"?${escapeRegExp(column)}"?$`, "i").test(item));
+  const tail = /\s+(?:HAVING|ORDER\s+BY|LIMIT)\b|$/i.exec(sql.slice(sql.lastIndexOf(")") + 1));
+  if (key !== undefined && tail) {
+    const at = sql.lastIndexOf(")") + 1 + tail.index;
+    return `${sql.slice(0, at)} GROUP BY ${key}${sql.slice(at)}`.trim();
+  }
   const order = /\s+ORDER\s+BY\s+[^()]*?(?=\s+LIMIT\b|$)/i.exec(sql);
   if (!order || order.index < sql.lastIndexOf(")")) return undefined;
   return (sql.slice(0, order.index) + sql.slice(order.index + order[0].length)).trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** What went wrong with a try, as the model will read it; undefined when the query passed and ran. */

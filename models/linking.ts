@@ -91,6 +91,28 @@ export function linkValues(question: string, profile: SchemaProfile): ValueLink[
   return links.filter((l) => l.rows * 10 >= Math.max(...links.filter((o) => o.term === l.term).map((o) => o.rows)));
 }
 
+/**
+ * Codes in the question shaped like an identifier column's values (`US-10001996-B2` like `'US-1-B2'`): small
+ * models otherwise copy the code of a similar saved example. Each becomes an equality hint on that column.
+ */
+export function identifierHints(question: string, profile: SchemaProfile): string[] {
+  const shapes = new Map<string, RegExp>();
+  for (const table of profile.tables) {
+    for (const column of table.columns) {
+      const sample = column.kind === "identifier" ? column.samples[0]?.replace(/^'|'$/g, "") : undefined;
+      if (sample === undefined || !/\d/.test(sample) || shapes.has(column.name)) continue;
+      const pattern = sample.replace(/[A-Za-z]+|\d+|[^A-Za-z\d]/g, (part) => (/^[A-Za-z]/.test(part) ? "[A-Za-z]+" : /^\d/.test(part) ? "\\d+" : `\\${part}`));
+      shapes.set(column.name, new RegExp(`^${pattern}$`));
+    }
+  }
+  const hints: string[] = [];
+  for (const token of question.split(/[\s,;()?!]+/).map((t) => t.replace(/[.:]$/, ""))) {
+    if (!/\d/.test(token) || token.length > 40) continue;
+    for (const [column, shape] of shapes) if (shape.test(token)) hints.push(`- "${token}" -> ${column} = ${quoteValue(token)}`);
+  }
+  return hints;
+}
+
 /** The links as hint lines for the prompt. */
 export function renderLinks(links: readonly ValueLink[]): string {
   return links.map((l) => {

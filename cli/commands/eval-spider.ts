@@ -1,7 +1,7 @@
 import path from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { parseArgs, intOption, stringOption, usageOf } from "../../magics/options.js";
-import { seededSample } from "../../evals/sample.js";
+import { groupBySource, seededSample } from "../../evals/sample.js";
 import { loadSpiderDev } from "../../evals/spider/dataset.js";
 import { openSpiderSource } from "../../evals/spider/source.js";
 import { EXIT, type CommandIO } from "../io.js";
@@ -16,7 +16,7 @@ const OPTIONS = {
 export const USAGE = `${usageOf("usage: streamlink eval spider", OPTIONS)}
 Execution accuracy of the model on Spider's dev questions whose database is present: each question is asked,
 the SQL checked and run on DuckDB, and its rows compared with the gold query's (as a multiset; in order only when
-the gold SQL orders). With --limit, a fixed sample drawn with --seed (default 1).
+the gold SQL orders). With --limit, a fixed sample drawn with --seed (default 1), asked database by database.
 Prints one line per question and a summary; --format json prints JSON lines and {"summary": …} last.
 ${optionLines(OPTIONS)}`;
 
@@ -32,7 +32,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const dev = await loadSpiderDev(data);
   const seed = intOption(args, "seed") ?? 1;
   const limit = intOption(args, "limit");
-  const cases = seededSample(dev.cases, limit, seed);
+  const cases = groupBySource(seededSample(dev.cases, limit, seed));
   const missing = [...dev.missing].map(([db, n]) => `${db} (${n})`).join(", ");
   return runEvalCommand(args, io, cases, (db) => openSpiderSource(data, cache, db), {
     dataset: "spider-dev",

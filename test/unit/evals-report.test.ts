@@ -6,12 +6,12 @@ import { UsageError } from "../../core/errors.js";
 import type { CaseResult } from "../../evals/harness.js";
 import { loadQuestionFile } from "../../evals/questions.js";
 import { formatSummary, quantile, summarise } from "../../evals/report.js";
-import { seededSample } from "../../evals/sample.js";
+import { groupBySource, seededSample } from "../../evals/sample.js";
 import { columnType } from "../../evals/spider/convert.js";
 
 describe("seededSample", () => {
   const items = Array.from({ length: 1000 }, (_v, i) => i);
-  it("draws the same sample for the same seed, shuffled so that any prefix is a random sample too", () => {
+  it("draws the same sample for the same seed, shuffled", () => {
     const a = seededSample(items, 300, 7);
     expect(a).toEqual(seededSample(items, 300, 7));
     expect(new Set(a).size).toBe(300);
@@ -24,6 +24,13 @@ describe("seededSample", () => {
   it("keeps everything without a count or with a count past the end", () => {
     expect(seededSample(items, undefined, 1)).toEqual(items);
     expect(seededSample(items, 5000, 1)).toEqual(items);
+  });
+});
+
+describe("groupBySource", () => {
+  it("puts the questions of one database together, keeping the sample and its order within a database", () => {
+    const items = ["a1", "b1", "a2", "c1", "b2", "a3"].map((id) => ({ id, source: id[0] ?? "" }));
+    expect(groupBySource(items).map((i) => i.id)).toEqual(["a1", "a2", "a3", "b1", "b2", "c1"]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { candidateTerms, linkValues, renderLinks } from "../../models/linking.js";
+import { candidateTerms, identifierHints, linkValues, renderLinks } from "../../models/linking.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { quoteValue } from "../../models/values.js";
 
@@ -43,5 +43,16 @@ describe("value linking", () => {
     expect(quoteValue("it's\nfine")).toBe("'it''s fine'");
     expect(quoteValue("x".repeat(100))).toBe(`'${"x".repeat(39)}…'`);
     expect(quoteValue(new Date("2020-01-02T00:00:00Z"))).toBe("'2020-01-02'");
+  });
+});
+
+describe("identifier hints", () => {
+  const withIds: SchemaProfile = {
+    dialect: "duckdb",
+    tables: [{ name: "patents", columns: [{ name: "publication_number", type: "VARCHAR", kind: "identifier", samples: ["'US-1-B2'", "'US-2-B2'"] }] }],
+  };
+  it("turns codes shaped like an identifier column's values into equality hints", () => {
+    expect(identifierHints("List the CPC codes of US-10001996-B2 in order.", withIds)).toEqual([`- "US-10001996-B2" -> publication_number = 'US-10001996-B2'`]);
+    expect(identifierHints("Patents granted in 2019 by NVIDIA", withIds)).toEqual([]);
   });
 });
