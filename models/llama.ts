@@ -44,15 +44,17 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
 
 /**
  * STREAMLINK_THREADS when set; otherwise the core count (node-llama-cpp's own default of 4 is ~100x slower on
- * 2 cores), or 1 when the machine is already busier than its cores: llama.cpp's threads wait for each other at
+ * 2 cores), or 1 when the machine is busier than twice its cores: llama.cpp's threads wait for each other at
  * every step, and with the CPU oversubscribed a second thread mostly waits (measured on 2 cores at load 13:
- * a 6-token answer took 19.5 s with 2 threads, 0.9 s with 1).
+ * a 6-token answer took 19.5 s with 2 threads, 0.9 s with 1). Not at once past the core count: the 1-minute
+ * load still counts work that just ended (a build, the last question), and one thread on an idle 2-core machine
+ * answers in about twice the time (measured: patents dev median 6 s with 2 threads, 11 s with 1).
  */
 export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
   const wanted = Number(env["STREAMLINK_THREADS"]);
   if (Number.isInteger(wanted) && wanted > 0) return wanted;
   const cores = availableParallelism();
-  return (loadavg()[0] ?? 0) >= cores ? 1 : cores;
+  return (loadavg()[0] ?? 0) >= 2 * cores ? 1 : cores;
 }
 
 async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {

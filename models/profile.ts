@@ -39,10 +39,16 @@ const SAMPLE_ROWS = 5000;
 const TEXT_AVG_LENGTH = 60;
 /**
  * Values kept per category column for linking. One GROUP BY per column when the catalog is first profiled
- * (seconds at 100 M rows) replaces a LIKE scan of every such column per question (21 s at 10 M rows); names
- * rarer than the 50,000th are not linked, and the model writes its own ILIKE for them.
+ * replaces a LIKE scan of every such column per question (21 s at 10 M rows); names rarer than the 50,000th are
+ * not linked, and the model writes its own ILIKE for them.
  */
 export const VALUE_INDEX_SIZE = 50_000;
+/**
+ * Rows a value index is counted from: the whole table up to this size, else its first rows in file order.
+ * Grouping 265 M inventor names would cost the first question minutes and gigabytes; a name missing from the
+ * first rows (rare, or only in later files) is left to the model's own ILIKE, as a rare name is.
+ */
+const VALUE_INDEX_ROWS = 10_000_000;
 /** Example values shown in the schema per category column. */
 const SHOWN_SAMPLES = 3;
 
@@ -92,7 +98,8 @@ async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): P
       }
       if (kind === "category") {
         const c = q(column.name);
-        const rows = await probe(`SELECT ${c}, count(*) AS n FROM ${from} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY n DESC, ${c} LIMIT ${VALUE_INDEX_SIZE}`);
+        const source = rowCount > VALUE_INDEX_ROWS ? `(SELECT ${c} FROM ${from} LIMIT ${VALUE_INDEX_ROWS}) AS s` : from;
+        const rows = await probe(`SELECT ${c}, count(*) AS n FROM ${source} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY n DESC, ${c} LIMIT ${VALUE_INDEX_SIZE}`);
         const values = rows.map((row) => [valueText(row[0]), Number(row[1])] as const);
         columns.push({ name: column.name, type: column.type, kind, samples: rows.slice(0, SHOWN_SAMPLES).map((row) => quoteValue(row[0])), values });
         continue;
