@@ -1,4 +1,4 @@
-import type { Catalog } from "../core/catalog.js";
+import { type Catalog, type TableInfo, findColumn, findTable } from "../core/catalog.js";
 import type { Dialect } from "../core/engine.js";
 import type { Generation, GenerationRequest, ModelInfo, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
@@ -126,7 +126,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       const ask = (sampling: { temperature?: number; seed?: number }) =>
         lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
       const previous = attempts.at(-1);
-      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem);
+      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog);
       let sql = mechanical ?? extractSql((await ask({})).text);
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = extractSql((await ask({ temperature: REPAIR_TEMPERATURE, seed: tries })).text);
@@ -241,8 +241,56 @@ export function extractSql(text: string): string {
   return (end >= 0 ? body.slice(0, end) : body).trim();
 }
 
+/** Repairs that need no model: a column put on the wrong table alias, then a missing GROUP BY. */
+export function mechanicalRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
+  return requalifyColumns(sql, problem, catalog) ?? groupByRepair(sql, problem);
+}
+
+const NOT_ALIASES = new Set(("WHERE ON INNER LEFT RIGHT FULL OUTER CROSS JOIN NATURAL USING GROUP ORDER LIMIT HAVING UNION " +
+  "INTERSECT EXCEPT WINDOW QUALIFY").split(" "));
+
+/** The table each alias of a query names (a table without alias names itself); undefined when an alias names two. */
+function aliasesOf(sql: string, catalog: Catalog): Map<string, TableInfo> | undefined {
+  const aliases = new Map<string, TableInfo>();
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?(?:\s+(?:AS\s+)?(\w+))?/gi)) {
+    const table = findTable(catalog, m[1] ?? "");
+    if (!table) continue;
+    const alias = (m[2] !== undefined && !NOT_ALIASES.has(m[2].toUpperCase()) ? m[2] : m[1] ?? "").toLowerCase();
+    const seen = aliases.get(alias);
+    if (seen && seen !== table) return undefined;
+    aliases.set(alias, table);
+  }
+  return aliases;
+}
+
 /**
- * Repairs that need no model, for the engine's "must appear in the GROUP BY clause" on a query without GROUP BY:
+ * The checker's "Column "fname" does not exist in "t1"" where exactly one other table of the query has that column:
+ * small models join the right tables but qualify a column with the wrong alias (a sixth of a Spider sample was
+ * blocked so), and the fix is that other alias.
+ */
+function requalifyColumns(sql: string, problem: string, catalog: Catalog): string | undefined {
+  const aliases = aliasesOf(sql, catalog);
+  if (!aliases) return undefined;
+  let fixed = sql;
+  for (const m of problem.matchAll(/Column "([^"]+)" does not exist in "([^"]+)"/g)) {
+    const column = m[1] ?? "";
+    const wrong = (m[2] ?? "").toLowerCase();
+    if (!aliases.has(wrong)) continue;
+    const owners = [...aliases].filter(([, table]) => findColumn(table, column) !== undefined);
+    if (owners.length !== 1) continue;
+    const [right] = owners[0] ?? [];
+    fixed = fixed.replace(new RegExp(`\\b${escapeRegExp(wrong)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${originalAlias(sql, right ?? "")}${whole.slice(wrong.length)}`);
+  }
+  return fixed === sql ? undefined : fixed;
+}
+
+/** An alias as the query spells it (`T2`), found from its lower-case form. */
+function originalAlias(sql: string, lower: string): string {
+  return new RegExp(`\\b${escapeRegExp(lower)}\\b`, "i").exec(sql)?.[0] ?? lower;
+}
+
+/**
+ * For the engine's "must appear in the GROUP BY clause" on a query without GROUP BY:
  * - the column is in the select list beside an aggregate ("SELECT assignee, count(*) … LIMIT 5"): it is what the
  *   rows are counted by, so a GROUP BY on it is added;
  * - otherwise small models have ended a single-number query with an ORDER BY copied from a listing
@@ -250,7 +298,7 @@ export function extractSql(text: string): string {
  *   so it is dropped.
  * Only the outer query is touched: nothing is done when a subquery follows the place of the edit.
  */
-export function mechanicalRepair(sql: string, problem: string): string | undefined {
+function groupByRepair(sql: string, problem: string): string | undefined {
   const missing = /column "([^"]+)" must appear in the GROUP BY clause/i.exec(problem);
   if (!missing || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
   const column = (missing[1] ?? "").split(".").pop() ?? "";

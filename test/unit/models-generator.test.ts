@@ -137,20 +137,35 @@ describe("LocalSqlGenerator", () => {
 describe("mechanicalRepair", () => {
   it("drops an ORDER BY from an ungrouped single-number query the engine rejected", () => {
     const error = 'Binder Error: column "publication_number" must appear in the GROUP BY clause or must be part of an aggregate function.';
-    expect(mechanicalRepair("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%' ORDER BY publication_number", error))
+    expect(mechanicalRepair("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%' ORDER BY publication_number", error, catalog))
       .toBe("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%'");
-    expect(mechanicalRepair("SELECT count(*) FROM patents ORDER BY publication_number LIMIT 5", error)).toBe("SELECT count(*) FROM patents LIMIT 5");
-    expect(mechanicalRepair("SELECT a, count(*) FROM t GROUP BY a ORDER BY b", error)).toBeUndefined();
-    expect(mechanicalRepair("SELECT count(*) FROM patents ORDER BY publication_number", "Conversion Error")).toBeUndefined();
+    expect(mechanicalRepair("SELECT count(*) FROM patents ORDER BY publication_number LIMIT 5", error, catalog)).toBe("SELECT count(*) FROM patents LIMIT 5");
+    expect(mechanicalRepair("SELECT a, count(*) FROM t GROUP BY a ORDER BY b", error, catalog)).toBeUndefined();
+    expect(mechanicalRepair("SELECT count(*) FROM patents ORDER BY publication_number", "Conversion Error", catalog)).toBeUndefined();
+  });
+
+  it("moves a column to the one alias of the query whose table has it", () => {
+    const pets: Catalog = { tables: [
+      { name: "Student", columns: [{ name: "StuID", type: "BIGINT", nullable: false }, { name: "Fname", type: "VARCHAR", nullable: true }] },
+      { name: "Has_Pet", columns: [{ name: "StuID", type: "BIGINT", nullable: false }, { name: "PetID", type: "BIGINT", nullable: false }] },
+      { name: "Pets", columns: [{ name: "PetID", type: "BIGINT", nullable: false }, { name: "PetType", type: "VARCHAR", nullable: true }] },
+    ] };
+    const sql = "SELECT T2.Fname FROM Student AS T1 JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets T3 ON T2.PetID = T3.PetID WHERE T2.PetType = 'cat'";
+    const problem = 'the checker blocked it: Column "fname" does not exist in "t2".; Column "pettype" does not exist in "t2".';
+    expect(mechanicalRepair(sql, problem, pets))
+      .toBe("SELECT T1.Fname FROM Student AS T1 JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets T3 ON T2.PetID = T3.PetID WHERE T3.PetType = 'cat'");
+    // no table of the query has it, or an alias names two tables (two scopes): left to the model
+    expect(mechanicalRepair("SELECT T1.Age FROM Student AS T1", 'Column "age" does not exist in "t1".', pets)).toBeUndefined();
+    expect(mechanicalRepair("SELECT T1.PetType FROM Student AS T1 INTERSECT SELECT T1.Fname FROM Pets AS T1", 'Column "pettype" does not exist in "t1".', pets)).toBeUndefined();
   });
 
   it("groups by the listed column an aggregate query forgot to group by, before its ORDER BY or LIMIT", () => {
     const error = 'Binder Error: column "assignee" must appear in the GROUP BY clause or must be part of an aggregate function.';
-    expect(mechanicalRepair("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' LIMIT 5", error))
+    expect(mechanicalRepair("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' LIMIT 5", error, catalog))
       .toBe("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' GROUP BY assignee LIMIT 5");
-    expect(mechanicalRepair("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) ORDER BY 2 DESC", error))
+    expect(mechanicalRepair("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) ORDER BY 2 DESC", error, catalog))
       .toBe("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) GROUP BY p.assignee ORDER BY 2 DESC");
-    expect(mechanicalRepair("SELECT assignee, count(*) FROM patents", error)).toBe("SELECT assignee, count(*) FROM patents GROUP BY assignee");
+    expect(mechanicalRepair("SELECT assignee, count(*) FROM patents", error, catalog)).toBe("SELECT assignee, count(*) FROM patents GROUP BY assignee");
   });
 });
 
