@@ -60,15 +60,16 @@ describe("%%ask on the canonical patents data with the bundled model", () => {
   });
 
   it("repairs a planted engine error with the model's own second try", async () => {
-    // The model's first answer is replaced by SQL that passes the checker but fails on DuckDB (a text where a date
+    // The model's first answer is replaced by SQL that passes the checker but fails on DuckDB (a word where a number
     // is needed); the second try is the real model's, written from the engine's error message.
-    const planted = "SELECT count(*) AS n FROM patents WHERE assignee ILIKE '%nvidia%' AND grant_date >= 'January first 2020'";
+    const planted = "SELECT count(*) AS n FROM patents WHERE assignee ILIKE '%nvidia%' AND num_claims > 'twenty'";
     plantNextAnswer(`${planted};`);
-    const { generation, run, error } = await askQuestion(session, sharedGenerator(), "How many NVIDIA patents were granted since 2020?");
+    const { generation, run, error } = await askQuestion(session, sharedGenerator(), "How many NVIDIA patents have more than 20 claims?");
     expect(generation.provenance.tries).toBeGreaterThanOrEqual(2);
+    expect(generation.provenance.attempts?.[0]?.problem).toMatch(/twenty/);
     expect(error).toBeUndefined();
-    expect(generation.sql).not.toContain("'January first 2020'");
-    const expected = tableRows((await session.run("SELECT count(*) FROM patents WHERE assignee ILIKE '%nvidia%' AND grant_date >= DATE '2020-01-01'")).result.table);
+    expect(generation.sql).not.toContain("'twenty'");
+    const expected = tableRows((await session.run("SELECT count(*) FROM patents WHERE assignee ILIKE '%nvidia%' AND num_claims > 20")).result.table);
     expect(compareResults(expected, tableRows(run!.result.table), false).match, generation.sql).toBe(true);
   });
 });
