@@ -24,6 +24,9 @@ const JARS = path.join(REPO, ".cache", "spark", "jars", "*");
 const N = 48_000_000;
 const SLOW_SQL = `SELECT count(*) AS n FROM range(0, ${N}, 1, 24) WHERE id % 7 = 3 AND length(sha2(CAST(id AS STRING), 256)) = 64`;
 const SLOW_ANSWER = BigInt(Math.floor((N - 1 - 3) / 7) + 1);
+/** The same work 20 times over (minutes on 2 cores), for the tests that stop a job: on an idle machine SLOW_SQL
+ * itself can finish before a 3 s limit or a cancel takes effect. */
+const SLOWER_SQL = SLOW_SQL.replace(`range(0, ${N},`, `range(0, ${N * 20},`);
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -146,7 +149,7 @@ describe("Spark cluster through the CLI and the engine", () => {
 
   it("reports progress and cancel stops the Spark job", async () => {
     const progress = progressReaching(1);
-    const running = engine.execute(SLOW_SQL, { maxRows: 10, onProgress: progress.onProgress }).catch((e: unknown) => e);
+    const running = engine.execute(SLOWER_SQL, { maxRows: 10, onProgress: progress.onProgress }).catch((e: unknown) => e);
     await progress.reached;
     await engine.cancel();
     const error = await running;
@@ -170,7 +173,7 @@ describe("Spark cluster through the CLI and the engine", () => {
 
   it("a time limit stops the job on the cluster", async () => {
     const started = performance.now();
-    const error = await engine.execute(SLOW_SQL, { maxRows: 10, timeoutMs: 3_000 }).catch((e: unknown) => e);
+    const error = await engine.execute(SLOWER_SQL, { maxRows: 10, timeoutMs: 3_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryCancelledError);
     expect((error as QueryCancelledError).code).toBe("timeout");
     expect(performance.now() - started).toBeLessThan(30_000);
