@@ -11,8 +11,8 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * `count` items drawn without replacement by a seeded shuffle, in the shuffled order. The same seed and input give the same sample everywhere, so
- * figures can be re-run; without a count every item is kept, in its original order.
+ * `count` items drawn without replacement by a seeded shuffle, in the shuffled order. The same seed and input give
+ * the same sample everywhere, so figures can be re-run; without a count every item is kept, in its original order.
  */
 export function seededSample<T>(items: readonly T[], count: number | undefined, seed: number): T[] {
   if (count === undefined || count >= items.length) return [...items];

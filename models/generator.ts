@@ -8,6 +8,7 @@ import { identifierHints, linkValues, renderLinks } from "./linking.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
 import { resolveModel } from "./registry.js";
+import { escapeRegExp } from "./values.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
 
 export interface LocalGeneratorOptions {
@@ -249,16 +250,19 @@ export function mechanicalRepair(sql: string, problem: string, catalog: Catalog)
 const NOT_ALIASES = new Set(("WHERE ON INNER LEFT RIGHT FULL OUTER CROSS JOIN NATURAL USING GROUP ORDER LIMIT HAVING UNION " +
   "INTERSECT EXCEPT WINDOW QUALIFY").split(" "));
 
-/** The table each alias of a query names (a table without alias names itself); undefined when an alias names two. */
-function aliasesOf(sql: string, catalog: Catalog): Map<string, TableInfo> | undefined {
-  const aliases = new Map<string, TableInfo>();
+/**
+ * The table each alias of a query names (a table without alias names itself), by the alias in lower case, with the
+ * alias as the query spells it; undefined when an alias names two tables.
+ */
+function aliasesOf(sql: string, catalog: Catalog): Map<string, { table: TableInfo; spelled: string }> | undefined {
+  const aliases = new Map<string, { table: TableInfo; spelled: string }>();
   for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?(?:\s+(?:AS\s+)?(\w+))?/gi)) {
     const table = findTable(catalog, m[1] ?? "");
     if (!table) continue;
-    const alias = (m[2] !== undefined && !NOT_ALIASES.has(m[2].toUpperCase()) ? m[2] : m[1] ?? "").toLowerCase();
-    const seen = aliases.get(alias);
-    if (seen && seen !== table) return undefined;
-    aliases.set(alias, table);
+    const spelled = m[2] !== undefined && !NOT_ALIASES.has(m[2].toUpperCase()) ? m[2] : m[1] ?? "";
+    const seen = aliases.get(spelled.toLowerCase());
+    if (seen && seen.table !== table) return undefined;
+    aliases.set(spelled.toLowerCase(), { table, spelled });
   }
   return aliases;
 }
@@ -276,17 +280,12 @@ function requalifyColumns(sql: string, problem: string, catalog: Catalog): strin
     const column = m[1] ?? "";
     const wrong = (m[2] ?? "").toLowerCase();
     if (!aliases.has(wrong)) continue;
-    const owners = [...aliases].filter(([, table]) => findColumn(table, column) !== undefined);
-    if (owners.length !== 1) continue;
-    const [right] = owners[0] ?? [];
-    fixed = fixed.replace(new RegExp(`\\b${escapeRegExp(wrong)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${originalAlias(sql, right ?? "")}${whole.slice(wrong.length)}`);
+    const owners = [...aliases.values()].filter(({ table }) => findColumn(table, column) !== undefined);
+    const right = owners.length === 1 ? owners[0] : undefined;
+    if (!right) continue;
+    fixed = fixed.replace(new RegExp(`\\b${escapeRegExp(wrong)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${right.spelled}${whole.slice(wrong.length)}`);
   }
   return fixed === sql ? undefined : fixed;
-}
-
-/** An alias as the query spells it (`T2`), found from its lower-case form. */
-function originalAlias(sql: string, lower: string): string {
-  return new RegExp(`\\b${escapeRegExp(lower)}\\b`, "i").exec(sql)?.[0] ?? lower;
 }
 
 /**
@@ -312,10 +311,6 @@ function groupByRepair(sql: string, problem: string): string | undefined {
   const order = /\s+ORDER\s+BY\s+[^()]*?(?=\s+LIMIT\b|$)/i.exec(sql);
   if (!order || order.index < sql.lastIndexOf(")")) return undefined;
   return (sql.slice(0, order.index) + sql.slice(order.index + order[0].length)).trim();
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** What went wrong with a try, as the model will read it; undefined when the query passed and ran. */

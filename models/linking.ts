@@ -1,5 +1,5 @@
 import type { SchemaProfile } from "./profile.js";
-import { quoteValue, sqlString } from "./values.js";
+import { escapeRegExp, quoteValue, sqlString } from "./values.js";
 
 /** One question word found in a column's values. */
 export interface ValueLink {
@@ -64,12 +64,12 @@ export function linkValues(question: string, profile: SchemaProfile): ValueLink[
   const terms = candidateTerms(question, profile);
   if (terms.length === 0) return [];
   const links: ValueLink[] = [];
+  const startsWord = new Map(terms.map((term) => [term, new RegExp(`(^|[^a-z0-9])${escapeRegExp(term)}`)] as const));
   for (const table of profile.tables) {
     for (const column of table.columns) {
       if (column.kind !== "category" || !column.values) continue;
-      for (const term of terms) {
-        const startsWord = new RegExp(`(^|[^a-z0-9])${term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
-        const matching = column.values.filter(([value]) => startsWord.test(value.toLowerCase())).slice(0, MAX_MATCHES);
+      for (const [term, starts] of startsWord) {
+        const matching = column.values.filter(([value]) => starts.test(value.toLowerCase())).slice(0, MAX_MATCHES);
         if (matching.length === 0) continue;
         // Words that hit many different values in a column (e.g. "network" in names) are noise, not a link.
         const rowsMatched = matching.reduce((n, [, count]) => n + count, 0);

@@ -30,3 +30,8 @@ export function quoteIdent(name: string, dialect: Dialect): string {
 export function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** Text matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
