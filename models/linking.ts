@@ -1,4 +1,4 @@
-import type { SchemaProfile } from "./profile.js";
+import type { ColumnProfile, SchemaProfile } from "./profile.js";
 import { escapeRegExp, quoteValue, sqlString } from "./values.js";
 
 /** One question word found in a column's values. */
@@ -31,8 +31,7 @@ const MAX_MATCHES = 50;
  * (`NVIDIA`, `Sony`, `CN`, `B2`) that are not names of tables or columns.
  */
 export function candidateTerms(question: string, profile: SchemaProfile): string[] {
-  const schemaWords = new Set(profile.tables.flatMap((t) => [t.name, ...t.columns.map((c) => c.name)])
-    .flatMap((n) => [n.toLowerCase(), ...n.toLowerCase().split("_")]));
+  const schemaWords = schemaWordsOf(profile);
   const quoted: string[] = [];
   for (const match of question.matchAll(/'([^']{2,40})'|"([^"]{2,40})"/g)) quoted.push(clean(match[1] ?? match[2] ?? ""));
   // Only names and codes ("NVIDIA", "Sony", "CN"): lower-case words ("hold", "network") hit unrelated names.
@@ -58,13 +57,15 @@ function clean(text: string): string {
 
 /**
  * Looks the question's words up in the short text columns' value index (names, codes, categories; see
- * profile.ts), so that "Intel" becomes `assignee ILIKE '%intel%'` matching 'Intel Corporation'.
+ * profile.ts): a phrase that is a whole value ("Central Africa", "English") becomes `Region = 'Central Africa'`;
+ * a name inside longer values becomes `assignee ILIKE '%intel%'` matching 'Intel Corporation'.
  */
 export function linkValues(question: string, profile: SchemaProfile): ValueLink[] {
-  const terms = candidateTerms(question, profile);
-  if (terms.length === 0) return [];
-  const links: ValueLink[] = [];
-  const startsWord = new Map(terms.map((term) => [term, new RegExp(`(^|[^a-z0-9])${escapeRegExp(term)}`)] as const));
+  const exact = exactValueLinks(question, profile);
+  const covered = new Set(exact.flatMap((l) => l.term.split(" ")));
+  const terms = candidateTerms(question, profile).filter((t) => !t.split(" ").every((w) => covered.has(w)));
+  const links: ValueLink[] = [...exact];
+  const startsWord = new Map(terms.map((term) => [term, wordStart(term)] as const));
   for (const table of profile.tables) {
     for (const column of table.columns) {
       if (column.kind !== "category" || !column.values) continue;
@@ -75,20 +76,100 @@ export function linkValues(question: string, profile: SchemaProfile): ValueLink[
         const rowsMatched = matching.reduce((n, [, count]) => n + count, 0);
         // A rare match inside a longer name ("Chinese" in one institute's name) says little about the question.
         if (rowsMatched < 3 && !matching.some(([value]) => value.toLowerCase().startsWith(term))) continue;
-        const exact = matching.find(([value]) => value.toLowerCase() === term);
-        if (matching.length >= 20 && exact === undefined) continue;
+        const exactMatch = matching.find(([value]) => value.toLowerCase() === term);
+        if (matching.length >= 20 && exactMatch === undefined) continue;
         links.push({
           term, table: table.name, column: column.name,
           values: matching.slice(0, VALUES_PER_LINK).map(([value, count]) => `${quoteValue(value)} (${count} rows)`),
           distinctValues: matching.length,
           rows: rowsMatched,
-          exactValue: exact === undefined ? undefined : quoteValue(exact[0]),
+          exactValue: exactMatch === undefined ? undefined : quoteValue(exactMatch[0]),
         });
       }
     }
   }
   // A word found in several columns belongs where it is common ("Sony" the assignee, not one inventor's note).
   return links.filter((l) => l.rows * 10 >= Math.max(...links.filter((o) => o.term === l.term).map((o) => o.rows)));
+}
+
+const wordStart = (term: string) => new RegExp(`(^|[^a-z0-9])${escapeRegExp(term)}`);
+
+/** Longest run of question words looked up as one value ("United States of America" is four). */
+const MAX_PHRASE_WORDS = 4;
+
+interface IndexedValue {
+  readonly table: string;
+  readonly column: ColumnProfile;
+  readonly value: string;
+  readonly rows: number;
+}
+
+/** Each category value by its lower-case text, built once per profile. */
+const exactIndexes = new WeakMap<SchemaProfile, Map<string, IndexedValue[]>>();
+
+function exactIndex(profile: SchemaProfile): Map<string, IndexedValue[]> {
+  let index = exactIndexes.get(profile);
+  if (index) return index;
+  index = new Map();
+  for (const table of profile.tables) {
+    for (const column of table.columns) {
+      if (column.kind !== "category" || !column.values) continue;
+      for (const [value, rows] of column.values) {
+        const key = normalise(value);
+        if (key === "" || key.split(" ").length > MAX_PHRASE_WORDS) continue;
+        const entries = index.get(key) ?? [];
+        entries.push({ table: table.name, column, value, rows });
+        index.set(key, entries);
+      }
+    }
+  }
+  exactIndexes.set(profile, index);
+  return index;
+}
+
+const normalise = (text: string) => text.toLowerCase().replace(/\s+/g, " ").trim();
+
+/**
+ * Runs of question words that are a whole value of a category column, longest first: small models turn "Central
+ * Africa" into `Region ILIKE '%central%' AND Region ILIKE '%africa%'` and "English" into a pattern that also
+ * matches 'Creole English'. A whole value is linked only where it is the most common value holding those words,
+ * so "Sony" still means every Sony company when 'Sony Corporation' outnumbers a bare 'Sony'.
+ */
+function exactValueLinks(question: string, profile: SchemaProfile): ValueLink[] {
+  const index = exactIndex(profile);
+  const schemaWords = schemaWordsOf(profile);
+  const words = (question.match(/[A-Za-z0-9][A-Za-z0-9&.'/-]*/g) ?? []).map((w) => w.replace(/[.']+$/, "").toLowerCase());
+  const taken = new Set<number>();
+  const links: ValueLink[] = [];
+  for (let n = Math.min(MAX_PHRASE_WORDS, words.length); n >= 1; n--) {
+    for (let i = 0; i + n <= words.length; i++) {
+      const run = words.slice(i, i + n);
+      if (run.some((_, k) => taken.has(i + k))) continue;
+      const first = run[0] ?? "";
+      const last = run[n - 1] ?? "";
+      if (STOPWORDS.has(first) || STOPWORDS.has(last) || run.every((w) => /^\d+$/.test(w))) continue;
+      if (n === 1 && (first.length < 2 || schemaWords.has(first) || schemaWords.has(first.replace(/s$/, "")))) continue;
+      const phrase = run.join(" ");
+      const found = (index.get(phrase) ?? []).filter((hit) => isMostCommonHolder(hit, phrase));
+      if (found.length === 0) continue;
+      for (let k = 0; k < n; k++) taken.add(i + k);
+      for (const hit of found) {
+        const quoted = quoteValue(hit.value);
+        links.push({ term: phrase, table: hit.table, column: hit.column.name, values: [`${quoted} (${hit.rows} rows)`], distinctValues: 1, rows: hit.rows, exactValue: quoted });
+      }
+    }
+  }
+  return links;
+}
+
+function isMostCommonHolder(hit: IndexedValue, phrase: string): boolean {
+  const starts = wordStart(phrase);
+  return (hit.column.values ?? []).every(([value, rows]) => rows <= hit.rows || !starts.test(value.toLowerCase()));
+}
+
+function schemaWordsOf(profile: SchemaProfile): Set<string> {
+  return new Set(profile.tables.flatMap((t) => [t.name, ...t.columns.map((c) => c.name)])
+    .flatMap((n) => [n.toLowerCase(), ...n.toLowerCase().split("_")]));
 }
 
 /**

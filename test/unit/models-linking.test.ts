@@ -35,6 +35,27 @@ describe("value linking", () => {
     expect(text).toContain("country = 'CN'");
   });
 
+  it("links a run of words that is a whole value as an equality, and leaves its words out of the patterns", () => {
+    const world: SchemaProfile = {
+      dialect: "duckdb",
+      tables: [{
+        name: "country",
+        columns: [
+          { name: "Region", type: "VARCHAR", kind: "category", samples: [], values: [["Eastern Africa", 20], ["Central Africa", 9], ["Central America", 8]] },
+          { name: "Language", type: "VARCHAR", kind: "category", samples: [], values: [["English", 60], ["Creole English", 14]] },
+          { name: "Owner", type: "VARCHAR", kind: "category", samples: [], values: [["Sony Corporation", 50], ["Sony", 2]] },
+        ],
+      }],
+    };
+    const text = renderLinks(linkValues("Average life expectancy in Central Africa where English is spoken?", world));
+    expect(text.split("\n")).toEqual([
+      "- \"central africa\": country.Region has 'Central Africa' (9 rows) -> Region = 'Central Africa'",
+      "- \"english\": country.Language has 'English' (60 rows) -> Language = 'English'",
+    ]);
+    // a bare 'Sony' is rarer than 'Sony Corporation': the question means every Sony company
+    expect(renderLinks(linkValues("Patents of Sony", world))).toContain("Owner ILIKE '%sony%'");
+  });
+
   it("links nothing for words the data does not have", () => {
     expect(linkValues("Patents of Acme in DE", profile)).toEqual([]);
   });
