@@ -17,6 +17,10 @@ export interface ColumnProfile {
    * VALUE_INDEX_SIZE): value linking reads them here instead of scanning the column for every question.
    */
   readonly values?: readonly (readonly [string, number])[];
+  /** No value repeats in the profiled rows: a key that other tables' columns may refer to. */
+  readonly unique?: boolean;
+  /** The table and column this column refers to, inferred from names and values (Parquet has no foreign keys). */
+  readonly references?: { readonly table: string; readonly column: string };
 }
 
 export interface TableProfile {
@@ -55,27 +59,82 @@ const SHOWN_SAMPLES = 3;
 const isString = (c: ColumnInfo) => /CHAR|STRING|TEXT/.test(c.type);
 const isDate = (c: ColumnInfo) => /DATE|TIME/.test(c.type);
 const isNumber = (c: ColumnInfo) => /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/.test(c.type);
+const isInteger = (c: ColumnInfo) => /INT/.test(c.type);
+/** Tables small enough that a reference guessed from names is checked against the values. */
+const CHECKED_REFERENCE_ROWS = 1_000_000;
 
 /** Reads row counts, ranges and a few example values with read-only probes (each goes through the checker). */
 export async function profileCatalog(catalog: Catalog, dialect: Dialect, probe: Probe): Promise<SchemaProfile> {
-  const tables: TableProfile[] = [];
-  for (const table of catalog.tables) tables.push(await profileTable(table, dialect, probe));
+  const profiled: TableProfile[] = [];
+  for (const table of catalog.tables) profiled.push(await profileTable(table, dialect, probe));
   // A column named like another table's identifier is a reference to it (patent_cpc.publication_number).
-  const identifiers = new Set(tables.flatMap((t) => t.columns.filter((c) => c.kind === "identifier").map((c) => c.name)));
+  const identifiers = new Set(profiled.flatMap((t) => t.columns.filter((c) => c.kind === "identifier").map((c) => c.name)));
+  const tables = profiled.map((t) => ({ ...t, columns: t.columns.map((c) => (c.kind === "category" && identifiers.has(c.name) ? { ...c, kind: "identifier" as const, values: undefined } : c)) }));
+  const references = await inferReferences(tables, dialect, probe);
   return {
     dialect,
-    tables: tables.map((t) => ({ ...t, columns: t.columns.map((c) => (c.kind === "category" && identifiers.has(c.name) ? { ...c, kind: "identifier" as const, values: undefined } : c)) })),
+    tables: tables.map((t) => ({ ...t, columns: t.columns.map((c) => {
+      const target = references.get(`${t.name}.${c.name}`);
+      return target ? { ...c, references: target } : c;
+    }) })),
   };
 }
+
+/**
+ * Which columns refer to another table's key, as foreign keys would say: the model joins on them. A column named
+ * like a key of another table refers to it (Has_Pet.StuID → Student.StuID); one named after another table refers
+ * to its key when every value is there (TV_series.Channel → TV_Channel.id). Of two keys with the same name, the one
+ * in the table named for it is referred to (Has_Pet.PetID → Pets.PetID); otherwise they are left alone.
+ */
+async function inferReferences(tables: readonly TableProfile[], dialect: Dialect, probe: Probe): Promise<Map<string, { table: string; column: string }>> {
+  const found = new Map<string, { table: string; column: string }>();
+  const q = (name: string) => quoteIdent(name, dialect);
+  for (const from of tables) {
+    for (const column of from.columns) {
+      if (column.kind === "text" || column.kind === "date") continue;
+      // "lost_in_battle" and "caused_by_ship_id" are named after the table they point to by their last word.
+      const stem = column.name.toLowerCase().replace(/_?(id|code)$/, "");
+      const forms = [stem, stem.split("_").at(-1) ?? stem].flatMap((w) => [w, `${w}s`, `${w}es`]);
+      const named = (t: TableProfile) => tableWords(t.name).some((w) => forms.includes(w));
+      const namedExactly = (t: TableProfile) => forms.includes(t.name.toLowerCase());
+      const keys = tables.filter((t) => t !== from).flatMap((t) => t.columns.filter((c) => c.unique && sameKind(c, column)).map((c) => ({ t, c })));
+      // Small tables make many columns unique by chance (five ages): a shared name alone must also read as a key.
+      const keyLike = /(id|code|key|no|number)$/i.test(column.name);
+      const sameName = keys.filter(({ c }) => keyLike && c.name.toLowerCase() === column.name.toLowerCase())
+        .filter(({ t }) => !column.unique || (namedExactly(t) && !namedExactly(from)));
+      const byTable = column.unique || stem.length < 3 ? []
+        : keys.filter(({ t, c }) => named(t) && t.columns.find((k) => k.unique && sameKind(k, column)) === c);
+      const target = sameName.length > 0 ? (sameName.length === 1 ? sameName[0] : undefined) : byTable.length === 1 ? byTable[0] : undefined;
+      if (!target) continue;
+      // Where both tables are small enough, every value must be found in the key (a link table's first column is
+      // unique in three rows and still not what other tables refer to).
+      const small = (from.rowCount ?? Infinity) <= CHECKED_REFERENCE_ROWS && (target.t.rowCount ?? Infinity) <= CHECKED_REFERENCE_ROWS;
+      if (small) {
+        const [row = []] = await probe(`SELECT count(${q(column.name)}), count(*) FILTER (WHERE ${q(column.name)} IS NOT NULL AND ${q(column.name)} NOT IN (SELECT ${q(target.c.name)} FROM ${q(target.t.name)})) FROM ${q(from.name)}`);
+        if (!(Number(row[0]) > 0 && Number(row[1]) === 0)) continue;
+      } else if (sameName.length === 0) {
+        continue;
+      }
+      found.set(`${from.name}.${column.name}`, { table: target.t.name, column: target.c.name });
+    }
+  }
+  return found;
+}
+
+const tableWords = (name: string) => [name.toLowerCase(), ...name.toLowerCase().split(/[^a-z0-9]+/)];
+const sameKind = (a: ColumnProfile, b: ColumnProfile) => /INT/.test(a.type) === /INT/.test(b.type) && isStringType(a.type) === isStringType(b.type);
+const isStringType = (type: string) => /CHAR|STRING|TEXT/.test(type);
 
 async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): Promise<TableProfile> {
   const q = (name: string) => quoteIdent(name, dialect);
   const from = q(table.name);
   const strings = table.columns.filter(isString);
   const ranged = table.columns.filter((c) => isDate(c) || isNumber(c));
+  const integers = table.columns.filter(isInteger);
   const statsSelect = [
     "count(*)",
     ...strings.flatMap((c) => [`count(DISTINCT ${q(c.name)})`, `count(${q(c.name)})`, `avg(length(${q(c.name)}))`]),
+    ...integers.flatMap((c) => [`count(DISTINCT ${q(c.name)})`, `count(${q(c.name)})`]),
   ].join(", ");
   const sampled = `(SELECT * FROM ${from} LIMIT ${SAMPLE_ROWS}) AS s`;
   const [stats = []] = await probe(`SELECT ${statsSelect} FROM ${sampled}`);
@@ -92,6 +151,7 @@ async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): P
       const nonNull = Number(stats[2 + 3 * s] ?? 0);
       const avgLength = Number(stats[3 + 3 * s] ?? 0);
       const kind: ColumnKind = avgLength > TEXT_AVG_LENGTH ? "text" : nonNull > 20 && distinct >= 0.95 * nonNull ? "identifier" : "category";
+      const unique = nonNull > 0 && distinct === nonNull && nonNull === Number(stats[0]);
       if (nonNull === 0) {
         columns.push({ name: column.name, type: column.type, kind, samples: [] });
         continue;
@@ -101,11 +161,11 @@ async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): P
         const source = rowCount > VALUE_INDEX_ROWS ? `(SELECT ${c} FROM ${from} LIMIT ${VALUE_INDEX_ROWS}) AS s` : from;
         const rows = await probe(`SELECT ${c}, count(*) AS n FROM ${source} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY n DESC, ${c} LIMIT ${VALUE_INDEX_SIZE}`);
         const values = rows.map((row) => [valueText(row[0]), Number(row[1])] as const);
-        columns.push({ name: column.name, type: column.type, kind, samples: rows.slice(0, SHOWN_SAMPLES).map((row) => quoteValue(row[0])), values });
+        columns.push({ name: column.name, type: column.type, kind, samples: rows.slice(0, SHOWN_SAMPLES).map((row) => quoteValue(row[0])), values, unique });
         continue;
       }
       const samples = (await probe(`SELECT ${q(column.name)} FROM ${from} WHERE ${q(column.name)} IS NOT NULL LIMIT ${kind === "identifier" ? 2 : 1}`)).map((row) => quoteValue(row[0]));
-      columns.push({ name: column.name, type: column.type, kind, samples });
+      columns.push({ name: column.name, type: column.type, kind, samples, unique });
       continue;
     }
     const r = ranged.indexOf(column);
@@ -113,7 +173,10 @@ async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): P
       const low = rangeRow[2 * r];
       const high = rangeRow[2 * r + 1];
       const range = low === null || low === undefined ? undefined : ([rangeText(low, column), rangeText(high, column)] as const);
-      columns.push({ name: column.name, type: column.type, kind: isDate(column) ? "date" : "number", samples: [], range });
+      const n = integers.indexOf(column);
+      const distinct = n < 0 ? 0 : Number(stats[1 + 3 * strings.length + 2 * n] ?? 0);
+      const unique = n >= 0 && distinct > 0 && distinct === Number(stats[2 + 3 * strings.length + 2 * n]) && distinct === Number(stats[0]);
+      columns.push({ name: column.name, type: column.type, kind: isDate(column) ? "date" : "number", samples: [], range, unique });
       continue;
     }
     columns.push({ name: column.name, type: column.type, kind: "other", samples: [] });
@@ -135,7 +198,8 @@ export function renderSchema(profile: SchemaProfile, keep?: ReadonlySet<string>)
       const comma = i < table.columns.length - 1 ? "," : "";
       const note = c.range ? `from ${c.range[0]} to ${c.range[1]}`
         : c.samples.length > 0 ? `e.g. ${c.samples.join(", ")}` : c.kind === "text" ? "free text" : "";
-      return `  ${c.name} ${c.type}${comma}${note ? ` -- ${note}` : ""}`;
+      const references = c.references ? ` REFERENCES ${c.references.table}(${c.references.column})` : "";
+      return `  ${c.name} ${c.type}${references}${comma}${note ? ` -- ${note}` : ""}`;
     });
     const count = table.rowCount !== undefined ? ` -- ${table.rowCount} rows` : "";
     blocks.push(`CREATE TABLE ${table.name} (${count}\n${lines.join("\n")}\n);`);

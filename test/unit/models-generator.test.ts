@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator, describeProblem, extractSql, mechanicalRepair } from "../../models/generator.js";
+import { LocalSqlGenerator, describeProblem, extractSql, mechanicalRepair, whereColumnsAre } from "../../models/generator.js";
+import type { SchemaProfile } from "../../models/profile.js";
 import { loadPrompts } from "../../models/prompts.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 
@@ -144,6 +145,16 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT count(*) FROM patents ORDER BY publication_number", "Conversion Error", catalog)).toBeUndefined();
   });
 
+  it("compares a date's year where the model compared the date with a year", () => {
+    const dated: Catalog = { tables: [{ name: "patents", columns: [
+      { name: "grant_date", type: "DATE", nullable: true }, { name: "filing_date", type: "DATE", nullable: true }, { name: "code", type: "VARCHAR", nullable: true },
+    ] }] };
+    const error = 'the database said: Conversion Error: invalid date field format: "2009", expected format is (YYYY-MM-DD)';
+    expect(mechanicalRepair("SELECT count(*) FROM patents p WHERE p.grant_date > '2009' AND filing_date BETWEEN '2001' AND '2005' AND code = '2009'", error, dated))
+      .toBe("SELECT count(*) FROM patents p WHERE year(p.grant_date) > 2009 AND year(filing_date) BETWEEN 2001 AND 2005 AND code = '2009'");
+    expect(mechanicalRepair("SELECT count(*) FROM patents WHERE grant_date = '2009'", "Conversion Error: Could not convert string 'x'", dated)).toBeUndefined();
+  });
+
   it("moves a column to the one alias of the query whose table has it", () => {
     const pets: Catalog = { tables: [
       { name: "Student", columns: [{ name: "StuID", type: "BIGINT", nullable: false }, { name: "Fname", type: "VARCHAR", nullable: true }] },
@@ -166,6 +177,26 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) ORDER BY 2 DESC", error, catalog))
       .toBe("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) GROUP BY p.assignee ORDER BY 2 DESC");
     expect(mechanicalRepair("SELECT assignee, count(*) FROM patents", error, catalog)).toBe("SELECT assignee, count(*) FROM patents GROUP BY assignee");
+  });
+});
+
+describe("whereColumnsAre", () => {
+  const col = (name: string, type = "BIGINT") => ({ name, type, kind: "number" as const, samples: [] });
+  const profile: SchemaProfile = { dialect: "duckdb", tables: [
+    { name: "Student", columns: [col("StuID"), col("Fname", "VARCHAR")] },
+    { name: "Has_Pet", columns: [{ ...col("StuID"), references: { table: "Student", column: "StuID" } }, { ...col("PetID"), references: { table: "Pets", column: "PetID" } }] },
+    { name: "Pets", columns: [col("PetID"), col("PetType", "VARCHAR")] },
+  ] };
+  const catalog: Catalog = { tables: profile.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: true })) })) };
+
+  it("says which table has a missing column and how it joins a table of the query", () => {
+    const problem = 'the checker blocked it: Column "fname" does not exist in "t1".';
+    expect(whereColumnsAre(problem, "SELECT T1.Fname FROM Has_Pet AS T1 WHERE T1.PetID = 1", profile, catalog))
+      .toBe('. Where the columns are: "fname" is Student.Fname (join Student ON Student.StuID = Has_Pet.StuID)');
+    // the other way round: Has_Pet refers to Pets
+    expect(whereColumnsAre('Column "pettype" does not exist in any table of this query.', "SELECT count(*) FROM Has_Pet", profile, catalog))
+      .toBe('. Where the columns are: "pettype" is Pets.PetType (join Pets ON Pets.PetID = Has_Pet.PetID)');
+    expect(whereColumnsAre('Column "age" does not exist in "t1".', "SELECT T1.age FROM Student AS T1", profile, catalog)).toBe("");
   });
 });
 
