@@ -126,13 +126,16 @@ export class LocalSqlGenerator implements SqlGenerator {
     let tries = 0;
     while (tries < this.settings.maxTries) {
       tries++;
-      const ask = (sampling: { temperature?: number; seed?: number }) =>
-        lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
+      const ask = async (sampling: { temperature?: number; seed?: number }) => {
+        const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
+        const sql = extractSql(answer.text);
+        return answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql;
+      };
       const previous = attempts.at(-1);
       const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog);
-      let sql = mechanical ?? extractSql((await ask({})).text);
+      let sql = mechanical ?? await ask({});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
-      if (attempts.some((a) => a.sql === sql)) sql = extractSql((await ask({ temperature: REPAIR_TEMPERATURE, seed: tries })).text);
+      if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
       const outcome = await lap("checkMs", () => request.tryQuery(sql));
       last = { sql, verdict: outcome.verdict };
       const found = describeProblem(outcome.verdict, outcome.error);
@@ -245,9 +248,59 @@ export function extractSql(text: string): string {
   return (end >= 0 ? body.slice(0, end) : body).trim();
 }
 
+/**
+ * An answer cut at the token limit is nearly always a loop: greedy decoding repeats one condition
+ * ("AND p.publication_number IN (SELECT …)", "OR assignee ILIKE …") until the limit. Each condition is kept once and the unfinished
+ * one at the end is dropped; what is left is the query the model had written before it began to repeat itself.
+ */
+export function dropRepeatedConditions(sql: string): string {
+  const parts = sql.split(/(\s+(?:AND|OR)\s+)/i);
+  const kept = parts.slice(0, 1);
+  // The first condition is what follows the last WHERE, ON or HAVING of the text before the first AND/OR.
+  const seen = new Set([(parts[0] ?? "").split(/\b(?:WHERE|ON|HAVING)\s+/i).at(-1)]);
+  for (let i = 1; i + 1 < parts.length; i += 2) {
+    const condition = parts[i + 1] ?? "";
+    if (seen.has(condition)) continue;
+    seen.add(condition);
+    kept.push(parts[i] ?? " AND ", condition);
+  }
+  while (kept.length > 1 && !balanced(kept.join(""))) kept.splice(-2);
+  return kept.join("");
+}
+
+/** Parentheses closed and quotes even: the text can end there. */
+function balanced(sql: string): boolean {
+  const unquoted = sql.replace(/'(?:[^']|'')*'/g, "''");
+  if (/'/.test(unquoted.replace(/''/g, ""))) return false;
+  let depth = 0;
+  for (const ch of unquoted) {
+    depth += ch === "(" ? 1 : ch === ")" ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0;
+}
+
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  return requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? groupByRepair(sql, problem);
+  return requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
+    groupByRepair(sql, problem);
+}
+
+/**
+ * "Column "grant_year" does not exist" in `… GROUP BY grant_year` where the query's table has grant_date: the model
+ * grouped by a year it meant to select and never defined. It is added to the select list as `year(grant_date) AS
+ * grant_year`, the per-year rows the question asked for. Only for a query without subqueries or set operations.
+ */
+function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
+  const missing = /Column "(\w+?)_?year" does not exist in any table of this query/i.exec(problem);
+  if (!missing || /\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
+  const alias = /Column "(\w+)"/.exec(missing[0])?.[1] ?? "";
+  const tables = [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table);
+  const dates = tables.flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${(missing[1] ?? "").toLowerCase()}_date`));
+  const date = dates.length === 1 ? dates[0] : undefined;
+  const select = /^\s*SELECT\s+(?:DISTINCT\s+)?/i.exec(sql);
+  if (!date || !select) return undefined;
+  return `${sql.slice(0, select[0].length)}year(${date.name}) AS ${alias}, ${sql.slice(select[0].length)}`;
 }
 
 /**

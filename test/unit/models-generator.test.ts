@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator, describeProblem, extractSql, mechanicalRepair, whereColumnsAre } from "../../models/generator.js";
+import { LocalSqlGenerator, describeProblem, dropRepeatedConditions, extractSql, mechanicalRepair, whereColumnsAre } from "../../models/generator.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { loadPrompts } from "../../models/prompts.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
@@ -155,6 +155,16 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT count(*) FROM patents WHERE grant_date = '2009'", "Conversion Error: Could not convert string 'x'", dated)).toBeUndefined();
   });
 
+  it("selects the year a query grouped by without defining it", () => {
+    const dated: Catalog = { tables: [{ name: "patents", columns: [{ name: "grant_date", type: "DATE", nullable: true }, { name: "num_claims", type: "BIGINT", nullable: true }] }] };
+    const problem = 'the checker blocked it: Column "grant_year" does not exist in any table of this query.';
+    expect(mechanicalRepair("SELECT avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year", problem, dated))
+      .toBe("SELECT year(grant_date) AS grant_year, avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year");
+    // no filing_date to take a year from; a subquery could be the place it was meant for
+    expect(mechanicalRepair("SELECT count(*) FROM patents GROUP BY filing_year", problem.replace("grant_year", "filing_year"), dated)).toBeUndefined();
+    expect(mechanicalRepair("SELECT avg(n) FROM (SELECT num_claims AS n FROM patents) GROUP BY grant_year", problem, dated)).toBeUndefined();
+  });
+
   it("moves a column to the one alias of the query whose table has it", () => {
     const pets: Catalog = { tables: [
       { name: "Student", columns: [{ name: "StuID", type: "BIGINT", nullable: false }, { name: "Fname", type: "VARCHAR", nullable: true }] },
@@ -177,6 +187,18 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) ORDER BY 2 DESC", error, catalog))
       .toBe("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM x) GROUP BY p.assignee ORDER BY 2 DESC");
     expect(mechanicalRepair("SELECT assignee, count(*) FROM patents", error, catalog)).toBe("SELECT assignee, count(*) FROM patents GROUP BY assignee");
+  });
+});
+
+describe("dropRepeatedConditions", () => {
+  it("keeps each condition of a looping answer once and drops the unfinished tail", () => {
+    const a = "p.publication_number IN (SELECT publication_number FROM patent_cpc WHERE subclass = 'G06T')";
+    const b = "p.publication_number IN (SELECT publication_number FROM patent_cpc WHERE subclass = 'G06N')";
+    const looped = `SELECT count(*) FROM patents p WHERE year(p.grant_date) = 2023 AND ${a} AND ${b} AND ${a} AND ${a} AND p.publication_number IN (SELECT publication_number FROM patent_cpc WHERE subclass = 'G0`;
+    expect(dropRepeatedConditions(looped)).toBe(`SELECT count(*) FROM patents p WHERE year(p.grant_date) = 2023 AND ${a} AND ${b}`);
+    expect(dropRepeatedConditions("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%' OR assignee ILIKE '%ibm%' OR assignee ILIKE '%ib"))
+      .toBe("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%'");
+    expect(dropRepeatedConditions("SELECT 1 WHERE a = 'x AND y'")).toBe("SELECT 1 WHERE a = 'x AND y'");
   });
 });
 
