@@ -129,7 +129,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       const ask = async (sampling: { temperature?: number; seed?: number }) => {
         const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
         const sql = extractSql(answer.text);
-        return answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql;
+        return showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql);
       };
       const previous = attempts.at(-1);
       const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog);
@@ -266,6 +266,42 @@ export function dropRepeatedConditions(sql: string): string {
   }
   while (kept.length > 1 && !balanced(kept.join(""))) kept.splice(-2);
   return kept.join("");
+}
+
+/**
+ * A grouped query that selects only aggregates ("SELECT count(*) … GROUP BY country") answers with numbers
+ * nobody can tell apart: the model forgot the groups, so they are put first in the select list. Only for a plain
+ * query (no subquery, no set operation) whose select list is aggregates alone.
+ */
+export function showGroups(sql: string): string {
+  if (/\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return sql;
+  const select = /^\s*SELECT\s+(?!DISTINCT\b)([\s\S]*?)\s+FROM\s/i.exec(sql);
+  const group = /\sGROUP\s+BY\s+([\s\S]*?)(?=\s+(?:HAVING|ORDER\s+BY|LIMIT|QUALIFY|WINDOW)\b|$)/i.exec(sql);
+  if (!select || !group) return sql;
+  const items = splitTopLevel(select[1] ?? "");
+  const keys = splitTopLevel(group[1] ?? "");
+  const aggregate = /^(?:count|sum|avg|min|max|median|round|stddev\w*|string_agg|list|array_agg)\s*\(/i;
+  if (!items.every((item) => aggregate.test(item)) || keys.some((key) => /^\d+$/.test(key) || /^(?:ALL|ROLLUP|CUBE|GROUPING)\b/i.test(key))) return sql;
+  const at = sql.indexOf(select[1] ?? "", select.index);
+  return `${sql.slice(0, at)}${keys.join(", ")}, ${sql.slice(at)}`;
+}
+
+/** Comma-separated items outside parentheses, trimmed. */
+function splitTopLevel(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i];
+    if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (ch === "," && depth === 0) {
+      items.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  items.push(list.slice(start).trim());
+  return items.filter((item) => item !== "");
 }
 
 /** Parentheses closed and quotes even: the text can end there. */

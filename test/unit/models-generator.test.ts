@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator, describeProblem, dropRepeatedConditions, extractSql, mechanicalRepair, whereColumnsAre } from "../../models/generator.js";
+import { LocalSqlGenerator, describeProblem, dropRepeatedConditions, extractSql, mechanicalRepair, showGroups, whereColumnsAre } from "../../models/generator.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { loadPrompts } from "../../models/prompts.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
@@ -199,6 +199,18 @@ describe("dropRepeatedConditions", () => {
     expect(dropRepeatedConditions("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%' OR assignee ILIKE '%ibm%' OR assignee ILIKE '%ib"))
       .toBe("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%'");
     expect(dropRepeatedConditions("SELECT 1 WHERE a = 'x AND y'")).toBe("SELECT 1 WHERE a = 'x AND y'");
+  });
+});
+
+describe("showGroups", () => {
+  it("puts the groups first when a grouped query selects only aggregates", () => {
+    expect(showGroups("SELECT count(*) AS applications FROM patents WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC"))
+      .toBe("SELECT country, count(*) AS applications FROM patents WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC");
+    expect(showGroups("SELECT round(avg(num_claims), 1) AS c FROM patents GROUP BY year(grant_date), kind"))
+      .toBe("SELECT year(grant_date), kind, round(avg(num_claims), 1) AS c FROM patents GROUP BY year(grant_date), kind");
+    // a group already shown, no GROUP BY, a subquery: unchanged
+    for (const sql of ["SELECT country, count(*) FROM patents GROUP BY country", "SELECT count(*) FROM patents",
+      "SELECT count(*) FROM patents WHERE x IN (SELECT y FROM t) GROUP BY country"]) expect(showGroups(sql)).toBe(sql);
   });
 });
 
