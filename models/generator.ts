@@ -318,7 +318,7 @@ function balanced(sql: string): boolean {
 
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  return requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
+  return respellNames(sql, problem) ?? requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
     groupByRepair(sql, problem);
 }
 
@@ -337,6 +337,20 @@ function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string
   const select = /^\s*SELECT\s+(?:DISTINCT\s+)?/i.exec(sql);
   if (!date || !select) return undefined;
   return `${sql.slice(0, select[0].length)}year(${date.name}) AS ${alias}, ${sql.slice(select[0].length)}`;
+}
+
+/**
+ * The checker's `Column "pet_type" does not exist … (Did you mean "pettype"?)`: its suggestion is a near spelling of
+ * a name in the query's tables, and the model, told so, has repeated the wrong name. Every use outside string
+ * literals is respelled.
+ */
+function respellNames(sql: string, problem: string): string | undefined {
+  let fixed = sql;
+  for (const m of problem.matchAll(/Column "(\w+)" does not exist[^(;]*\(Did you mean "(\w+)"\?\)/g)) {
+    const wrong = new RegExp(`(?<!\\w)${escapeRegExp(m[1] ?? "")}(?!\\w)`, "gi");
+    fixed = fixed.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(wrong, m[2] ?? ""))).join("");
+  }
+  return fixed === sql ? undefined : fixed;
 }
 
 /**

@@ -155,6 +155,12 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT count(*) FROM patents WHERE grant_date = '2009'", "Conversion Error: Could not convert string 'x'", dated)).toBeUndefined();
   });
 
+  it("respells a column as the checker suggests, outside string literals", () => {
+    const problem = 'the checker blocked it: Column "pet_type" does not exist in any table of this query. (Did you mean "pettype"?)';
+    expect(mechanicalRepair("SELECT T.pet_type, avg(weight) FROM Pets AS T WHERE pet_type <> 'pet_type' GROUP BY pet_type", problem, catalog))
+      .toBe("SELECT T.pettype, avg(weight) FROM Pets AS T WHERE pettype <> 'pet_type' GROUP BY pettype");
+  });
+
   it("selects the year a query grouped by without defining it", () => {
     const dated: Catalog = { tables: [{ name: "patents", columns: [{ name: "grant_date", type: "DATE", nullable: true }, { name: "num_claims", type: "BIGINT", nullable: true }] }] };
     const problem = 'the checker blocked it: Column "grant_year" does not exist in any table of this query.';
