@@ -122,6 +122,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const grammar = this.settings.constrained ? this.grammar(request.catalog) : undefined;
 
     let last: { sql: string; verdict: Verdict } | undefined;
+    let runnable: typeof last;
     const attempts: { sql: string; problem?: string }[] = [];
     let tries = 0;
     while (tries < this.settings.maxTries) {
@@ -138,14 +139,23 @@ export class LocalSqlGenerator implements SqlGenerator {
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
       const outcome = await lap("checkMs", () => request.tryQuery(sql));
       last = { sql, verdict: outcome.verdict };
-      const found = describeProblem(outcome.verdict, outcome.error);
+      const failed = describeProblem(outcome.verdict, outcome.error);
+      // A query that runs but joins on a column compared with itself gets one more try; it stays the answer if
+      // the tries after it do not run.
+      const suspect = failed === undefined && tries < this.settings.maxTries ? selfJoinProblem(sql, profile) : undefined;
+      if (suspect !== undefined) runnable ??= last;
+      const found = failed ?? suspect;
       const problem = found === undefined ? undefined : `${found}${whereColumnsAre(found, sql, profile, request.catalog)}`;
       attempts.push(problem === undefined ? { sql } : { sql, problem });
-      if (problem === undefined) break;
+      if (problem === undefined) {
+        runnable = undefined;
+        break;
+      }
       messages.push({ role: "assistant", text: `${sql};` }, { role: "user", text: this.prompts.render("repair", { problem }) });
     }
     timings["totalMs"] = Math.round(performance.now() - started);
     if (!last) throw new Error("LocalSqlGenerator: maxTries must be at least 1");
+    last = runnable ?? last;
     return {
       sql: last.sql,
       verdict: last.verdict,
@@ -459,6 +469,54 @@ export function whereColumnsAre(problem: string, sql: string, profile: SchemaPro
     notes.add(`"${m[1]}" is ${where.join(" or ")}`);
   }
   return notes.size === 0 ? "" : `. Where the columns are: ${[...notes].join("; ")}`;
+}
+
+/**
+ * A join on a column compared with itself (`JOIN Treatments AS T2 ON T1.owner_id = T1.owner_id`) pairs every row
+ * with every row: small models write it when the two tables share no column. It runs, so only this check sees it;
+ * the model is told, with the path of references that joins the two tables when there is one (through Dogs).
+ */
+export function selfJoinProblem(sql: string, profile: SchemaProfile): string | undefined {
+  const tables = [...sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?/gi)].map((m) => ({ name: m[1] ?? "", at: m.index }));
+  for (const m of sql.matchAll(/\bON\s+(\w+)\.("?\w+"?)\s*=\s*(\w+)\.("?\w+"?)/gi)) {
+    if ((m[1] ?? "").toLowerCase() !== (m[3] ?? "").toLowerCase() || (m[2] ?? "").toLowerCase() !== (m[4] ?? "").toLowerCase()) continue;
+    const before = tables.filter((t) => t.at < m.index);
+    const joined = profileTable(profile, before.at(-1)?.name);
+    const partner = profileTable(profile, before.at(-2)?.name);
+    if (!joined || !partner) continue;
+    const path = joinPath(partner.name, joined.name, profile);
+    const how = path === undefined ? `Join them on a column of one that holds the values of a column of the other.`
+      : path.tables.length > 2 ? `Join them through ${path.tables.slice(1, -1).join(", ")}: ${path.conditions.join(" AND ")}.`
+        : `Join them on ${path.conditions.join(" AND ")}.`;
+    return `the join "${m[0]}" compares a column with itself, which pairs every row of ${partner.name} with every row of ${joined.name}. ${how}`;
+  }
+  return undefined;
+}
+
+function profileTable(profile: SchemaProfile, name: string | undefined): SchemaProfile["tables"][number] | undefined {
+  return name === undefined ? undefined : profile.tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
+}
+
+/** The shortest chain of references from one table to another (three joins at most), as join conditions. */
+function joinPath(from: string, to: string, profile: SchemaProfile): { tables: string[]; conditions: string[] } | undefined {
+  const edges = profile.tables.flatMap((t) => t.columns.flatMap((c) => (c.references
+    ? [{ a: t.name, b: c.references.table, condition: `${t.name}.${c.name} = ${c.references.table}.${c.references.column}` }] : [])));
+  let paths = [{ tables: [from], conditions: [] as string[] }];
+  for (let hop = 0; hop < 3; hop++) {
+    const next: typeof paths = [];
+    for (const path of paths) {
+      const at = path.tables.at(-1);
+      for (const e of edges) {
+        const other = e.a === at ? e.b : e.b === at ? e.a : undefined;
+        if (other === undefined || path.tables.includes(other)) continue;
+        const longer = { tables: [...path.tables, other], conditions: [...path.conditions, e.condition] };
+        if (other === to) return longer;
+        next.push(longer);
+      }
+    }
+    paths = next;
+  }
+  return undefined;
 }
 
 /** A join condition between `owner` and a table of the query, from a reference either way. */
