@@ -56,10 +56,11 @@ const VALUE_INDEX_ROWS = 10_000_000;
 /** Example values shown in the schema per category column. */
 const SHOWN_SAMPLES = 3;
 
-const isString = (c: ColumnInfo) => /CHAR|STRING|TEXT/.test(c.type);
+type Typed = Pick<ColumnInfo, "type">;
+const isString = (c: Typed) => /CHAR|STRING|TEXT/.test(c.type);
 const isDate = (c: ColumnInfo) => /DATE|TIME/.test(c.type);
 const isNumber = (c: ColumnInfo) => /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/.test(c.type);
-const isInteger = (c: ColumnInfo) => /INT/.test(c.type);
+const isInteger = (c: Typed) => /INT/.test(c.type);
 /** Tables small enough that a reference guessed from names is checked against the values. */
 const CHECKED_REFERENCE_ROWS = 1_000_000;
 
@@ -122,8 +123,7 @@ async function inferReferences(tables: readonly TableProfile[], dialect: Dialect
 }
 
 const tableWords = (name: string) => [name.toLowerCase(), ...name.toLowerCase().split(/[^a-z0-9]+/)];
-const sameKind = (a: ColumnProfile, b: ColumnProfile) => /INT/.test(a.type) === /INT/.test(b.type) && isStringType(a.type) === isStringType(b.type);
-const isStringType = (type: string) => /CHAR|STRING|TEXT/.test(type);
+const sameKind = (a: Typed, b: Typed) => isInteger(a) === isInteger(b) && isString(a) === isString(b);
 
 async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): Promise<TableProfile> {
   const q = (name: string) => quoteIdent(name, dialect);
