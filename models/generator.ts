@@ -130,7 +130,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       const ask = async (sampling: { temperature?: number; seed?: number }) => {
         const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
         const sql = extractSql(answer.text);
-        return showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql);
+        return orderGroups(showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql));
       };
       const previous = attempts.at(-1);
       const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog);
@@ -278,22 +278,45 @@ export function dropRepeatedConditions(sql: string): string {
   return kept.join("");
 }
 
-/**
- * A grouped query that selects only aggregates ("SELECT count(*) … GROUP BY country") answers with numbers
- * nobody can tell apart: the model forgot the groups, so they are put first in the select list. Only for a plain
- * query (no subquery, no set operation) whose select list is aggregates alone.
- */
-export function showGroups(sql: string): string {
-  if (/\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return sql;
+const AGGREGATE = /^(?:count|sum|avg|min|max|median|round|stddev\w*|string_agg|list|array_agg)\s*\(/i;
+
+/** The select list and GROUP BY keys of a plain grouped query (no subquery, no set operation, no DISTINCT). */
+function groupedQuery(sql: string): { items: string[]; keys: string[]; listAt: number } | undefined {
+  if (/\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
   const select = /^\s*SELECT\s+(?!DISTINCT\b)([\s\S]*?)\s+FROM\s/i.exec(sql);
   const group = /\sGROUP\s+BY\s+([\s\S]*?)(?=\s+(?:HAVING|ORDER\s+BY|LIMIT|QUALIFY|WINDOW)\b|$)/i.exec(sql);
-  if (!select || !group) return sql;
-  const items = splitTopLevel(select[1] ?? "");
+  if (!select || !group) return undefined;
   const keys = splitTopLevel(group[1] ?? "");
-  const aggregate = /^(?:count|sum|avg|min|max|median|round|stddev\w*|string_agg|list|array_agg)\s*\(/i;
-  if (!items.every((item) => aggregate.test(item)) || keys.some((key) => /^\d+$/.test(key) || /^(?:ALL|ROLLUP|CUBE|GROUPING)\b/i.test(key))) return sql;
-  const at = sql.indexOf(select[1] ?? "", select.index);
-  return `${sql.slice(0, at)}${keys.join(", ")}, ${sql.slice(at)}`;
+  if (keys.some((key) => /^\d+$/.test(key) || /^(?:ALL|ROLLUP|CUBE|GROUPING)\b/i.test(key))) return undefined;
+  return { items: splitTopLevel(select[1] ?? ""), keys, listAt: sql.indexOf(select[1] ?? "", select.index) };
+}
+
+/**
+ * A grouped query that selects only aggregates ("SELECT count(*) … GROUP BY country") answers with numbers
+ * nobody can tell apart: the model forgot the groups, so they are put first in the select list.
+ */
+export function showGroups(sql: string): string {
+  const query = groupedQuery(sql);
+  if (!query || !query.items.every((item) => AGGREGATE.test(item))) return sql;
+  return `${sql.slice(0, query.listAt)}${query.keys.join(", ")}, ${sql.slice(query.listAt)}`;
+}
+
+/**
+ * A grouped query without ORDER BY comes back in no particular order (DuckDB's hash order changes from run to
+ * run). Groups are listed as people read such tables: years in order, anything else biggest first, then by name.
+ */
+export function orderGroups(sql: string): string {
+  const query = groupedQuery(sql);
+  if (!query || /\bORDER\s+BY\b/i.test(sql)) return sql;
+  const named = query.items.map((item) => ({ item, name: /\s+AS\s+("?\w+"?)$/i.exec(item)?.[1] ?? item }));
+  const labels = named.filter(({ item }) => !AGGREGATE.test(item));
+  const measure = named.find(({ item }) => AGGREGATE.test(item));
+  if (!measure || labels.length === 0) return sql;
+  const years = labels.filter(({ item }) => /year/i.test(item));
+  const order = years.length > 0 ? years.map((l) => l.name) : [`${measure.name} DESC`, ...labels.map((l) => l.name)];
+  const limit = /\s+LIMIT\s+\d+\s*$/i.exec(sql);
+  const at = limit ? limit.index : sql.length;
+  return `${sql.slice(0, at)} ORDER BY ${order.join(", ")}${sql.slice(at)}`;
 }
 
 /** Comma-separated items outside parentheses, trimmed. */

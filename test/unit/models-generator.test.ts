@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator, describeProblem, dropRepeatedConditions, extractSql, mechanicalRepair, selfJoinProblem, showGroups, whereColumnsAre } from "../../models/generator.js";
+import { LocalSqlGenerator, describeProblem, dropRepeatedConditions, extractSql, mechanicalRepair, orderGroups, selfJoinProblem, showGroups, whereColumnsAre } from "../../models/generator.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { loadPrompts } from "../../models/prompts.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
@@ -249,6 +249,17 @@ describe("selfJoinProblem", () => {
     expect(selfJoinProblem("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = d.owner_id", kennels)).toContain("Join them on Dogs.owner_id = Owners.owner_id.");
     expect(selfJoinProblem("SELECT * FROM Owners o JOIN Breeds b ON b.breed_code = b.breed_code", kennels)).toContain("Join them on a column of one that holds the values");
     expect(selfJoinProblem("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = o.owner_id", kennels)).toBeUndefined();
+  });
+});
+
+describe("orderGroups", () => {
+  it("orders an unordered grouped answer: years in order, other groups biggest first then by name", () => {
+    expect(orderGroups("SELECT i.name, count(*) AS patents FROM patent_inventors i GROUP BY i.name HAVING count(*) >= 50"))
+      .toBe("SELECT i.name, count(*) AS patents FROM patent_inventors i GROUP BY i.name HAVING count(*) >= 50 ORDER BY patents DESC, i.name");
+    expect(orderGroups("SELECT year(grant_date) AS y, count(*) FROM patents GROUP BY y LIMIT 5"))
+      .toBe("SELECT year(grant_date) AS y, count(*) FROM patents GROUP BY y ORDER BY y LIMIT 5");
+    for (const sql of ["SELECT country, count(*) FROM patents GROUP BY country ORDER BY country", "SELECT country FROM patents GROUP BY country",
+      "SELECT count(*) FROM patents"]) expect(orderGroups(sql)).toBe(sql);
   });
 });
 
