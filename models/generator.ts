@@ -351,7 +351,7 @@ function balanced(sql: string): boolean {
 
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  return respellNames(sql, problem) ?? requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
+  return respellNames(sql, problem) ?? nameAlias(sql, problem, catalog) ?? requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
     groupByRepair(sql, problem);
 }
 
@@ -387,6 +387,23 @@ function respellNames(sql: string, problem: string): string | undefined {
 }
 
 /**
+ * The checker's `"p" is not a table or alias in this query` where one table of the query has no alias and has every
+ * column the query reads through `p.`: the model used an alias it never gave (`FROM patents WHERE p.kind = 'B2'`).
+ */
+function nameAlias(sql: string, problem: string, catalog: Catalog): string | undefined {
+  const alias = /"(\w+)" is not a table or alias in this query/.exec(problem)?.[1];
+  const aliases = aliasesOf(sql, catalog);
+  if (alias === undefined || !aliases) return undefined;
+  const used = [...sql.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(alias)}\\.("?)(\\w+)\\1`, "gi"))].map((m) => m[2] ?? "");
+  const bare = [...aliases.values()].filter(({ table, spelled }) => spelled.toLowerCase() === table.name.toLowerCase() &&
+    used.every((column) => findColumn(table, column) !== undefined));
+  const only = bare.length === 1 ? bare[0] : undefined;
+  if (!only || used.length === 0) return undefined;
+  const fixed = sql.replace(new RegExp(`\\b(FROM|JOIN)(\\s+)("?)${escapeRegExp(only.spelled)}\\3(?![\\w.])`, "i"), (whole) => `${whole} AS ${alias}`);
+  return fixed === sql ? undefined : fixed;
+}
+
+/**
  * DuckDB's "invalid date field format: "2009"" for `filing_date > '2009'`: the model compared a date with a year.
  * Comparing the date's year says what it meant, for every operator (`year(filing_date) > 2009`).
  */
@@ -415,7 +432,8 @@ const NOT_ALIASES = new Set(("WHERE ON INNER LEFT RIGHT FULL OUTER CROSS JOIN NA
  */
 function aliasesOf(sql: string, catalog: Catalog): Map<string, { table: TableInfo; spelled: string }> | undefined {
   const aliases = new Map<string, { table: TableInfo; spelled: string }>();
-  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?(?:\s+(?:AS\s+)?(\w+))?/gi)) {
+  // The alias is read ahead, not consumed: in "FROM a JOIN b" the word after a is the next JOIN.
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?(?=(?:\s+(?:AS\s+)?(\w+))?)/gi)) {
     const table = findTable(catalog, m[1] ?? "");
     if (!table) continue;
     const spelled = m[2] !== undefined && !NOT_ALIASES.has(m[2].toUpperCase()) ? m[2] : m[1] ?? "";

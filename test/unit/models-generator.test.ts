@@ -149,6 +149,11 @@ describe("LocalSqlGenerator", () => {
 });
 
 describe("mechanicalRepair", () => {
+  const withCpc: Catalog = { tables: [
+    { name: "patents", columns: [{ name: "publication_number", type: "VARCHAR", nullable: false }, { name: "kind", type: "VARCHAR", nullable: true }] },
+    { name: "patent_cpc", columns: [{ name: "publication_number", type: "VARCHAR", nullable: false }, { name: "cpc", type: "VARCHAR", nullable: true }] },
+  ] };
+
   it("drops an ORDER BY from an ungrouped single-number query the engine rejected", () => {
     const error = 'Binder Error: column "publication_number" must appear in the GROUP BY clause or must be part of an aggregate function.';
     expect(mechanicalRepair("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%' ORDER BY publication_number", error, catalog))
@@ -172,6 +177,14 @@ describe("mechanicalRepair", () => {
     const problem = 'the checker blocked it: Column "pet_type" does not exist in any table of this query. (Did you mean "pettype"?)';
     expect(mechanicalRepair("SELECT T.pet_type, avg(weight) FROM Pets AS T WHERE pet_type <> 'pet_type' GROUP BY pet_type", problem, catalog))
       .toBe("SELECT T.pettype, avg(weight) FROM Pets AS T WHERE pettype <> 'pet_type' GROUP BY pettype");
+  });
+
+  it("gives the alias a query uses but never defined to the one table that has its columns", () => {
+    const problem = 'the checker blocked it: "p" is not a table or alias in this query. (Use %schema to list the tables you can query.)';
+    expect(mechanicalRepair("SELECT count(*) FROM patents WHERE EXISTS (SELECT 1 FROM patent_cpc pc WHERE pc.publication_number = p.publication_number)", problem, withCpc))
+      .toBe("SELECT count(*) FROM patents AS p WHERE EXISTS (SELECT 1 FROM patent_cpc pc WHERE pc.publication_number = p.publication_number)");
+    // both tables lack an alias and have the column: left to the model
+    expect(mechanicalRepair("SELECT p.publication_number FROM patents JOIN patent_cpc USING (publication_number)", problem, withCpc)).toBeUndefined();
   });
 
   it("selects the year a query grouped by without defining it", () => {
