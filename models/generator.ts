@@ -133,7 +133,7 @@ export class LocalSqlGenerator implements SqlGenerator {
         return orderGroups(showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql));
       };
       const previous = attempts.at(-1);
-      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog);
+      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog, profile);
       let sql = mechanical ?? await ask({});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
@@ -350,8 +350,9 @@ function balanced(sql: string): boolean {
 }
 
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
-export function mechanicalRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  return respellNames(sql, problem) ?? nameAlias(sql, problem, catalog) ?? requalifyColumns(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
+export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
+  return requalifyColumns(sql, problem, catalog) ?? (profile && joinMissingTable(sql, problem, catalog, profile)) ??
+    respellNames(sql, problem, catalog) ?? nameAlias(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
     groupByRepair(sql, problem);
 }
 
@@ -377,13 +378,57 @@ function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string
  * a name in the query's tables, and the model, told so, has repeated the wrong name. Every use outside string
  * literals is respelled.
  */
-function respellNames(sql: string, problem: string): string | undefined {
+function respellNames(sql: string, problem: string, catalog: Catalog): string | undefined {
   let fixed = sql;
   for (const m of problem.matchAll(/Column "(\w+)" does not exist[^(;]*\(Did you mean "(\w+)"\?\)/g)) {
+    // A name some table has is not a typo: it is on the wrong table (the repairs before this one).
+    if (catalog.tables.some((t) => findColumn(t, m[1] ?? "") !== undefined)) continue;
     const wrong = new RegExp(`(?<!\\w)${escapeRegExp(m[1] ?? "")}(?!\\w)`, "gi");
     fixed = fixed.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(wrong, m[2] ?? ""))).join("");
   }
   return fixed === sql ? undefined : fixed;
+}
+
+/**
+ * `Column "PetType" does not exist in "T2"` where no table of the query has it, one table of the database does, and a
+ * reference joins that table to one of the query's: the model joined the link table (Has_Pet) and not the table
+ * behind it, and told so it swaps one mistake for another. The table is joined (`JOIN Pets AS T3 ON T3.PetID =
+ * T2.PetID`) and the column moved to it, in each SELECT of a set operation. Not for queries with subqueries.
+ */
+function joinMissingTable(sql: string, problem: string, catalog: Catalog, profile: SchemaProfile): string | undefined {
+  if (/\(\s*SELECT\b/i.test(sql)) return undefined;
+  const blocks = sql.split(/(\s+(?:UNION(?:\s+ALL)?|INTERSECT|EXCEPT)\s+)/i);
+  let changed = false;
+  for (const m of problem.matchAll(/Column "(\w+)" does not exist in "(\w+)"/g)) {
+    const column = m[1] ?? "";
+    const owners = profile.tables.filter((t) => t.columns.some((c) => c.name.toLowerCase() === column.toLowerCase()));
+    const owner = owners.length === 1 ? owners[0] : undefined;
+    if (!owner) continue;
+    for (let i = 0; i < blocks.length; i += 2) {
+      const block = blocks[i] ?? "";
+      const aliases = aliasesOf(block, catalog);
+      const wrong = aliases?.get((m[2] ?? "").toLowerCase());
+      if (!aliases || !wrong || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
+      const link = linkTo(owner, [...aliases.values()].map((a) => a.table.name), profile);
+      const partner = link && [...aliases.values()].find((a) => a.table.name === link.table);
+      if (!link || !partner) continue;
+      const alias = freshAlias(aliases, owner.name);
+      const end = /\s+(?:WHERE|GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT)\b/i.exec(block)?.index ?? block.length;
+      const joined = `${block.slice(0, end)} JOIN ${owner.name} AS ${alias} ON ${alias}.${link.ownerColumn} = ${partner.spelled}.${link.column}${block.slice(end)}`;
+      blocks[i] = joined.replace(new RegExp(`\\b${escapeRegExp(wrong.spelled)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${alias}${whole.slice(wrong.spelled.length)}`);
+      changed = true;
+    }
+  }
+  return changed ? blocks.join("") : undefined;
+}
+
+/** T3 after T1 and T2, as small models name aliases; else the table's initial with a number no alias has. */
+function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): string {
+  const taken = [...aliases.keys()];
+  const numbered = taken.map((a) => /^t(\d+)$/.exec(a)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+  if (numbered.length > 0) return `T${Math.max(...numbered) + 1}`;
+  const initial = table.slice(0, 1).toLowerCase();
+  for (let n = 1; ; n++) if (!taken.includes(`${initial}${n}`)) return `${initial}${n}`;
 }
 
 /**
@@ -504,7 +549,8 @@ export function whereColumnsAre(problem: string, sql: string, profile: SchemaPro
     if (owners.length === 0 || owners.length > 3) continue;
     const where = owners.map((owner) => {
       const spelled = owner.columns.find((c) => c.name.toLowerCase() === column)?.name ?? column;
-      const join = inQuery.includes(owner.name) ? undefined : joinCondition(owner, inQuery, profile);
+      const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
+      const join = link && `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}`;
       return `${owner.name}.${spelled}${join ? ` (join ${owner.name} ON ${join})` : ""}`;
     });
     notes.add(`"${m[1]}" is ${where.join(" or ")}`);
@@ -560,14 +606,14 @@ function joinPath(from: string, to: string, profile: SchemaProfile): { tables: s
   return undefined;
 }
 
-/** A join condition between `owner` and a table of the query, from a reference either way. */
-function joinCondition(owner: SchemaProfile["tables"][number], inQuery: readonly string[], profile: SchemaProfile): string | undefined {
+/** How `owner` joins a table of the query, from a reference either way: owner.ownerColumn = table.column. */
+function linkTo(owner: SchemaProfile["tables"][number], inQuery: readonly string[], profile: SchemaProfile): { ownerColumn: string; table: string; column: string } | undefined {
   for (const c of owner.columns) {
-    if (c.references && inQuery.includes(c.references.table)) return `${owner.name}.${c.name} = ${c.references.table}.${c.references.column}`;
+    if (c.references && inQuery.includes(c.references.table)) return { ownerColumn: c.name, table: c.references.table, column: c.references.column };
   }
   for (const t of profile.tables) {
     if (!inQuery.includes(t.name)) continue;
-    for (const c of t.columns) if (c.references?.table === owner.name) return `${owner.name}.${c.references.column} = ${t.name}.${c.name}`;
+    for (const c of t.columns) if (c.references?.table === owner.name) return { ownerColumn: c.references.column, table: t.name, column: c.name };
   }
   return undefined;
 }

@@ -222,6 +222,25 @@ describe("mechanicalRepair", () => {
   });
 });
 
+describe("mechanicalRepair with the references", () => {
+  const col = (name: string, references?: { table: string; column: string }) => ({ name, type: "BIGINT", kind: "number" as const, samples: [], ...(references ? { references } : {}) });
+  const pets: SchemaProfile = { dialect: "duckdb", tables: [
+    { name: "Student", columns: [col("StuID"), col("Fname")] },
+    { name: "Has_Pet", columns: [col("StuID", { table: "Student", column: "StuID" }), col("PetID", { table: "Pets", column: "PetID" })] },
+    { name: "Pets", columns: [col("PetID"), col("PetType")] },
+  ] };
+  const catalog: Catalog = { tables: pets.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: true })) })) };
+
+  it("joins the table that has the missing column through a reference, in each SELECT of a set operation", () => {
+    const one = (type: string) => `SELECT T1.Fname FROM Student AS T1 INNER JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID WHERE T2.PetType = '${type}'`;
+    const fixed = (type: string) => `SELECT T1.Fname FROM Student AS T1 INNER JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets AS T3 ON T3.PetID = T2.PetID WHERE T3.PetType = '${type}'`;
+    const problem = 'the checker blocked it: Column "pettype" does not exist in "t2". (Use %schema to list the columns you can query.)';
+    expect(mechanicalRepair(`${one("cat")} INTERSECT ${one("dog")}`, problem, catalog, pets)).toBe(`${fixed("cat")} INTERSECT ${fixed("dog")}`);
+    // without the profile's references there is nothing to join on
+    expect(mechanicalRepair(one("cat"), problem, catalog)).toBeUndefined();
+  });
+});
+
 describe("dropRepeatedConditions", () => {
   it("keeps each condition of a looping answer once and drops the unfinished tail", () => {
     const a = "p.publication_number IN (SELECT publication_number FROM patent_cpc WHERE subclass = 'G06T')";
