@@ -10,7 +10,7 @@ import { escapeRegExp } from "./values.js";
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
   return requalifyColumns(sql, problem, catalog) ?? (profile && joinMissingTable(sql, problem, catalog, profile)) ??
-    respellNames(sql, problem, catalog) ?? nameAlias(sql, problem, catalog) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
+    respellNames(sql, problem, catalog) ?? nameAlias(sql, problem, catalog) ?? qualifyAmbiguous(sql, problem) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
     groupByRepair(sql, problem);
 }
 
@@ -87,6 +87,19 @@ function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): strin
   if (numbered.length > 0) return `T${Math.max(...numbered) + 1}`;
   const initial = table.slice(0, 1).toLowerCase();
   for (let n = 1; ; n++) if (!taken.includes(`${initial}${n}`)) return `${initial}${n}`;
+}
+
+/**
+ * DuckDB's `Ambiguous reference to column name "Document_ID" (use: "T1.Document_ID" or "T2.Document_ID")`: the model
+ * joined two tables on that column and then named it bare. Either side holds the same value after the join, so the
+ * first one the engine offers is written wherever the name stands alone outside string literals.
+ */
+function qualifyAmbiguous(sql: string, problem: string): string | undefined {
+  const m = /Ambiguous reference to column name "(\w+)" \(use: "(\w+)\.(\w+)"/.exec(problem);
+  if (!m) return undefined;
+  const bare = new RegExp(`(?<![\\w."])${escapeRegExp(m[1] ?? "")}(?![\\w"(])`, "gi");
+  const fixed = sql.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(bare, `${m[2]}.${m[3]}`))).join("");
+  return fixed === sql ? undefined : fixed;
 }
 
 /**

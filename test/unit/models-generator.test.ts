@@ -198,6 +198,12 @@ describe("mechanicalRepair", () => {
     expect(mechanicalRepair("SELECT p.publication_number FROM patents JOIN patent_cpc USING (publication_number)", problem, withCpc)).toBeUndefined();
   });
 
+  it("qualifies a column the engine calls ambiguous with the first table it offers", () => {
+    const error = 'the database said: Binder Error: Ambiguous reference to column name "Document_ID" (use: "T1.Document_ID" or "T2.Document_ID")';
+    expect(mechanicalRepair("SELECT Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY Document_ID", error, catalog))
+      .toBe("SELECT T1.Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY T1.Document_ID");
+  });
+
   it("selects the year a query grouped by without defining it", () => {
     const dated: Catalog = { tables: [{ name: "patents", columns: [{ name: "grant_date", type: "DATE", nullable: true }, { name: "num_claims", type: "BIGINT", nullable: true }] }] };
     const problem = 'the checker blocked it: Column "grant_year" does not exist in any table of this query.';
