@@ -9,7 +9,7 @@ import { escapeRegExp } from "./values.js";
 
 /** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
-  return requalifyColumns(sql, problem, catalog) ?? (profile && joinMissingTable(sql, problem, catalog, profile)) ??
+  return requalifyColumns(sql, problem, catalog) ?? respellByPart(sql, problem, catalog) ?? (profile && joinMissingTable(sql, problem, catalog, profile)) ??
     respellNames(sql, problem, catalog) ?? nameAlias(sql, problem, catalog) ?? qualifyAmbiguous(sql, problem) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
     groupByRepair(sql, problem);
 }
@@ -42,7 +42,7 @@ function respellNames(sql: string, problem: string, catalog: Catalog): string | 
     // A name some table has is not a typo: it is on the wrong table (the repairs before this one).
     if (catalog.tables.some((t) => findColumn(t, m[1] ?? "") !== undefined)) continue;
     const wrong = new RegExp(`(?<!\\w)${escapeRegExp(m[1] ?? "")}(?!\\w)`, "gi");
-    fixed = fixed.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(wrong, m[2] ?? ""))).join("");
+    fixed = outsideStrings(fixed, (part) => part.replace(wrong, m[2] ?? ""));
   }
   return fixed === sql ? undefined : fixed;
 }
@@ -57,7 +57,7 @@ function joinMissingTable(sql: string, problem: string, catalog: Catalog, profil
   if (/\(\s*SELECT\b/i.test(sql)) return undefined;
   const blocks = sql.split(/(\s+(?:UNION(?:\s+ALL)?|INTERSECT|EXCEPT)\s+)/i);
   let changed = false;
-  for (const m of problem.matchAll(/Column "(\w+)" does not exist in "(\w+)"/g)) {
+  for (const m of problem.matchAll(MISSING_COLUMN)) {
     const column = m[1] ?? "";
     const owners = profile.tables.filter((t) => t.columns.some((c) => c.name.toLowerCase() === column.toLowerCase()));
     const owner = owners.length === 1 ? owners[0] : undefined;
@@ -65,19 +65,61 @@ function joinMissingTable(sql: string, problem: string, catalog: Catalog, profil
     for (let i = 0; i < blocks.length; i += 2) {
       const block = blocks[i] ?? "";
       const aliases = aliasesOf(block, catalog);
-      const wrong = aliases?.get((m[2] ?? "").toLowerCase());
-      if (!aliases || !wrong || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
+      const wrong = m[2] === undefined ? undefined : aliases?.get(m[2].toLowerCase());
+      const uses = wrong ? qualifiedUse(wrong.spelled, column) : bareUse(column);
+      if (!aliases || (m[2] !== undefined && !wrong) || !uses.test(block) || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
       const link = linkTo(owner, [...aliases.values()].map((a) => a.table.name), profile);
       const partner = link && [...aliases.values()].find((a) => a.table.name === link.table);
       if (!link || !partner) continue;
       const alias = freshAlias(aliases, owner.name);
       const end = /\s+(?:WHERE|GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT)\b/i.exec(block)?.index ?? block.length;
       const joined = `${block.slice(0, end)} JOIN ${owner.name} AS ${alias} ON ${alias}.${link.ownerColumn} = ${partner.spelled}.${link.column}${block.slice(end)}`;
-      blocks[i] = joined.replace(new RegExp(`\\b${escapeRegExp(wrong.spelled)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${alias}${whole.slice(wrong.spelled.length)}`);
+      // The name as the query spells it, now on the new alias.
+      blocks[i] = outsideStrings(joined, (part) => part.replace(uses, (whole) => `${alias}.${whole.slice(whole.lastIndexOf(".") + 1)}`));
       changed = true;
     }
   }
   return changed ? blocks.join("") : undefined;
+}
+
+/** The checker's finding for a column, on one alias ("t2") or on none ("any table of this query"). */
+const MISSING_COLUMN = /Column "(\w+)" does not exist in (?:"(\w+)"|any table of this query)/g;
+const qualifiedUse = (alias: string, column: string) => new RegExp(`\\b${escapeRegExp(alias)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi");
+const bareUse = (column: string) => new RegExp(`(?<![\\w."])${escapeRegExp(column)}(?![\\w"(])`, "gi");
+
+/** Applies an edit to the text between string literals only. */
+function outsideStrings(sql: string, edit: (part: string) => string): string {
+  return sql.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : edit(part))).join("");
+}
+
+/**
+ * A missing column whose name is a word of exactly one column of the query's own tables ("age" for Pets.pet_age,
+ * "code" for countrylanguage.CountryCode): small models shorten names, and the table they chose is more likely
+ * meant than another table that happens to have the short name (Student.Age).
+ */
+function respellByPart(sql: string, problem: string, catalog: Catalog): string | undefined {
+  if (/\(\s*SELECT\b/i.test(sql)) return undefined;
+  const aliases = aliasesOf(sql, catalog);
+  if (!aliases) return undefined;
+  let fixed = sql;
+  for (const m of problem.matchAll(MISSING_COLUMN)) {
+    const column = m[1] ?? "";
+    const wanted = nameParts(column).join(" ");
+    const scope = m[2] === undefined ? [...aliases.values()] : [aliases.get(m[2].toLowerCase())].filter((a) => a !== undefined);
+    const candidates = [...new Set(scope.flatMap(({ table }) => table.columns.map((c) => c.name)
+      .filter((name) => name.toLowerCase() !== column.toLowerCase() && ` ${nameParts(name).join(" ")} `.includes(` ${wanted} `))))];
+    const only = candidates.length === 1 ? candidates[0] : undefined;
+    const alias = m[2] === undefined ? undefined : scope[0]?.spelled;
+    if (only === undefined || (m[2] !== undefined && alias === undefined)) continue;
+    const uses = alias === undefined ? bareUse(column) : qualifiedUse(alias, column);
+    fixed = outsideStrings(fixed, (part) => part.replace(uses, alias === undefined ? only : `${alias}.${only}`));
+  }
+  return fixed === sql ? undefined : fixed;
+}
+
+/** "CountryCode" and "country_code" alike: ["country", "code"]. */
+function nameParts(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((p) => p !== "");
 }
 
 /** T3 after T1 and T2, as small models name aliases; else the table's initial with a number no alias has. */
@@ -98,7 +140,7 @@ function qualifyAmbiguous(sql: string, problem: string): string | undefined {
   const m = /Ambiguous reference to column name "(\w+)" \(use: "(\w+)\.(\w+)"/.exec(problem);
   if (!m) return undefined;
   const bare = new RegExp(`(?<![\\w."])${escapeRegExp(m[1] ?? "")}(?![\\w"(])`, "gi");
-  const fixed = sql.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : part.replace(bare, `${m[2]}.${m[3]}`))).join("");
+  const fixed = outsideStrings(sql, (part) => part.replace(bare, `${m[2]}.${m[3]}`));
   return fixed === sql ? undefined : fixed;
 }
 

@@ -204,6 +204,17 @@ describe("mechanicalRepair", () => {
       .toBe("SELECT T1.Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY T1.Document_ID");
   });
 
+  it("respells a shortened name as the one column of the query's tables that has it as a word", () => {
+    const world: Catalog = { tables: [
+      { name: "countrylanguage", columns: [{ name: "CountryCode", type: "VARCHAR", nullable: false }, { name: "Language", type: "VARCHAR", nullable: false }] },
+      { name: "country", columns: [{ name: "Code", type: "VARCHAR", nullable: false }, { name: "Name", type: "VARCHAR", nullable: false }] },
+    ] };
+    expect(mechanicalRepair("SELECT code FROM countrylanguage WHERE Language <> 'English' GROUP BY code", 'Column "code" does not exist in any table of this query.', world))
+      .toBe("SELECT CountryCode FROM countrylanguage WHERE Language <> 'English' GROUP BY CountryCode");
+    // "name" is a word of no column of countrylanguage: not this repair's
+    expect(mechanicalRepair("SELECT name FROM countrylanguage", 'Column "name" does not exist in any table of this query.', world)).toBeUndefined();
+  });
+
   it("selects the year a query grouped by without defining it", () => {
     const dated: Catalog = { tables: [{ name: "patents", columns: [{ name: "grant_date", type: "DATE", nullable: true }, { name: "num_claims", type: "BIGINT", nullable: true }] }] };
     const problem = 'the checker blocked it: Column "grant_year" does not exist in any table of this query.';
@@ -245,6 +256,9 @@ describe("mechanicalRepair with the references", () => {
     const fixed = (type: string) => `SELECT T1.Fname FROM Student AS T1 INNER JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets AS T3 ON T3.PetID = T2.PetID WHERE T3.PetType = '${type}'`;
     const problem = 'the checker blocked it: Column "pettype" does not exist in "t2". (Use %schema to list the columns you can query.)';
     expect(mechanicalRepair(`${one("cat")} INTERSECT ${one("dog")}`, problem, petsCatalog, pets)).toBe(`${fixed("cat")} INTERSECT ${fixed("dog")}`);
+    // a bare column: the table is joined and the name qualified
+    expect(mechanicalRepair("SELECT DISTINCT Fname FROM Has_Pet WHERE PetID = 2001", 'Column "fname" does not exist in any table of this query.', petsCatalog, pets))
+      .toBe("SELECT DISTINCT s1.Fname FROM Has_Pet JOIN Student AS s1 ON s1.StuID = Has_Pet.StuID WHERE PetID = 2001");
     // without the profile's references there is nothing to join on
     expect(mechanicalRepair(one("cat"), problem, petsCatalog)).toBeUndefined();
   });
