@@ -7,11 +7,31 @@ import { escapeRegExp } from "./values.js";
  * the engine's message and the query's text (aliases, the catalog, the profile's inferred references).
  */
 
-/** Repairs that need no model: a column put on the wrong table alias, a year written as a date, a missing GROUP BY. */
+type Repair = (sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile) => string | undefined;
+
+/**
+ * In the order they are tried: names the query's tables have elsewhere, then tables to join, then spellings, then the
+ * engine's errors. Each returns undefined when the message is not its own.
+ */
+const REPAIRS: readonly Repair[] = [
+  requalifyColumns,
+  respellByPart,
+  (sql, problem, catalog, profile) => (profile ? joinMissingTable(sql, problem, catalog, profile) : undefined),
+  respellNames,
+  nameAlias,
+  qualifyAmbiguous,
+  yearRepair,
+  yearAliasRepair,
+  groupByRepair,
+];
+
+/** The query the first repair that recognises the problem makes of it; undefined when none does. */
 export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
-  return requalifyColumns(sql, problem, catalog) ?? respellByPart(sql, problem, catalog) ?? (profile && joinMissingTable(sql, problem, catalog, profile)) ??
-    respellNames(sql, problem, catalog) ?? nameAlias(sql, problem, catalog) ?? qualifyAmbiguous(sql, problem) ?? yearRepair(sql, problem, catalog) ?? yearAliasRepair(sql, problem, catalog) ??
-    groupByRepair(sql, problem);
+  for (const repair of REPAIRS) {
+    const fixed = repair(sql, problem, catalog, profile);
+    if (fixed !== undefined) return fixed;
+  }
+  return undefined;
 }
 
 /**
