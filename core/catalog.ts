@@ -17,13 +17,16 @@ export interface Catalog {
   readonly tables: readonly TableInfo[];
 }
 
-/** Case-insensitive lookup, as both DuckDB and Spark resolve unquoted identifiers. */
-export function findTable(catalog: Catalog, name: string): TableInfo | undefined {
+/**
+ * Case-insensitive lookup, as both DuckDB and Spark resolve unquoted identifiers; also over what is built from a
+ * catalog with the same names (the model's schema profile).
+ */
+export function findTable<T extends { readonly name: string }>(catalog: { readonly tables: readonly T[] }, name: string): T | undefined {
   const wanted = name.toLowerCase();
   return catalog.tables.find((t) => t.name.toLowerCase() === wanted);
 }
 
-export function findColumn(table: TableInfo, name: string): ColumnInfo | undefined {
+export function findColumn<C extends { readonly name: string }>(table: { readonly columns: readonly C[] }, name: string): C | undefined {
   const wanted = name.toLowerCase();
   return table.columns.find((c) => c.name.toLowerCase() === wanted);
 }

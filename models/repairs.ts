@@ -43,8 +43,7 @@ function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string
   const missing = /Column "(\w+?)_?year" does not exist in any table of this query/i.exec(problem);
   if (!missing || /\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
   const alias = /Column "(\w+)"/.exec(missing[0])?.[1] ?? "";
-  const tables = [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table);
-  const dates = tables.flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${(missing[1] ?? "").toLowerCase()}_date`));
+  const dates = tablesOf(sql, catalog).flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${(missing[1] ?? "").toLowerCase()}_date`));
   const date = dates.length === 1 ? dates[0] : undefined;
   const select = /^\s*SELECT\s+(?:DISTINCT\s+)?/i.exec(sql);
   if (!date || !select) return undefined;
@@ -79,7 +78,7 @@ function joinMissingTable(sql: string, problem: string, catalog: Catalog, profil
   let changed = false;
   for (const m of problem.matchAll(MISSING_COLUMN)) {
     const column = m[1] ?? "";
-    const owners = profile.tables.filter((t) => t.columns.some((c) => c.name.toLowerCase() === column.toLowerCase()));
+    const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
     const owner = owners.length === 1 ? owners[0] : undefined;
     if (!owner) continue;
     for (let i = 0; i < blocks.length; i += 2) {
@@ -159,8 +158,7 @@ function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): strin
 function qualifyAmbiguous(sql: string, problem: string): string | undefined {
   const m = /Ambiguous reference to column name "(\w+)" \(use: "(\w+)\.(\w+)"/.exec(problem);
   if (!m) return undefined;
-  const bare = new RegExp(`(?<![\\w."])${escapeRegExp(m[1] ?? "")}(?![\\w"(])`, "gi");
-  const fixed = outsideStrings(sql, (part) => part.replace(bare, `${m[2]}.${m[3]}`));
+  const fixed = outsideStrings(sql, (part) => part.replace(bareUse(m[1] ?? ""), `${m[2]}.${m[3]}`));
   return fixed === sql ? undefined : fixed;
 }
 
@@ -187,7 +185,7 @@ function nameAlias(sql: string, problem: string, catalog: Catalog): string | und
  */
 function yearRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
   if (!/invalid date field format: "\d{4}"/.test(problem)) return undefined;
-  const tables = [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table);
+  const tables = tablesOf(sql, catalog);
   const isDate = (ref: string) => {
     const name = ref.split(".").pop()?.replace(/"/g, "") ?? "";
     return tables.some((t) => /DATE|TIME/.test(findColumn(t, name)?.type ?? ""));
@@ -222,6 +220,11 @@ function aliasesOf(sql: string, catalog: Catalog): Map<string, { table: TableInf
   return aliases;
 }
 
+/** The tables a query names, each once per alias. */
+function tablesOf(sql: string, catalog: Catalog): TableInfo[] {
+  return [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table);
+}
+
 /**
  * The checker's "Column "fname" does not exist in "t1"" where exactly one other table of the query has that column:
  * small models join the right tables but qualify a column with the wrong alias (a sixth of a Spider sample was
@@ -238,7 +241,7 @@ function requalifyColumns(sql: string, problem: string, catalog: Catalog): strin
     const owners = [...aliases.values()].filter(({ table }) => findColumn(table, column) !== undefined);
     const right = owners.length === 1 ? owners[0] : undefined;
     if (!right) continue;
-    fixed = fixed.replace(new RegExp(`\\b${escapeRegExp(wrong)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi"), (whole) => `${right.spelled}${whole.slice(wrong.length)}`);
+    fixed = fixed.replace(qualifiedUse(wrong, column), (whole) => `${right.spelled}${whole.slice(wrong.length)}`);
   }
   return fixed === sql ? undefined : fixed;
 }
@@ -274,14 +277,14 @@ function groupByRepair(sql: string, problem: string): string | undefined {
  * table behind it ("SELECT T1.Fname FROM Has_Pet AS T1"), and the checker alone only says what is missing.
  */
 export function whereColumnsAre(problem: string, sql: string, profile: SchemaProfile, catalog: Catalog): string {
-  const inQuery = [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table.name);
+  const inQuery = tablesOf(sql, catalog).map((t) => t.name);
   const notes = new Set<string>();
   for (const m of problem.matchAll(/Column "([^"]+)" does not exist/g)) {
-    const column = (m[1] ?? "").toLowerCase();
-    const owners = profile.tables.filter((t) => t.columns.some((c) => c.name.toLowerCase() === column));
+    const column = m[1] ?? "";
+    const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
     if (owners.length === 0 || owners.length > 3) continue;
     const where = owners.map((owner) => {
-      const spelled = owner.columns.find((c) => c.name.toLowerCase() === column)?.name ?? column;
+      const spelled = findColumn(owner, column)?.name ?? column;
       const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
       const join = link && `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}`;
       return `${owner.name}.${spelled}${join ? ` (join ${owner.name} ON ${join})` : ""}`;
@@ -301,8 +304,8 @@ export function selfJoinProblem(sql: string, profile: SchemaProfile): string | u
   for (const m of sql.matchAll(/\bON\s+(\w+)\.("?\w+"?)\s*=\s*(\w+)\.("?\w+"?)/gi)) {
     if ((m[1] ?? "").toLowerCase() !== (m[3] ?? "").toLowerCase() || (m[2] ?? "").toLowerCase() !== (m[4] ?? "").toLowerCase()) continue;
     const before = tables.filter((t) => t.at < m.index);
-    const joined = profileTable(profile, before.at(-1)?.name);
-    const partner = profileTable(profile, before.at(-2)?.name);
+    const joined = findTable(profile, before.at(-1)?.name ?? "");
+    const partner = findTable(profile, before.at(-2)?.name ?? "");
     if (!joined || !partner) continue;
     const path = joinPath(partner.name, joined.name, profile);
     const how = path === undefined ? `Join them on a column of one that holds the values of a column of the other.`
@@ -311,10 +314,6 @@ export function selfJoinProblem(sql: string, profile: SchemaProfile): string | u
     return `the join "${m[0]}" compares a column with itself, which pairs every row of ${partner.name} with every row of ${joined.name}. ${how}`;
   }
   return undefined;
-}
-
-function profileTable(profile: SchemaProfile, name: string | undefined): SchemaProfile["tables"][number] | undefined {
-  return name === undefined ? undefined : profile.tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
 }
 
 /** The shortest chain of references from one table to another (three joins at most), as join conditions. */
