@@ -22,6 +22,8 @@ export { closest, editDistance } from "./catalog-check.js";
 export { injectionSignals, INJECTION_THRESHOLD } from "./signals.js";
 export type { SignalReport, Signal } from "./signals.js";
 export type { RuleId } from "./rules.js";
+export { parseShape } from "./parser.js";
+export type * from "./shape.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */
 export const CHECKER_VERSION = "streamlink-checker/1.0.0";

@@ -8,6 +8,8 @@
  */
 import type { Dialect } from "../core/engine.js";
 import { findWord } from "./lexer.js";
+import { readShape } from "./parser-shape.js";
+import type { ShapeOutcome } from "./shape.js";
 import { ExpressionCollector } from "./tree.js";
 import type {
   ColumnRef,
@@ -77,17 +79,25 @@ async function grammar(name: GrammarName): Promise<LooseParser> {
 
 /** Parses with the grammars for `dialect`; the first that accepts wins, else the first failure is reported. */
 export async function parseSql(sql: string, dialect: Dialect): Promise<ParseOutcome> {
+  const parsed = await astify(sql, dialect);
+  return parsed.ok ? { ok: true, tree: convert(sql, parsed.ast, `node-sql-parser/${parsed.grammar}`) } : parsed;
+}
+
+/** The whole shape of one SELECT (every expression), for the explainer; the same grammars as {@link parseSql}. */
+export async function parseShape(sql: string, dialect: Dialect): Promise<ShapeOutcome> {
+  const parsed = await astify(sql, dialect);
+  return parsed.ok ? readShape(parsed.ast, parsed.grammar !== "postgresql") : { ok: false, reason: parsed.message };
+}
+
+async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: true; readonly ast: unknown; readonly grammar: GrammarName } | ParseFailure> {
   let firstFailure: ParseFailure | undefined;
   for (const name of GRAMMARS[dialect]) {
     const parser = await grammar(name);
-    let ast: unknown;
     try {
-      ast = parser.astify(sql, { database: name });
+      return { ok: true, ast: parser.astify(sql, { database: name }), grammar: name };
     } catch (error) {
       firstFailure ??= failureOf(error);
-      continue;
     }
-    return { ok: true, tree: convert(sql, ast, `node-sql-parser/${name}`) };
   }
   return firstFailure ?? { ok: false, message: "no grammar for this dialect", expected: [] };
 }

@@ -1,0 +1,95 @@
+/**
+ * Why a query may have returned no rows: each simple filter of its WHERE (a column compared with a value,
+ * `=`/`LIKE`/`ILIKE`/`<`/`>=` …) is tried on its own table through a probe, which the caller runs through the
+ * checked session. A value no row has, or a compared column that is empty for the rows the other filters
+ * keep, is named; otherwise the note says the filters only fail together.
+ */
+import { parseShape, type Expr, type SelectShape } from "../checks/index.js";
+import type { Dialect } from "../core/engine.js";
+import { quoteIdent, sqlString } from "../models/values.js";
+import { describeCondition } from "./describe.js";
+
+/** Runs a checked probe query; true when it returned at least one row. */
+export type RowProbe = (sql: string) => Promise<boolean>;
+
+export interface EmptyResultNote {
+  /** The likely reasons, most specific first; never empty. */
+  readonly reasons: readonly string[];
+}
+
+/** Probes a note may run; each reads one row at most. */
+const MAX_PROBES = 8;
+
+const PROBED_OPERATORS = new Set(["=", "<>", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE"]);
+
+interface Filter {
+  readonly table: string;
+  readonly column: string;
+  readonly expr: Extract<Expr, { kind: "binary" }>;
+  readonly sql: string;
+}
+
+export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowProbe): Promise<EmptyResultNote> {
+  const general = "No row met every condition of the query; the answer may still be right (nothing matches), or the question was read differently than meant.";
+  const parsed = await parseShape(sql, dialect);
+  const block = parsed.ok && parsed.shape.blocks.length === 1 ? parsed.shape.blocks[0] : undefined;
+  if (!block?.where) return { reasons: [general] };
+  const filters = conjuncts(block.where).flatMap((e) => filterOf(e, block, dialect));
+  const reasons: string[] = [];
+  let probes = 0;
+  const matches = async (table: string, conditions: readonly string[]): Promise<boolean | undefined> => {
+    if (probes++ >= MAX_PROBES) return undefined;
+    try {
+      return await probe(`SELECT 1 FROM ${quoteIdent(table, dialect)} WHERE ${conditions.join(" AND ")} LIMIT 1`);
+    } catch {
+      return undefined;
+    }
+  };
+  const alone = new Map<Filter, boolean | undefined>();
+  for (const f of filters) {
+    const found = await matches(f.table, [f.sql]);
+    alone.set(f, found);
+    if (found === false) reasons.push(`No row of ${f.table} has ${describeCondition(f.expr)}: the data may spell the value differently, or not have it.`);
+  }
+  if (reasons.length === 0) {
+    for (const f of filters) {
+      if (f.expr.op === "LIKE" || f.expr.op === "ILIKE") continue;
+      const others = filters.filter((o) => o !== f && o.table === f.table);
+      if (others.length === 0) continue;
+      const found = await matches(f.table, [...others.map((o) => o.sql), `${quoteIdent(f.column, dialect)} IS NOT NULL`]);
+      if (found === false) reasons.push(`${f.column} is empty for the rows where ${others.map((o) => describeCondition(o.expr)).join(" and ")}.`);
+    }
+  }
+  if (reasons.length === 0 && filters.length > 1 && [...alone.values()].every((v) => v === true)) {
+    reasons.push(`Each filter matches rows on its own${block.from.length > 1 ? " (or the joined tables have no rows in common)" : ""}, but no row meets all of them together.`);
+  }
+  return { reasons: reasons.length > 0 ? reasons : [general] };
+}
+
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === "binary" && e.op === "AND" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+/** A filter the probes can run: a column of a known table compared with a literal value. */
+function filterOf(e: Expr, block: SelectShape, dialect: Dialect): Filter[] {
+  if (e.kind !== "binary" || !PROBED_OPERATORS.has(e.op) || e.left.kind !== "column" || e.right.kind !== "literal") return [];
+  const tables = block.from.flatMap((f) => (f.source.kind === "table" ? [f.source] : []));
+  const qualifier = e.left.table;
+  const source = qualifier === undefined ? (block.from.length === 1 ? tables[0] : undefined) : tables.find((t) => (t.alias ?? t.name) === qualifier || t.name === qualifier);
+  const value = literalSql(e.right);
+  if (!source || value === undefined) return [];
+  return [{ table: source.name, column: e.left.name, expr: e, sql: `${quoteIdent(e.left.name, dialect)} ${e.op} ${value}` }];
+}
+
+function literalSql(e: Extract<Expr, { kind: "literal" }>): string | undefined {
+  switch (e.type) {
+    case "string":
+      return sqlString(e.value);
+    case "date":
+      return `DATE ${sqlString(e.value)}`;
+    case "number":
+      return Number.isFinite(Number(e.value)) ? String(Number(e.value)) : undefined;
+    default:
+      return undefined;
+  }
+}
