@@ -143,6 +143,8 @@ class Writer {
   complete = true;
   /** The scope of the block being written, so a nested query can name the outer row's columns. */
   private current: Scope | undefined;
+  /** Whether the block being written has GROUP BY: a window then runs over its groups. */
+  private grouped = false;
 
   private unknown(): string {
     this.complete = false;
@@ -167,12 +169,14 @@ class Writer {
   }
 
   private block(b: SelectShape, scope: Scope): string {
-    const outer = this.current;
+    const [outer, outerGrouped] = [this.current, this.grouped];
     this.current = scope;
+    this.grouped = b.groupBy.length > 0;
     try {
       return this.blockText(b, scope);
     } finally {
       this.current = outer;
+      this.grouped = outerGrouped;
     }
   }
 
@@ -214,7 +218,9 @@ class Writer {
     }
     const name = g.kind === "column" && !g.table ? g.name : undefined;
     const aliased = name === undefined ? undefined : items.find((i) => i.alias === name && i.expr.kind !== "column");
-    return aliased ? `${name} (${this.value(aliased.expr, scope)})` : this.value(g, scope);
+    if (!aliased) return this.value(g, scope);
+    const what = this.value(aliased.expr, scope);
+    return what === NOT_DESCRIBED ? `${name} ${what}` : `${name} (${what})`;
   }
 
   private sources(from: readonly FromItem[], scope: Scope): string {
@@ -337,7 +343,7 @@ class Writer {
 
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope | undefined): string {
     const [first, second] = e.args;
-    const filter = e.filter ? ` where ${this.condition(e.filter, scope)}` : "";
+    const filter = e.filter ? ` for which ${this.condition(e.filter, scope)}` : "";
     let phrase: string;
     if (e.name === "count") {
       const what = !first || first.kind === "star" ? "rows" : e.distinct ? `distinct ${this.value(first, scope)}` : `rows with a ${this.value(first, scope)}`;
@@ -366,7 +372,7 @@ class Writer {
     if (!e.over) return phrase;
     const order = e.over.orderBy.map((o) => `${this.value(o.expr, scope)}${o.descending ? " (highest first)" : ""}`);
     const partition = e.over.partitionBy.map((p) => this.value(p, scope));
-    const within = partition.length > 0 ? ` within each ${listOf(partition)}` : order.length > 0 ? "" : " across all rows";
+    const within = partition.length > 0 ? ` within each ${listOf(partition)}` : order.length > 0 ? "" : ` across all ${this.grouped ? "groups" : "rows"}`;
     return `${phrase}${order.length > 0 ? ` by ${listOf(order)}` : ""}${within}`;
   }
 

@@ -79,7 +79,7 @@ const CASES: readonly Case[] = [
     from: "patents dev-018",
     dialect: "duckdb",
     sql: "SELECT round(100.0 * count(*) FILTER (WHERE country <> 'US') / count(*), 2) AS pct_non_us\nFROM patents",
-    sentence: "Finds 100.0 * the number of rows where country is not 'US' / the number of rows, rounded to 2 decimals over rows from patents.",
+    sentence: "Finds 100.0 * the number of rows for which country is not 'US' / the number of rows, rounded to 2 decimals over rows from patents.",
   },
   {
     from: "patents dev-019",
@@ -97,7 +97,7 @@ const CASES: readonly Case[] = [
     from: "patents dev-023",
     dialect: "duckdb",
     sql: "SELECT pc.section, count(*) AS assignments,\n       round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS pct\nFROM patent_cpc pc\nJOIN patents p ON p.publication_number = pc.publication_number\nWHERE p.assignee ILIKE '%nvidia%'\nGROUP BY pc.section\nORDER BY assignments DESC, pc.section",
-    sentence: "Shows the number of rows and 100.0 * the number of rows / the total of the number of rows across all rows, rounded to 2 decimals per section, over rows from patent_cpc joined with patents on the same publication_number, where assignee contains 'nvidia' (any case); sorted by the number of rows (highest first), then by section.",
+    sentence: "Shows the number of rows and 100.0 * the number of rows / the total of the number of rows across all groups, rounded to 2 decimals per section, over rows from patent_cpc joined with patents on the same publication_number, where assignee contains 'nvidia' (any case); sorted by the number of rows (highest first), then by section.",
   },
   {
     from: "patents dev-026",
@@ -121,13 +121,13 @@ const CASES: readonly Case[] = [
     from: "patents dev-032",
     dialect: "duckdb",
     sql: "SELECT round(100.0 * count(*) FILTER (WHERE EXISTS (\n           SELECT 1 FROM patent_cpc pc\n           WHERE pc.publication_number = p.publication_number AND pc.subclass = 'G06N'))\n       / count(*), 2) AS pct_g06n\nFROM patents p\nWHERE p.assignee ILIKE '%nvidia%' AND p.grant_date >= DATE '2020-01-01'",
-    sentence: "Finds 100.0 * the number of rows where there is a row in patent_cpc where patent_cpc.publication_number is patents.publication_number and patent_cpc.subclass is 'G06N' / the number of rows, rounded to 2 decimals over rows from patents, where assignee contains 'nvidia' (any case) and grant_date is on or after 2020-01-01.",
+    sentence: "Finds 100.0 * the number of rows for which there is a row in patent_cpc where patent_cpc.publication_number is patents.publication_number and patent_cpc.subclass is 'G06N' / the number of rows, rounded to 2 decimals over rows from patents, where assignee contains 'nvidia' (any case) and grant_date is on or after 2020-01-01.",
   },
   {
     from: "patents dev-033",
     dialect: "duckdb",
     sql: "SELECT CASE WHEN assignee ILIKE '%canon%' THEN 'Canon'\n            WHEN assignee ILIKE '%sony%' THEN 'Sony'\n            ELSE 'Hitachi' END AS company,\n       count(*) AS patents\nFROM patents\nWHERE (assignee ILIKE '%canon%' OR assignee ILIKE '%sony%' OR assignee ILIKE '%hitachi%')\n  AND grant_date BETWEEN DATE '1990-01-01' AND DATE '1999-12-31'\nGROUP BY company\nORDER BY patents DESC, company",
-    sentence: "Counts rows per company ((this part is not described)) from patents, where (assignee contains 'canon' (any case), assignee contains 'sony' (any case) or assignee contains 'hitachi' (any case)) and grant_date is between 1990-01-01 and 1999-12-31; sorted by the number of rows (highest first), then by company.",
+    sentence: "Counts rows per company (this part is not described) from patents, where (assignee contains 'canon' (any case), assignee contains 'sony' (any case) or assignee contains 'hitachi' (any case)) and grant_date is between 1990-01-01 and 1999-12-31; sorted by the number of rows (highest first), then by company.",
   },
   {
     from: "patents dev-035",
@@ -145,7 +145,7 @@ const CASES: readonly Case[] = [
     from: "patents dev-040",
     dialect: "duckdb",
     sql: "SELECT year(grant_date) AS grant_year,\n       round(100.0 * count(*) FILTER (WHERE kind = 'B2') / count(*), 1) AS pct_b2\nFROM patents\nWHERE assignee ILIKE '%nvidia%' AND year(grant_date) BETWEEN 2000 AND 2009\nGROUP BY grant_year\nORDER BY grant_year",
-    sentence: "Shows 100.0 * the number of rows where kind is 'B2' / the number of rows, rounded to 1 decimal per grant_year (the year of grant_date), over rows from patents, where assignee contains 'nvidia' (any case) and the year of grant_date is between 2000 and 2009; sorted by grant_year.",
+    sentence: "Shows 100.0 * the number of rows for which kind is 'B2' / the number of rows, rounded to 1 decimal per grant_year (the year of grant_date), over rows from patents, where assignee contains 'nvidia' (any case) and the year of grant_date is between 2000 and 2009; sorted by grant_year.",
   },
   {
     from: "spider dev_gold line 1",
