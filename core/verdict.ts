@@ -14,7 +14,8 @@ export interface Finding {
 }
 
 export type VerdictKind = "allow" | "block";
-export type VerdictCategory = "ok" | "syntax" | "security";
+/** `policy`: a request StreamLink refuses as such (changing data, reading files), before any SQL is written. */
+export type VerdictCategory = "ok" | "syntax" | "security" | "policy";
 
 /**
  * The checkers' decision on one query. Shown in the cell (text and `VERDICT_MIME`), stored in the
