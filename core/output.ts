@@ -1,5 +1,6 @@
 import type { Table } from "apache-arrow";
 import type { QueryProgress } from "./engine.js";
+import type { QueryExplanation } from "./explain.js";
 import type { VerdictBundle } from "./verdict.js";
 
 /** A chart the user asked for; the kernel renders it with plotly.js. */
@@ -33,4 +34,8 @@ export type View =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "markdown"; readonly markdown: string }
   | { readonly kind: "progress"; readonly progress: QueryProgress }
+  /** "What this query does", under the SQL (every %%ask answer, %%sql --explain). */
+  | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
+  /** Something the user should read before trusting the result (an empty answer and its likely reasons). */
+  | { readonly kind: "note"; readonly title: string; readonly lines: readonly string[] }
   | { readonly kind: "records"; readonly title: string; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] };

@@ -1,5 +1,6 @@
 import type { Catalog } from "./catalog.js";
 import type { Dialect, EngineParseResult } from "./engine.js";
+import type { QueryExplanation } from "./explain.js";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -66,6 +67,8 @@ export interface VerdictBundle {
   readonly cellSource: string;
   readonly question?: string;
   readonly provenance?: import("./llm.js").Provenance;
+  /** What the query does in plain words (every %%ask answer, %%sql --explain); kept in the saved metadata. */
+  readonly explanation?: QueryExplanation;
   /** ISO time the cell ran. */
   readonly ranAt: string;
 }

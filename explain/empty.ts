@@ -29,7 +29,8 @@ interface Filter {
   readonly sql: string;
 }
 
-export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowProbe): Promise<EmptyResultNote> {
+/** `signal`: once aborted (the caller's time budget ran out), no further probe starts. */
+export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowProbe, signal?: AbortSignal): Promise<EmptyResultNote> {
   const general = "No row met every condition of the query; the answer may still be right (nothing matches), or the question was read differently than meant.";
   const parsed = await parseShape(sql, dialect);
   const block = parsed.ok && parsed.shape.blocks.length === 1 ? parsed.shape.blocks[0] : undefined;
@@ -38,7 +39,7 @@ export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowP
   const reasons: string[] = [];
   let probes = 0;
   const matches = async (table: string, conditions: readonly string[]): Promise<boolean | undefined> => {
-    if (probes++ >= MAX_PROBES) return undefined;
+    if (probes++ >= MAX_PROBES || signal?.aborted) return undefined;
     try {
       return await probe(`SELECT 1 FROM ${quoteIdent(table, dialect)} WHERE ${conditions.join(" AND ")} LIMIT 1`);
     } catch {
@@ -49,7 +50,7 @@ export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowP
   for (const f of filters) {
     const found = await matches(f.table, [f.sql]);
     alone.set(f, found);
-    if (found === false) reasons.push(`No row of ${f.table} has ${describeCondition(f.expr)}: the data may spell the value differently, or not have it.`);
+    if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
   }
   if (reasons.length === 0) {
     for (const f of filters) {

@@ -146,10 +146,15 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
   };
 }
 
+/** Under every "allowed": what the badge claims and what it does not, in words a student reads. */
+export const ALLOWED_MEANS = "“allowed” means the checker found this query safe to run (it only reads this connection's tables); it does not mean the answer is right. Read what the query does and look at the rows.";
+
 function verdictText(verdict: Verdict): string {
   const head = verdict.verdict === "allow"
-    ? `✔ allowed by ${verdict.checker}${verdict.findings.length > 0 ? ` with ${verdict.findings.length} note(s)` : ""}`
-    : `✖ blocked (${verdict.category}) by ${verdict.checker}`;
+    ? `✔ allowed by ${verdict.checker}${verdict.findings.length > 0 ? ` with ${verdict.findings.length} note(s)` : ""}\n  ${ALLOWED_MEANS}`
+    : verdict.category === "policy"
+      ? `✖ refused (policy) by ${verdict.checker}`
+      : `✖ blocked (${verdict.category}) by ${verdict.checker}`;
   const lines = verdict.findings.map((f) => {
     const where = f.line !== undefined ? ` [line ${f.line}${f.column !== undefined ? `:${f.column}` : ""}]` : "";
     return `  ${f.severity} ${f.rule}${where}: ${f.message}${f.hint ? ` — ${f.hint}` : ""}`;
@@ -185,6 +190,21 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
       return [{ data: { "text/plain": view.text }, metadata: {} }];
     case "markdown":
       return [{ data: { "text/markdown": view.markdown, "text/plain": view.markdown }, metadata: {} }];
+    case "explanation": {
+      const { sentence } = view.explanation;
+      return [{
+        data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<p class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</p>` },
+        metadata: { streamlink: { explanation: view.explanation } },
+      }];
+    }
+    case "note":
+      return [{
+        data: {
+          "text/plain": [`⚠ ${view.title}`, ...view.lines.map((l) => `  - ${l}`)].join("\n"),
+          "text/html": `<div class="streamlink-note" role="note" style="border-left:4px solid #bf8700;padding-left:8px"><p><b>⚠ ${escapeHtml(view.title)}</b></p><ul>${view.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></div>`,
+        },
+        metadata: { streamlink: { note: view.title } },
+      }];
     case "progress": {
       const { progress } = view;
       const tasks = progress.totalTasks ? ` (${progress.completedTasks ?? 0}/${progress.totalTasks} tasks)` : "";

@@ -2,6 +2,8 @@ import type { Table } from "apache-arrow";
 import { BlockedQueryError, asError } from "../core/errors.js";
 import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
+import { explainSql } from "../explain/index.js";
+import { refusalFor, refusalVerdict } from "../intent/index.js";
 import { blockedError, type CheckedRun, type Session } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
@@ -86,6 +88,13 @@ export const askMagic: Magic = {
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
+    // A request to change data or read files is refused as such: no model is asked, nothing runs.
+    const refusal = refusalFor(question);
+    if (refusal) {
+      const verdict = refusalVerdict(refusal, (await context.session.engine(stringOption(args, "engine"))).dialect);
+      context.display({ kind: "verdict", bundle: { verdict, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
+      throw blockedError(verdict);
+    }
     const generator = await context.session.generator();
     const { generation, run, error } = await askQuestion(context.session, generator, question, {
       engine: stringOption(args, "engine"),
@@ -94,9 +103,11 @@ export const askMagic: Magic = {
     });
     const { provenance } = generation;
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });
+    const explanation = await explainSql(generation.sql, generation.verdict.dialect);
+    context.display({ kind: "explanation", explanation });
     context.display({
       kind: "verdict",
-      bundle: { verdict: generation.verdict, magic: "ask", cellSource: invocation.cellSource, question, provenance, ranAt: new Date().toISOString() },
+      bundle: { verdict: generation.verdict, magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation, ranAt: new Date().toISOString() },
     });
     if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
     if (error) throw error;

@@ -1,7 +1,9 @@
 import { UsageError } from "../core/errors.js";
+import type { QueryExplanation } from "../core/explain.js";
 import type { Provenance } from "../core/llm.js";
 import type { ChartSpec } from "../core/output.js";
 import type { VerdictBundle } from "../core/verdict.js";
+import { emptyResultNote, type RowProbe } from "../explain/index.js";
 import type { CheckedRun } from "../session/session.js";
 import type { MagicContext, MagicInvocation } from "./magic.js";
 import { parseArgs, type OptionSpecs, type ParsedArgs } from "./options.js";
@@ -17,6 +19,7 @@ export interface CheckedRunRequest {
   readonly maxRows?: number;
   readonly question?: string;
   readonly provenance?: Provenance;
+  readonly explanation?: QueryExplanation;
 }
 
 /** Check and run through the session, showing the verdict (with its bundle) before any result or error. */
@@ -37,6 +40,7 @@ export function runChecked(context: MagicContext, request: CheckedRunRequest): P
           cellSource: request.cellSource,
           question: request.question,
           provenance: request.provenance,
+          ...(request.explanation ? { explanation: request.explanation } : {}),
           ranAt: new Date().toISOString(),
         },
       }),
@@ -71,5 +75,32 @@ export async function showResult(context: MagicContext, run: CheckedRun, out: st
     engine: run.engine.name,
     variable: out,
     chart,
+  });
+  if (table.numRows === 0) await showEmptyNote(context, run);
+}
+
+/**
+ * The time the empty-result probes may take in all; each reads one row, but a value no row has means a full
+ * scan, so on very large tables they are stopped and the note gives the general reason.
+ */
+const NOTE_BUDGET_MS = 5000;
+
+/** An empty answer gets a visible note with its likely reasons, probed through the checked session. */
+async function showEmptyNote(context: MagicContext, run: CheckedRun): Promise<void> {
+  const probe: RowProbe = async (sql) => (await context.session.run(sql, { engine: run.engine.name, maxRows: 1 })).result.table.numRows > 0;
+  const budget = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const overBudget = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      budget.abort();
+      void context.session.cancel();
+      resolve(undefined);
+    }, NOTE_BUDGET_MS);
+  });
+  const note = await Promise.race([emptyResultNote(run.verdict.sql, run.engine.dialect, probe, budget.signal), overBudget]).finally(() => clearTimeout(timer));
+  context.display({
+    kind: "note",
+    title: "No rows. The query ran and nothing matched; “allowed” does not mean the answer is right. Likely reasons:",
+    lines: note?.reasons ?? ["The checks of the filters took too long on this data; try each filter on its own."],
   });
 }

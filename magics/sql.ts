@@ -1,7 +1,8 @@
 import type { ChartSpec } from "../core/output.js";
 import { UsageError } from "../core/errors.js";
+import { explainSql } from "../explain/index.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
-import { checkVariableName, intOption, stringOption, stringsOption, type OptionSpecs } from "./options.js";
+import { checkVariableName, flagOption, intOption, stringOption, stringsOption, type OptionSpecs } from "./options.js";
 import { cellArguments, runChecked, showResult } from "./run-checked.js";
 
 const CHART_KINDS: readonly ChartSpec["kind"][] = ["bar", "line", "scatter", "hist"];
@@ -11,6 +12,7 @@ const OPTIONS: OptionSpecs = {
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
   limit: { type: "int", help: "rows to fetch into the result", metavar: "N" },
   plot: { type: "strings", arity: 3, help: "chart the result: bar|line|scatter|hist X Y", metavar: "KIND X Y" },
+  explain: { type: "flag", help: "say in plain words what the query does (from its parse tree)" },
 };
 
 /** Reads `--plot KIND X Y`; a histogram takes `-` for Y. */
@@ -34,12 +36,16 @@ export const sqlMagic: Magic = {
     const out = stringOption(args, "out");
     if (out !== undefined) checkVariableName(out);
     const chart = chartOption(stringsOption(args, "plot"));
+    const engine = stringOption(args, "engine");
+    const explanation = flagOption(args, "explain") ? await explainSql(body, (await context.session.engine(engine)).dialect) : undefined;
+    if (explanation) context.display({ kind: "explanation", explanation });
     const run = await runChecked(context, {
       sql: body,
       magic: "sql",
       cellSource: invocation.cellSource,
-      engine: stringOption(args, "engine"),
+      engine,
       maxRows: intOption(args, "limit"),
+      explanation,
     });
     await showResult(context, run, out, chart);
   },

@@ -154,8 +154,9 @@ export function blockedError(verdict: Verdict): BlockedQueryError {
   const first = verdict.findings.find((f) => f.severity === "error") ?? verdict.findings[0];
   const where = first?.line !== undefined ? ` (line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ""})` : "";
   const label = verdict.category === "security" ? "security" : "syntax";
+  const lead = verdict.category === "policy" ? "Refused" : `Blocked by the ${label} checker`;
   return new BlockedQueryError(
-    `Blocked by the ${label} checker: ${first?.message ?? "the query was not allowed"}${where}`,
+    `${lead}: ${first?.message ?? "the query was not allowed"}${where}`,
     first?.hint ?? (label === "security" ? "Only read-only queries over this connection's tables may run." : "Fix the SQL and run the cell again."),
     { verdict },
   );

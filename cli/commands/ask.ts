@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
+import { explainSql } from "../../explain/index.js";
+import { refusalFor, refusalVerdict } from "../../intent/index.js";
 import { createSession } from "../../kernel/compose.js";
 import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
@@ -24,8 +26,10 @@ export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [-
                      [--format json|table] [--limit N] [--no-grammar] "QUESTION"
        streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE]
 A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`.
-JSON output: {"question","sql","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
-Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"}
+JSON output: {"question","sql","explanation","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
+  "explanation" says in plain words what the SQL does. A request to change data or read files is refused before
+  any model is asked: "sql" is null, "verdict" is {"verdict":"block","category":"policy",...} with the reason, no rows.
+Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"} ("category":"policy" when refused)
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
@@ -50,9 +54,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
     const options = { maxRows: intOption(args, "limit"), examples, notes };
+    const dialect = (await session.engine()).dialect;
     if (batch !== undefined) {
       for (const item of items) {
         const started = performance.now();
+        const refusal = refusalFor(item.question);
+        if (refusal) {
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: "block", category: "policy", error: refusal.reason, ms: Math.round(performance.now() - started), tries: 0 })}\n`);
+          continue;
+        }
         try {
           const { generation, error } = await askQuestion(session, generator, item.question, options);
           io.stdout.write(`${JSON.stringify({ id: item.id, sql: generation.sql, verdict: generation.verdict.verdict, error: error?.message ?? null, ms: Math.round(performance.now() - started), tries: generation.provenance.tries })}\n`);
@@ -62,13 +72,22 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       }
       return EXIT.ok;
     }
+    const refusal = refusalFor(question);
+    if (refusal) {
+      const verdict = refusalVerdict(refusal, dialect);
+      if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict, columns: [], rows: [], rowCount: 0 })}\n`);
+      else io.stdout.write(`-- ${question}\n-- refused (policy): ${refusal.reason}\n`);
+      io.stderr.write(`${JSON.stringify(verdict)}\n`);
+      return EXIT.blocked;
+    }
     const { generation, run, error } = await askQuestion(session, generator, question, options);
     const { verdict, provenance } = generation;
+    const explanation = await explainSql(generation.sql, verdict.dialect);
     const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ question, sql: generation.sql, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ question, sql: generation.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
     } else {
-      io.stdout.write(`-- ${question}\n${generation.sql};\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries; ${provenance.timings["totalMs"]} ms\n`);
+      io.stdout.write(`-- ${question}\n${generation.sql};\n-- ${explanation.sentence}\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries; ${provenance.timings["totalMs"]} ms\n`);
       if (run) io.stdout.write(`${[result.columns.map((c) => c.name).join("\t"), ...result.rows.map((r) => r.map((v) => String(v)).join("\t"))].join("\n")}\n`);
     }
     if (verdict.verdict === "block") {

@@ -1,7 +1,8 @@
 import { jsonCell, textRows, textTable, columnSqlType } from "../../core/format.js";
 import { UsageError } from "../../core/errors.js";
+import { explainSql } from "../../explain/index.js";
 import { createSession } from "../../kernel/compose.js";
-import { parseArgs, stringOption, intOption } from "../../magics/options.js";
+import { flagOption, parseArgs, stringOption, intOption } from "../../magics/options.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import type { Table } from "apache-arrow";
 
@@ -11,12 +12,14 @@ const OPTIONS = {
   url: { type: "string", help: "Spark Thrift URL for --engine spark, e.g. thrift://127.0.0.1:10000", metavar: "URL" },
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
   limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
+  explain: { type: "flag", help: "add what the query does in plain words (\"explanation\")" },
   help: { type: "flag", help: "show this help" },
 } as const;
 
-export const USAGE = `usage: streamlink sql --db PATH [--engine duckdb|spark] [--url URL] [--format json|table] [--limit N] "SQL"
+export const USAGE = `usage: streamlink sql --db PATH [--engine duckdb|spark] [--url URL] [--format json|table] [--limit N] [--explain] "SQL"
 Checks the query (syntax and security) and runs it. JSON output:
   {"columns":[{"name","type"}],"rows":[[...]],"rowCount":N,"elapsedMs":N,"truncated":bool,"verdict":{...}}
+  with --explain also "explanation": what the query does, in plain words, from its parse tree.
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker (the verdict goes to stderr).`;
 
 /** The result as the CLI's JSON: SQL types, plain JSON values. */
@@ -44,9 +47,11 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       if (verdict.verdict === "block") io.stderr.write(`${JSON.stringify(verdict)}\n`);
     });
     const { table, elapsedMs, truncated } = run.result;
+    const explanation = flagOption(args, "explain") ? await explainSql(sql, run.engine.dialect) : undefined;
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ ...resultJson(table), rowCount: table.numRows, elapsedMs: Math.round(elapsedMs * 1000) / 1000, truncated, verdict: run.verdict })}\n`);
+      io.stdout.write(`${JSON.stringify({ ...resultJson(table), rowCount: table.numRows, elapsedMs: Math.round(elapsedMs * 1000) / 1000, truncated, verdict: run.verdict, ...(explanation ? { explanation: explanation.sentence } : {}) })}\n`);
     } else {
+      if (explanation) io.stdout.write(`-- ${explanation.sentence}\n`);
       const header = table.schema.fields.map((f, c) => `${f.name} (${columnSqlType(table, c)})`);
       io.stdout.write(`${textTable(header, textRows(table, table.numRows))}\n${table.numRows} row(s), ${elapsedMs.toFixed(1)} ms${truncated ? " (truncated: raise --limit)" : ""}\n`);
     }
