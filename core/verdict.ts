@@ -36,6 +36,16 @@ export interface Verdict {
   readonly elapsedMs: number;
 }
 
+export interface RunOutcome {
+  readonly status: "failed" | "empty";
+  /** For a failed run, the error as the user saw it. */
+  readonly message?: string;
+}
+
+/** Shown with every "allowed" (cell output, badge, details): what the verdict claims and what it does not. */
+export const ALLOWED_MEANS =
+  "“Allowed” means the checker found this query safe to run (it only reads this connection's tables); it does not mean the answer is right. Read what the query does and look at the rows.";
+
 export const VERDICT_MIME = "application/vnd.streamlink.verdict+json";
 
 export interface CheckContext {
@@ -69,6 +79,11 @@ export interface VerdictBundle {
   readonly provenance?: import("./llm.js").Provenance;
   /** What the query does in plain words (every %%ask answer, %%sql --explain); kept in the saved metadata. */
   readonly explanation?: QueryExplanation;
+  /**
+   * How the run after an allowed check ended, when not with rows: the JupyterLab extension reads it from the
+   * cell's outputs (an error, an empty table) and keeps it with the verdict, so the badge says it.
+   */
+  readonly outcome?: RunOutcome;
   /** ISO time the cell ran. */
   readonly ranAt: string;
 }

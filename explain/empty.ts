@@ -26,7 +26,19 @@ interface Filter {
   readonly table: string;
   readonly column: string;
   readonly expr: Extract<Expr, { kind: "binary" }>;
-  readonly sql: string;
+  /** The operator and the value as SQL, for the probes. */
+  readonly test: string;
+}
+
+/** A filter as SQL, its column qualified with `alias` when the probe joins two tables. */
+function filterSql(f: Filter, dialect: Dialect, alias?: string): string {
+  return `${alias ? `${quoteIdent(alias, dialect)}.` : ""}${quoteIdent(f.column, dialect)} ${f.test}`;
+}
+
+/** Two tables of the query joined on one column of each: the probe checks they share rows under the filters. */
+interface Join {
+  readonly left: { readonly table: string; readonly column: string };
+  readonly right: { readonly table: string; readonly column: string };
 }
 
 /** `signal`: once aborted (the caller's time budget ran out), no further probe starts. */
@@ -35,20 +47,21 @@ export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowP
   const parsed = await parseShape(sql, dialect);
   const block = parsed.ok && parsed.shape.blocks.length === 1 ? parsed.shape.blocks[0] : undefined;
   if (!block?.where) return { reasons: [general] };
-  const filters = conjuncts(block.where).flatMap((e) => filterOf(e, block, dialect));
+  const filters = conjuncts(block.where).flatMap((e) => filterOf(e, block));
   const reasons: string[] = [];
   let probes = 0;
-  const matches = async (table: string, conditions: readonly string[]): Promise<boolean | undefined> => {
+  /** `from`: SQL of the probe's FROM (a quoted table, or a join of two). */
+  const matches = async (from: string, conditions: readonly string[]): Promise<boolean | undefined> => {
     if (probes++ >= MAX_PROBES || signal?.aborted) return undefined;
     try {
-      return await probe(`SELECT 1 FROM ${quoteIdent(table, dialect)} WHERE ${conditions.join(" AND ")} LIMIT 1`);
+      return await probe(`SELECT 1 FROM ${from} WHERE ${conditions.join(" AND ")} LIMIT 1`);
     } catch {
       return undefined;
     }
   };
   const alone = new Map<Filter, boolean | undefined>();
   for (const f of filters) {
-    const found = await matches(f.table, [f.sql]);
+    const found = await matches(quoteIdent(f.table, dialect), [filterSql(f, dialect)]);
     alone.set(f, found);
     if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
   }
@@ -57,8 +70,20 @@ export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowP
       if (f.expr.op === "LIKE" || f.expr.op === "ILIKE") continue;
       const others = filters.filter((o) => o !== f && o.table === f.table);
       if (others.length === 0) continue;
-      const found = await matches(f.table, [...others.map((o) => o.sql), `${quoteIdent(f.column, dialect)} IS NOT NULL`]);
+      const found = await matches(quoteIdent(f.table, dialect), [...others.map((o) => filterSql(o, dialect)), `${quoteIdent(f.column, dialect)} IS NOT NULL`]);
       if (found === false) reasons.push(`${f.column} is empty for the rows where ${others.map((o) => describeCondition(o.expr)).join(" and ")}.`);
+    }
+  }
+  if (reasons.length === 0) {
+    for (const join of joinsOf(block)) {
+      const [l, r] = ["l", "r"];
+      const on = `${quoteIdent(l, dialect)}.${quoteIdent(join.left.column, dialect)} = ${quoteIdent(r, dialect)}.${quoteIdent(join.right.column, dialect)}`;
+      const from = `${quoteIdent(join.left.table, dialect)} AS ${quoteIdent(l, dialect)} JOIN ${quoteIdent(join.right.table, dialect)} AS ${quoteIdent(r, dialect)} ON ${on}`;
+      const sides = filters.flatMap((f) => (f.table === join.left.table ? [filterSql(f, dialect, l)] : f.table === join.right.table ? [filterSql(f, dialect, r)] : []));
+      const found = await matches(from, sides.length > 0 ? sides : ["TRUE"]);
+      if (found !== false) continue;
+      const kept = filters.filter((f) => f.table === join.left.table || f.table === join.right.table).map((f) => describeCondition(f.expr));
+      reasons.push(`${join.left.table} and ${join.right.table} have no rows in common on ${join.left.column}${kept.length > 0 ? ` where ${kept.join(" and ")}` : ""}: the data of one table may not cover the other's.`);
     }
   }
   if (reasons.length === 0 && filters.length > 1 && [...alone.values()].every((v) => v === true)) {
@@ -72,14 +97,35 @@ function conjuncts(e: Expr): Expr[] {
 }
 
 /** A filter the probes can run: a column of a known table compared with a literal value. */
-function filterOf(e: Expr, block: SelectShape, dialect: Dialect): Filter[] {
+function filterOf(e: Expr, block: SelectShape): Filter[] {
   if (e.kind !== "binary" || !PROBED_OPERATORS.has(e.op) || e.left.kind !== "column" || e.right.kind !== "literal") return [];
   const tables = block.from.flatMap((f) => (f.source.kind === "table" ? [f.source] : []));
   const qualifier = e.left.table;
   const source = qualifier === undefined ? (block.from.length === 1 ? tables[0] : undefined) : tables.find((t) => (t.alias ?? t.name) === qualifier || t.name === qualifier);
   const value = literalSql(e.right);
   if (!source || value === undefined) return [];
-  return [{ table: source.name, column: e.left.name, expr: e, sql: `${quoteIdent(e.left.name, dialect)} ${e.op} ${value}` }];
+  return [{ table: source.name, column: e.left.name, expr: e, test: `${e.op} ${value}` }];
+}
+
+/** Joins of two table sources on one equality of columns (ON a.x = b.y, or USING (x)). */
+function joinsOf(block: SelectShape): Join[] {
+  const tables = block.from.flatMap((f) => (f.source.kind === "table" ? [f.source] : []));
+  if (tables.length !== block.from.length) return [];
+  const tableOf = (qualifier: string | undefined): string | undefined => tables.find((t) => (t.alias ?? t.name) === qualifier || t.name === qualifier)?.name;
+  return block.from.slice(1).flatMap((item, i): Join[] => {
+    // Only an inner join can empty the result by itself.
+    if (item.source.kind !== "table" || item.join !== "inner") return [];
+    const before = block.from[i]?.source;
+    const [using] = item.using ?? [];
+    if (using !== undefined && item.using?.length === 1 && before?.kind === "table") {
+      return [{ left: { table: before.name, column: using }, right: { table: item.source.name, column: using } }];
+    }
+    const on = item.on;
+    if (on?.kind !== "binary" || on.op !== "=" || on.left.kind !== "column" || on.right.kind !== "column") return [];
+    const [a, b] = [tableOf(on.left.table), tableOf(on.right.table)];
+    if (!a || !b || a === b) return [];
+    return [{ left: { table: a, column: on.left.name }, right: { table: b, column: on.right.name } }];
+  });
 }
 
 function literalSql(e: Extract<Expr, { kind: "literal" }>): string | undefined {

@@ -2,7 +2,7 @@ import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
 import type { ChartSpec, ResultView, View } from "../core/output.js";
-import { VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
+import { ALLOWED_MEANS, VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
 import type { Config } from "../session/config.js";
 
 /** A Jupyter MIME bundle, as `display_data` and `execute_result` carry it. */
@@ -145,9 +145,6 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
     metadata: {},
   };
 }
-
-/** Under every "allowed": what the badge claims and what it does not, in words a student reads. */
-export const ALLOWED_MEANS = "“allowed” means the checker found this query safe to run (it only reads this connection's tables); it does not mean the answer is right. Read what the query does and look at the rows.";
 
 function verdictText(verdict: Verdict): string {
   const head = verdict.verdict === "allow"

@@ -4,8 +4,10 @@ import type { BadgeKind, BadgeState } from "./verdict-model.js";
 const ICONS: Record<BadgeKind, string> = {
   allowed: "✓",
   warnings: "⚠",
+  "run-failed": "✕",
   "blocked-security": "✕",
   "blocked-syntax": "✕",
+  "blocked-policy": "✕",
 };
 
 /**

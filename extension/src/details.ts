@@ -64,6 +64,7 @@ export function renderDetails(bundle: VerdictBundle, currentSource: string): HTM
   root.append(section(`Findings (${details.findings.length})`, findingsTable(details)));
   if (details.question !== undefined) root.append(section("Question", el("p", "sl-Details-question", details.question)));
   root.append(section(details.sqlHeading, sqlBlock(details.sql)));
+  if (details.explanation !== undefined) root.append(section("What this query does", el("p", "sl-Details-explanation", details.explanation)));
   if (details.executedSql !== undefined) root.append(section("The SQL that ran", sqlBlock(details.executedSql)));
   if (details.provenance.length > 0) root.append(section("Provenance", rowsList(details.provenance)));
   return root;

@@ -8,7 +8,7 @@ export class VerdictSummaryItem extends Widget {
     this.addClass("sl-Summary");
     this.node.setAttribute("role", "status");
     this.node.setAttribute("aria-live", "polite");
-    this.render({ allowed: 0, warnings: 0, blocked: 0, stale: 0 });
+    this.render({ allowed: 0, warnings: 0, blocked: 0, failed: 0, stale: 0 });
   }
 
   render(summary: VerdictSummary): void {

@@ -4,9 +4,12 @@
  */
 import type { Provenance } from "../../core/llm.js";
 import type { Dialect } from "../../core/engine.js";
+import type { QueryExplanation } from "../../core/explain.js";
 import {
+  ALLOWED_MEANS,
   VERDICT_MIME,
   type Finding,
+  type RunOutcome,
   type Severity,
   type Verdict,
   type VerdictBundle,
@@ -18,7 +21,7 @@ import { isObject } from "./json.js";
 /** Cell metadata key under which a cell's last verdict is kept in the saved notebook. */
 export const METADATA_KEY = "streamlink";
 
-export type BadgeKind = "allowed" | "warnings" | "blocked-security" | "blocked-syntax";
+export type BadgeKind = "allowed" | "warnings" | "run-failed" | "blocked-security" | "blocked-syntax" | "blocked-policy";
 
 /** What a badge shows for one cell. */
 export interface BadgeState {
@@ -38,7 +41,8 @@ export type BundleRead =
 
 // Records keyed by the core unions: adding a member there fails to compile here until it is handled.
 const VERDICT_KINDS: Record<VerdictKind, true> = { allow: true, block: true };
-const CATEGORIES: Record<VerdictCategory, true> = { ok: true, syntax: true, security: true };
+const CATEGORIES: Record<VerdictCategory, true> = { ok: true, syntax: true, security: true, policy: true };
+const OUTCOMES: Record<RunOutcome["status"], true> = { failed: true, empty: true };
 const SEVERITIES: Record<Severity, true> = { error: true, warning: true, info: true };
 const DIALECTS: Record<Dialect, true> = { duckdb: true, spark: true };
 const MAGICS: Record<VerdictBundle["magic"], true> = { sql: true, ask: true };
@@ -111,6 +115,18 @@ function readVerdict(value: unknown): Verdict {
   };
 }
 
+function readExplanation(value: unknown): QueryExplanation {
+  const o = fields(value, "explanation");
+  if (typeof o["complete"] !== "boolean") throw new Invalid("explanation.complete is not a boolean");
+  return { sentence: text(o, "sentence", "explanation"), complete: o["complete"] };
+}
+
+function readOutcome(value: unknown): RunOutcome {
+  const o = fields(value, "outcome");
+  const message = optionalText(o, "message", "outcome");
+  return { status: member(o, "status", OUTCOMES, "outcome"), ...(message === undefined ? {} : { message }) };
+}
+
 function readProvenance(value: unknown): Provenance {
   const o = fields(value, "provenance");
   const timings = fields(o["timings"], "provenance.timings");
@@ -132,6 +148,8 @@ export function readBundle(value: unknown): BundleRead {
     const o = fields(value, "bundle");
     const question = optionalText(o, "question", "bundle");
     const provenance = o["provenance"] === undefined || o["provenance"] === null ? undefined : readProvenance(o["provenance"]);
+    const explanation = o["explanation"] === undefined || o["explanation"] === null ? undefined : readExplanation(o["explanation"]);
+    const outcome = o["outcome"] === undefined || o["outcome"] === null ? undefined : readOutcome(o["outcome"]);
     const bundle: VerdictBundle = {
       verdict: readVerdict(o["verdict"]),
       magic: member(o, "magic", MAGICS, "bundle"),
@@ -139,6 +157,8 @@ export function readBundle(value: unknown): BundleRead {
       ranAt: text(o, "ranAt", "bundle"),
       ...(question === undefined ? {} : { question }),
       ...(provenance === undefined ? {} : { provenance }),
+      ...(explanation === undefined ? {} : { explanation }),
+      ...(outcome === undefined ? {} : { outcome }),
     };
     return { ok: true, bundle };
   } catch (e) {
@@ -151,17 +171,33 @@ export function readBundle(value: unknown): BundleRead {
 export interface OutputLike {
   readonly output_type: string;
   readonly data?: unknown;
+  readonly metadata?: unknown;
+  readonly ename?: unknown;
+  readonly evalue?: unknown;
 }
 
-/** The newest readable verdict among a cell's outputs, if the cell published one. */
+/**
+ * The newest readable verdict among a cell's outputs, if the cell published one; for an allowed query, with
+ * how its run ended when the outputs after the verdict show an error or an empty result.
+ */
 export function latestBundle(outputs: readonly OutputLike[]): VerdictBundle | undefined {
   for (let i = outputs.length - 1; i >= 0; i--) {
     const data = outputs[i]?.data;
     if (!isObject(data) || data[VERDICT_MIME] === undefined) continue;
     const read = readBundle(data[VERDICT_MIME]);
-    if (read.ok) return read.bundle;
+    if (!read.ok) continue;
+    const outcome = read.bundle.verdict.verdict === "allow" ? outcomeOf(outputs.slice(i + 1)) : undefined;
+    return outcome ? { ...read.bundle, outcome } : read.bundle;
   }
   return undefined;
+}
+
+/** A failed run shows an error output; an empty one a result whose metadata counts 0 rows (kernel/display.ts). */
+function outcomeOf(after: readonly OutputLike[]): RunOutcome | undefined {
+  const error = after.find((o) => o.output_type === "error");
+  if (error) return { status: "failed", message: `${String(error.ename ?? "Error")}: ${String(error.evalue ?? "")}` };
+  const empty = after.some((o) => isObject(o.metadata) && isObject(o.metadata["streamlink"]) && o.metadata["streamlink"]["rows"] === 0);
+  return empty ? { status: "empty" } : undefined;
 }
 
 /** Whether `cellSource` (what ran) still matches the cell; line endings and trailing blanks do not count. */
@@ -182,20 +218,28 @@ function plural(n: number, word: string): string {
 export function badgeFor(bundle: VerdictBundle, currentSource: string): BadgeState {
   const { verdict } = bundle;
   const warnings = countOf(verdict.findings, "warning") + countOf(verdict.findings, "error");
+  const failed = bundle.outcome?.status === "failed";
   const kind: BadgeKind =
     verdict.verdict === "block"
       ? verdict.category === "syntax"
         ? "blocked-syntax"
-        : "blocked-security"
-      : warnings > 0
-        ? "warnings"
-        : "allowed";
-  const base = {
+        : verdict.category === "policy"
+          ? "blocked-policy"
+          : "blocked-security"
+      : failed
+        ? "run-failed"
+        : warnings > 0
+          ? "warnings"
+          : "allowed";
+  const named = {
     allowed: "allowed",
     warnings: `allowed with ${plural(warnings, "warning")}`,
+    "run-failed": "allowed · run failed",
     "blocked-security": "blocked (security)",
     "blocked-syntax": "blocked (syntax)",
+    "blocked-policy": "refused (policy)",
   }[kind];
+  const base = bundle.outcome?.status === "empty" ? `${named} · no rows` : named;
   const stale = isStale(bundle, currentSource);
   const label = stale ? `stale: ${base}` : base;
   const findings = verdict.findings.length === 0 ? "no findings" : plural(verdict.findings.length, "finding");
@@ -203,6 +247,9 @@ export function badgeFor(bundle: VerdictBundle, currentSource: string): BadgeSta
   const description =
     `${label}. StreamLink verdict for this %%${bundle.magic} cell, ${findings}.` +
     (stale ? " The cell changed after it ran; run it again to check the current SQL." : "") +
+    (verdict.verdict === "allow" ? ` ${ALLOWED_MEANS}` : "") +
+    (failed ? ` Running it failed: ${bundle.outcome?.message ?? "see the error below the cell"}.` : "") +
+    (bundle.outcome?.status === "empty" ? " It returned no rows; the note under the result gives likely reasons." : "") +
     " Activate for details.";
   return { kind, stale, label, description };
 }
@@ -237,6 +284,8 @@ export interface VerdictSummary {
   readonly allowed: number;
   readonly warnings: number;
   readonly blocked: number;
+  /** Allowed by the checker, but the run failed. */
+  readonly failed: number;
   readonly stale: number;
 }
 
@@ -245,17 +294,18 @@ export function summarize(states: readonly BadgeState[]): VerdictSummary {
   return {
     allowed: fresh.filter((s) => s.kind === "allowed" || s.kind === "warnings").length,
     warnings: fresh.filter((s) => s.kind === "warnings").length,
-    blocked: fresh.filter((s) => s.kind === "blocked-security" || s.kind === "blocked-syntax").length,
+    blocked: fresh.filter((s) => s.kind.startsWith("blocked-")).length,
+    failed: fresh.filter((s) => s.kind === "run-failed").length,
     stale: states.length - fresh.length,
   };
 }
 
-/** The toolbar text, e.g. `StreamLink: 2 allowed (1 with warnings) · 1 blocked · 1 stale`. */
+/** The toolbar text, e.g. `StreamLink: 2 allowed (1 with warnings) · 1 blocked · 1 stale`, and `· 1 run failed` when one did. */
 export function formatSummary(summary: VerdictSummary): string {
-  const { allowed, warnings, blocked, stale } = summary;
-  if (allowed + blocked + stale === 0) return "StreamLink: no verdicts yet";
+  const { allowed, warnings, blocked, failed, stale } = summary;
+  if (allowed + blocked + failed + stale === 0) return "StreamLink: no verdicts yet";
   const withWarnings = warnings > 0 ? ` (${warnings} with warnings)` : "";
-  return `StreamLink: ${allowed} allowed${withWarnings} · ${blocked} blocked · ${stale} stale`;
+  return `StreamLink: ${allowed} allowed${withWarnings} · ${blocked} blocked${failed > 0 ? ` · ${failed} run failed` : ""} · ${stale} stale`;
 }
 
 /** `1.23 s` or `45 ms`. */
@@ -285,6 +335,8 @@ export interface VerdictDetails {
   /** Present only when the checker changed what runs (e.g. added a row cap). */
   readonly executedSql?: string;
   readonly provenance: readonly Row[];
+  /** What the query does in plain words, when the cell has it (every %%ask, %%sql --explain). */
+  readonly explanation?: string;
 }
 
 export function detailsFor(bundle: VerdictBundle, currentSource: string): VerdictDetails {
@@ -310,6 +362,8 @@ export function detailsFor(bundle: VerdictBundle, currentSource: string): Verdic
       ["Checker", verdict.checker],
       ["Check time", formatMs(verdict.elapsedMs)],
       ["Ran at", bundle.ranAt],
+      ...(verdict.verdict === "allow" ? [["What “allowed” means", ALLOWED_MEANS] as const] : []),
+      ...(bundle.outcome ? [["Run", bundle.outcome.status === "failed" ? `failed: ${bundle.outcome.message ?? ""}` : "returned no rows (see the note under the result)"] as const] : []),
     ],
     findings: verdict.findings,
     ...(bundle.question === undefined ? {} : { question: bundle.question }),
@@ -317,6 +371,7 @@ export function detailsFor(bundle: VerdictBundle, currentSource: string): Verdic
     sql: verdict.sql,
     ...(verdict.executedSql === verdict.sql ? {} : { executedSql: verdict.executedSql }),
     provenance: provenanceRows,
+    ...(bundle.explanation ? { explanation: bundle.explanation.sentence } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
-import { VERDICT_MIME } from "../../core/verdict.js";
+import { ALLOWED_MEANS, VERDICT_MIME } from "../../core/verdict.js";
 import { renderDetails } from "./details.js";
 import { badgeFor, formatLocation, formatMs, readBundle } from "./verdict-model.js";
 
@@ -37,6 +37,12 @@ export class VerdictRenderer extends Widget implements IRenderMime.IRenderer {
     meta.textContent = ` ${bundle.verdict.checker} · ${bundle.verdict.dialect} · checked in ${formatMs(bundle.verdict.elapsedMs)}`;
     line.append(pill, meta);
     this.node.append(line);
+    if (bundle.verdict.verdict === "allow") {
+      const means = document.createElement("p");
+      means.className = "sl-VerdictOutput-means";
+      means.textContent = ALLOWED_MEANS;
+      this.node.append(means);
+    }
     if (bundle.verdict.findings.length > 0) {
       const list = document.createElement("ul");
       list.className = "sl-VerdictOutput-findings";

@@ -80,7 +80,7 @@ describe("streamlink sql", () => {
 });
 
 describe("streamlink ask", () => {
-  // A model path that does not exist: had the model been asked, the command would fail loading it (exit 1).
+  // A model path that does not exist: had the model been asked, loading it would fail (exit 2).
   const NO_MODEL = ["--model", "/no/such/model.gguf"];
 
   it("refuses a request to delete rows with a policy verdict, no rows and no model", async () => {

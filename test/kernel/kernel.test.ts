@@ -111,6 +111,38 @@ describe("the streamlink kernel under jupyter_client", () => {
     expect(outputsOfType(later?.iopub ?? [], "text/plain")).toEqual(["6"]);
   });
 
+  it("refuses a delete request in %%ask before any model or query, and notes why an answer is empty", async () => {
+    const [, refused, empty, explained] = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { code: "%%ask\nDelete NVIDIA patents" },
+      { code: "%%sql\nSELECT c.cpc, count(*) AS n FROM patents p JOIN patent_cpc c ON c.publication_number = p.publication_number\nWHERE p.assignee ILIKE '%intel%' GROUP BY c.cpc" },
+      { code: "%%sql --explain\nSELECT country, count(*) AS n FROM patents WHERE kind = 'B2' GROUP BY country ORDER BY n DESC LIMIT 3" },
+    ]);
+    expect(refused?.reply.status).toBe("error");
+    expect(refused?.reply.ename).toBe("BlockedQueryError");
+    const refusedText = visibleText(refused?.iopub ?? []);
+    expect(refusedText).toMatch(/Refused: StreamLink only reads; deleting rows is not possible here\./);
+    expect(refusedText).toMatch(/✖ refused \(policy\)/);
+    // Nothing was written or run: no generated SQL, no result table.
+    expect(refusedText).not.toMatch(/Generated SQL|row\(s\)|rows ×/);
+    const verdict = (outputsOfType(refused?.iopub ?? [], VERDICT_MIME) as VerdictBundle[])[0]?.verdict;
+    expect(verdict).toMatchObject({ verdict: "block", category: "policy", sql: "" });
+
+    expect(empty?.reply.status).toBe("ok");
+    const emptyText = visibleText(empty?.iopub ?? []);
+    expect(emptyText).toMatch(/0 rows × 2 columns/);
+    expect(emptyText).toMatch(/does not mean the answer is right/);
+    expect(emptyText).toMatch(/No rows\. The query ran and nothing matched/);
+    expect(emptyText).toContain("patent_cpc and patents have no rows in common on publication_number where assignee contains 'intel' (any case)");
+
+    expect(explained?.reply.status).toBe("ok");
+    expect(visibleText(explained?.iopub ?? [])).toContain(
+      "What this query does: Counts rows per country from patents, where kind is 'B2'; sorted by the number of rows (highest first), keeping the first 3 rows.",
+    );
+    const bundle = (outputsOfType(explained?.iopub ?? [], VERDICT_MIME) as VerdictBundle[])[0];
+    expect(bundle?.explanation?.sentence).toMatch(/^Counts rows per country/);
+  });
+
   it("caps what a large result materialises and says so", async () => {
     const [, , big, size] = await runKernel([
       { code: "%connect duckdb data/patents" },

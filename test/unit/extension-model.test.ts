@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { VERDICT_MIME, type Finding, type VerdictBundle } from "../../core/verdict.js";
+import { ALLOWED_MEANS, VERDICT_MIME, type Finding, type VerdictBundle } from "../../core/verdict.js";
 import {
   DEFAULT_SETTINGS,
   badgeFor,
@@ -92,6 +92,16 @@ describe("latestBundle", () => {
     expect(latestBundle(outputs)).toEqual(second);
   });
 
+  it("reads how the run after an allowed verdict ended: an error, or a result of 0 rows", () => {
+    const result = (rows: number) => ({ output_type: "display_data", data: { "text/html": "<table>" }, metadata: { streamlink: { rows } } });
+    const error = { output_type: "error", ename: "QueryError", evalue: "Conversion Error: Could not convert string" };
+    expect(latestBundle([display(json(bundle())), error])?.outcome).toEqual({ status: "failed", message: "QueryError: Conversion Error: Could not convert string" });
+    expect(latestBundle([display(json(bundle())), result(0)])?.outcome).toEqual({ status: "empty" });
+    expect(latestBundle([display(json(bundle())), result(3)])).not.toHaveProperty("outcome");
+    // A blocked query's error is the verdict itself, not a failed run.
+    expect(latestBundle([display(json(bundle({ verdict: { verdict: "block", category: "security" } }))), error])).not.toHaveProperty("outcome");
+  });
+
   it("skips an unreadable verdict and finds none in outputs without one", () => {
     expect(latestBundle([display(json(bundle())), display({ broken: true })])).toEqual(bundle());
     expect(latestBundle([{ output_type: "error" }])).toBeUndefined();
@@ -105,6 +115,9 @@ describe("badgeFor", () => {
     [bundle({ verdict: { findings: [finding("warning"), finding("warning")] } }), "warnings", "allowed with 2 warnings"],
     [bundle({ verdict: { verdict: "block", category: "security", findings: [finding("error")] } }), "blocked-security", "blocked (security)"],
     [bundle({ verdict: { verdict: "block", category: "syntax", findings: [finding("error", "syntax.parse")] } }), "blocked-syntax", "blocked (syntax)"],
+    [bundle({ verdict: { verdict: "block", category: "policy", findings: [finding("error", "policy.delete")] } }), "blocked-policy", "refused (policy)"],
+    [bundle({ outcome: { status: "failed", message: "QueryError: boom" } }), "run-failed", "allowed · run failed"],
+    [bundle({ outcome: { status: "empty" } }), "allowed", "allowed · no rows"],
   ])("labels %#: %s", (b, kind, label) => {
     expect(badgeFor(b, SOURCE)).toMatchObject({ kind, label, stale: false });
   });
@@ -115,6 +128,31 @@ describe("badgeFor", () => {
     expect(state.description).toBe(
       "stale: blocked (security). StreamLink verdict for this %%sql cell, 1 finding. The cell changed after it ran; run it again to check the current SQL. Activate for details.",
     );
+  });
+});
+
+describe("what the badge means", () => {
+  it("tells screen readers and the tooltip that allowed is about safety, not correctness, and why a run failed", () => {
+    expect(badgeFor(bundle(), SOURCE).description).toBe(
+      `allowed. StreamLink verdict for this %%sql cell, no findings. ${ALLOWED_MEANS} Activate for details.`,
+    );
+    expect(badgeFor(bundle({ outcome: { status: "failed", message: "QueryError: boom" } }), SOURCE).description).toContain("Running it failed: QueryError: boom.");
+    expect(badgeFor(bundle({ outcome: { status: "empty" } }), SOURCE).description).toContain("It returned no rows");
+  });
+
+  it("counts a failed run apart in the toolbar", () => {
+    const s = summarize([badgeFor(bundle({ outcome: { status: "failed" } }), SOURCE), badgeFor(bundle(), SOURCE)]);
+    expect(formatSummary(s)).toBe("StreamLink: 1 allowed · 0 blocked · 1 run failed · 0 stale");
+  });
+
+  it("keeps the explanation and the outcome through the metadata, and shows them in the details", () => {
+    const b = bundle({ explanation: { sentence: "Lists title from patents.", complete: true }, outcome: { status: "empty" } });
+    const read = readBundle(json(b));
+    expect(read).toEqual({ ok: true, bundle: b });
+    const d = detailsFor(b, SOURCE);
+    expect(d.explanation).toBe("Lists title from patents.");
+    expect(d.summary).toContainEqual(["What “allowed” means", ALLOWED_MEANS]);
+    expect(d.summary).toContainEqual(["Run", "returned no rows (see the note under the result)"]);
   });
 });
 
@@ -158,7 +196,7 @@ describe("summary", () => {
       badgeFor(bundle({ verdict: { verdict: "block", category: "syntax" } }), "%%sql\nSELECT 2"),
     ];
     const s = summarize(states);
-    expect(s).toEqual({ allowed: 2, warnings: 1, blocked: 1, stale: 1 });
+    expect(s).toEqual({ allowed: 2, warnings: 1, blocked: 1, failed: 0, stale: 1 });
     expect(formatSummary(s)).toBe("StreamLink: 2 allowed (1 with warnings) · 1 blocked · 1 stale");
     expect(formatSummary(summarize([]))).toBe("StreamLink: no verdicts yet");
   });
