@@ -63,7 +63,9 @@ export function renderDetails(bundle: VerdictBundle, currentSource: string): HTM
   root.append(rowsList(details.summary));
   root.append(section(`Findings (${details.findings.length})`, findingsTable(details)));
   if (details.question !== undefined) root.append(section("Question", el("p", "sl-Details-question", details.question)));
-  root.append(section(details.sqlHeading, sqlBlock(details.sql)));
+  // A refused request never reached a model: there is no SQL to show, and the section says why.
+  const refused = el("p", "sl-Details-empty", "The request was refused before any model was asked; nothing ran.");
+  root.append(section(details.sqlHeading, details.sql === "" ? refused : sqlBlock(details.sql)));
   if (details.explanation !== undefined) root.append(section("What this query does", el("p", "sl-Details-explanation", details.explanation)));
   if (details.executedSql !== undefined) root.append(section("The SQL that ran", sqlBlock(details.executedSql)));
   if (details.provenance.length > 0) root.append(section("Provenance", rowsList(details.provenance)));

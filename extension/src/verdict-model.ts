@@ -367,7 +367,7 @@ export function detailsFor(bundle: VerdictBundle, currentSource: string): Verdic
     ],
     findings: verdict.findings,
     ...(bundle.question === undefined ? {} : { question: bundle.question }),
-    sqlHeading: bundle.magic === "ask" ? "The generated SQL (checked)" : "The SQL checked",
+    sqlHeading: verdict.sql === "" ? "No SQL was written" : bundle.magic === "ask" ? "The generated SQL (checked)" : "The SQL checked",
     sql: verdict.sql,
     ...(verdict.executedSql === verdict.sql ? {} : { executedSql: verdict.executedSql }),
     provenance: provenanceRows,

@@ -56,7 +56,7 @@ export class VerdictRenderer extends Widget implements IRenderMime.IRenderer {
     }
     const fold = document.createElement("details");
     const summary = document.createElement("summary");
-    summary.textContent = bundle.magic === "ask" ? "Generated SQL, checks and provenance" : "SQL and checks";
+    summary.textContent = bundle.verdict.sql === "" ? "Checks" : bundle.magic === "ask" ? "Generated SQL, checks and provenance" : "SQL and checks";
     fold.append(summary, renderDetails(bundle, bundle.cellSource));
     this.node.append(fold);
   }

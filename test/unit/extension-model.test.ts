@@ -232,6 +232,11 @@ describe("details", () => {
     ]);
   });
 
+  it("says no SQL was written for a refused request", () => {
+    const d = detailsFor(bundle({ magic: "ask", verdict: { verdict: "block", category: "policy", sql: "", executedSql: "" } }), SOURCE);
+    expect(d).toMatchObject({ sqlHeading: "No SQL was written", sql: "" });
+  });
+
   it("leaves out what ran when it equals what was checked, and provenance for %%sql", () => {
     const d = detailsFor(bundle(), SOURCE);
     expect(d.sqlHeading).toBe("The SQL checked");
