@@ -16,12 +16,8 @@ import type {
   Source,
   Statement,
 } from "./tree.js";
+import { arr, obj, str, type Loose } from "./loose.js";
 
-type Loose = Record<string, unknown>;
-const obj = (x: unknown): Loose | undefined =>
-  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
-const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
-const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
 /** Aggregates that make a block without GROUP BY return one row (DuckDB serialises them as FUNCTION). */
 const AGGREGATES = new Set(["count", "count_star", "sum", "avg", "min", "max", "any_value", "first", "last", "string_agg", "list", "array_agg", "median", "mode", "stddev", "variance", "bool_and", "bool_or"]);

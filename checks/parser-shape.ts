@@ -16,12 +16,8 @@ import type {
   SourceShape,
   WindowSpec,
 } from "./shape.js";
+import { arr, obj, str, type Loose } from "./loose.js";
 
-type Loose = Record<string, unknown>;
-const obj = (x: unknown): Loose | undefined =>
-  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
-const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
-const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
 const STRINGS = new Set(["single_quote_string", "string", "natural_string", "escape_string", "dollar_quote_string"]);
 /** Quoted names the grammars read as identifiers, and Spark's grammars as strings. */

@@ -24,6 +24,7 @@ import type {
   Statement,
   StatementKind,
 } from "./tree.js";
+import { arr, num, obj, str, type Loose } from "./loose.js";
 
 /** A parse that failed, with where. */
 export interface ParseFailure {
@@ -123,14 +124,7 @@ function failureOf(error: unknown): ParseFailure {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loose JSON helpers: the only place where node-sql-parser's shapes are looked at.
-
-type Loose = Record<string, unknown>;
-const obj = (x: unknown): Loose | undefined =>
-  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
-const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
-const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
-const num = (x: unknown): number | undefined => (typeof x === "number" ? x : undefined);
+// From here on node-sql-parser's loose shapes are read (with checks/loose.ts), here and in checks/parser-shape.ts.
 
 const STATEMENT_KINDS: Readonly<Record<string, StatementKind>> = {
   select: "select",
