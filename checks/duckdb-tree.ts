@@ -18,7 +18,6 @@ import type {
 } from "./tree.js";
 import { arr, obj, str, type Loose } from "./loose.js";
 
-
 /** Aggregates that make a block without GROUP BY return one row (DuckDB serialises them as FUNCTION). */
 const AGGREGATES = new Set(["count", "count_star", "sum", "avg", "min", "max", "any_value", "first", "last", "string_agg", "list", "array_agg", "median", "mode", "stddev", "variance", "bool_and", "bool_or"]);
 
