@@ -83,11 +83,14 @@ describe("the %%ask, %model and %%remember magics", () => {
     assign: async (name, value) => { assigned.set(name, value); },
   });
 
-  it("%%ask shows the question, the SQL, the verdict with provenance, then the result in --out", async () => {
+  it("%%ask shows the question, the SQL with what it does, the verdict with provenance, then the result in --out", async () => {
     views.length = 0;
     const cell = "%%ask --out n\nHow many patents have 'neural network' in the title?";
     await askMagic.run({ tokens: ["--out", "n"], body: "How many patents have 'neural network' in the title?", cellSource: cell }, context());
-    expect(views.map((v) => v.kind)).toEqual(["markdown", "sql", "verdict", "result"]);
+    expect(views.map((v) => v.kind)).toEqual(["markdown", "sql", "explanation", "verdict", "result"]);
+    const explained = views.find((v) => v.kind === "explanation");
+    // Whatever SQL the model wrote, the sentence names the title filter it must have.
+    expect(explained?.kind === "explanation" && explained.explanation.sentence).toMatch(/title contains 'neural network'/);
     const verdict = views.find((v) => v.kind === "verdict");
     expect(verdict?.kind === "verdict" && verdict.bundle).toMatchObject({ magic: "ask", cellSource: cell, question: "How many patents have 'neural network' in the title?" });
     expect(verdict?.kind === "verdict" && verdict.bundle.provenance?.modelSha256).toMatch(/^[0-9a-f]{64}$/);
