@@ -17,8 +17,8 @@ export interface EmptyResultNote {
   readonly reasons: readonly string[];
 }
 
-/** Probes a note may run; each reads one row at most. */
-const MAX_PROBES = 8;
+/** Probes a note may run in all; each reads one row at most. */
+const MAX_PROBES = 10;
 
 const PROBED_OPERATORS = new Set(["=", "<>", "!=", "<", "<=", ">", ">=", "LIKE", "ILIKE"]);
 
@@ -41,55 +41,110 @@ interface Join {
   readonly right: { readonly table: string; readonly column: string };
 }
 
-/** `signal`: once aborted (the caller's time budget ran out), no further probe starts. */
+const GENERAL = "No row met every condition of the query; the answer may still be right (nothing matches), or the question was read differently than meant.";
+
+/**
+ * The likely reasons why `sql` returned no rows. The filters of its WHERE are probed, and those of a single
+ * query inside `x IN (…)` there (the model often puts the filters in such a subquery). `signal`: once aborted
+ * (the caller's time budget ran out), no further probe starts.
+ */
 export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowProbe, signal?: AbortSignal): Promise<EmptyResultNote> {
-  const general = "No row met every condition of the query; the answer may still be right (nothing matches), or the question was read differently than meant.";
   const parsed = await parseShape(sql, dialect);
   const block = parsed.ok && parsed.shape.blocks.length === 1 ? parsed.shape.blocks[0] : undefined;
-  if (!block?.where) return { reasons: [general] };
-  const filters = conjuncts(block.where).flatMap((e) => filterOf(e, block));
-  const reasons: string[] = [];
-  let probes = 0;
-  /** `from`: SQL of the probe's FROM (a quoted table, or a join of two). */
-  const matches = async (from: string, conditions: readonly string[]): Promise<boolean | undefined> => {
-    if (probes++ >= MAX_PROBES || signal?.aborted) return undefined;
+  if (!block?.where) return { reasons: [GENERAL] };
+  const prober = new Prober(dialect, probe, signal);
+  const reasons = await prober.reasons(block);
+  for (const inner of conjuncts(block.where).flatMap(subqueryBlock)) {
+    if (reasons.length === 0) reasons.push(...(await prober.reasons(inner)));
+  }
+  return { reasons: reasons.length > 0 ? reasons : [GENERAL] };
+}
+
+/** The block of `x IN (SELECT … WHERE …)`, when the subquery is one plain SELECT with a WHERE. */
+function subqueryBlock(e: Expr): SelectShape[] {
+  if (e.kind !== "binary" || e.op !== "IN") return [];
+  const sub = e.right.kind === "list" && e.right.items.length === 1 ? e.right.items[0] : e.right;
+  const inner = sub?.kind === "subquery" && sub.query.blocks.length === 1 ? sub.query.blocks[0] : undefined;
+  return inner?.where ? [inner] : [];
+}
+
+class Prober {
+  private probes = 0;
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly probe: RowProbe,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** `from`: SQL of the probe's FROM (a quoted table, or a join of two); undefined when no probe could say. */
+  private async matches(from: string, conditions: readonly string[], having = ""): Promise<boolean | undefined> {
+    if (this.probes++ >= MAX_PROBES || this.signal?.aborted) return undefined;
     try {
-      return await probe(`SELECT 1 FROM ${from} WHERE ${conditions.join(" AND ")} LIMIT 1`);
+      return await this.probe(`SELECT 1 FROM ${from} WHERE ${conditions.join(" AND ")}${having} LIMIT 1`);
     } catch {
       return undefined;
     }
-  };
-  const alone = new Map<Filter, boolean | undefined>();
-  for (const f of filters) {
-    const found = await matches(quoteIdent(f.table, dialect), [filterSql(f, dialect)]);
-    alone.set(f, found);
-    if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
   }
-  if (reasons.length === 0) {
+
+  async reasons(block: SelectShape): Promise<string[]> {
+    const { dialect } = this;
+    const filters = block.where ? conjuncts(block.where).flatMap((e) => filterOf(e, block)) : [];
+    const reasons: string[] = [];
+    const alone: (boolean | undefined)[] = [];
+    for (const f of filters) {
+      const found = await this.matches(quoteIdent(f.table, dialect), [filterSql(f, dialect)]);
+      alone.push(found);
+      if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
+    }
+    if (reasons.length === 0) reasons.push(...(await this.emptyColumns(filters)));
+    if (reasons.length === 0) reasons.push(...(await this.joinsWithoutRows(block, filters)));
+    if (reasons.length === 0 && filters.length > 1 && alone.every((v) => v === true)) {
+      reasons.push(`Each filter matches rows on its own${block.from.length > 1 ? " (or the joined tables have no rows in common)" : ""}, but no row meets all of them together.`);
+    }
+    return reasons;
+  }
+
+  /** A compared column (a date, a number) that is empty, or nearly so, for the rows the other filters keep. */
+  private async emptyColumns(filters: readonly Filter[]): Promise<string[]> {
+    const { dialect } = this;
+    const reasons: string[] = [];
     for (const f of filters) {
       if (f.expr.op === "LIKE" || f.expr.op === "ILIKE") continue;
       const others = filters.filter((o) => o !== f && o.table === f.table);
       if (others.length === 0) continue;
-      const found = await matches(quoteIdent(f.table, dialect), [...others.map((o) => filterSql(o, dialect)), `${quoteIdent(f.column, dialect)} IS NOT NULL`]);
-      if (found === false) reasons.push(`${f.column} is empty for the rows where ${others.map((o) => describeCondition(o.expr)).join(" and ")}.`);
+      const table = quoteIdent(f.table, dialect);
+      const column = quoteIdent(f.column, dialect);
+      const where = others.map((o) => filterSql(o, dialect));
+      const rows = `the rows of ${f.table} where ${others.map((o) => describeCondition(o.expr)).join(" and ")}`;
+      const any = await this.matches(table, [...where, `${column} IS NOT NULL`]);
+      if (any === false) {
+        reasons.push(`${f.column} is empty for ${rows}.`);
+        continue;
+      }
+      // Fewer than one value in ten: the filter on it keeps almost nothing of what the others keep.
+      const sparse = await this.matches(table, where, ` HAVING count(${column}) * 10 < count(*)`);
+      if (sparse === true) reasons.push(`${f.column} is empty for most of ${rows} (it has a value in fewer than 1 in 10).`);
     }
+    return reasons;
   }
-  if (reasons.length === 0) {
+
+  /** An inner join whose two tables share no rows under the filters on them. */
+  private async joinsWithoutRows(block: SelectShape, filters: readonly Filter[]): Promise<string[]> {
+    const { dialect } = this;
+    const reasons: string[] = [];
     for (const join of joinsOf(block)) {
       const [l, r] = ["l", "r"];
       const on = `${quoteIdent(l, dialect)}.${quoteIdent(join.left.column, dialect)} = ${quoteIdent(r, dialect)}.${quoteIdent(join.right.column, dialect)}`;
       const from = `${quoteIdent(join.left.table, dialect)} AS ${quoteIdent(l, dialect)} JOIN ${quoteIdent(join.right.table, dialect)} AS ${quoteIdent(r, dialect)} ON ${on}`;
       const sides = filters.flatMap((f) => (f.table === join.left.table ? [filterSql(f, dialect, l)] : f.table === join.right.table ? [filterSql(f, dialect, r)] : []));
-      const found = await matches(from, sides.length > 0 ? sides : ["TRUE"]);
+      const found = await this.matches(from, sides.length > 0 ? sides : ["TRUE"]);
       if (found !== false) continue;
       const kept = filters.filter((f) => f.table === join.left.table || f.table === join.right.table).map((f) => describeCondition(f.expr));
       reasons.push(`${join.left.table} and ${join.right.table} have no rows in common on ${join.left.column}${kept.length > 0 ? ` where ${kept.join(" and ")}` : ""}: the data of one table may not cover the other's.`);
     }
+    return reasons;
   }
-  if (reasons.length === 0 && filters.length > 1 && [...alone.values()].every((v) => v === true)) {
-    reasons.push(`Each filter matches rows on its own${block.from.length > 1 ? " (or the joined tables have no rows in common)" : ""}, but no row meets all of them together.`);
-  }
-  return { reasons: reasons.length > 0 ? reasons : [general] };
 }
 
 function conjuncts(e: Expr): Expr[] {
