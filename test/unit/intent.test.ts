@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { refusalFor, refusalVerdict } from "../../intent/index.js";
+import { SHARED_DATA } from "../support/paths.js";
 
 /** Questions that ask to change data, read files or obey new instructions, with the reason the user sees. */
 const REFUSED: readonly (readonly [question: string, rule: string, reason: RegExp])[] = [
@@ -58,6 +61,15 @@ describe("refusalFor", () => {
       expect(refusalFor(question)).toBeUndefined();
     });
   }
+});
+
+describe("real read questions", () => {
+  it("refuses none of the patents dev and Spider dev questions", () => {
+    const patents = readFileSync(path.join(SHARED_DATA, "patents", "questions-dev.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { question: string }).question);
+    const spider = (JSON.parse(readFileSync(path.join(SHARED_DATA, "spider", "dev.json"), "utf8")) as { question: string }[]).map((q) => q.question);
+    expect(patents.length + spider.length).toBeGreaterThan(1000);
+    expect([...patents, ...spider].filter((q) => refusalFor(q) !== undefined)).toEqual([]);
+  });
 });
 
 describe("refusalVerdict", () => {
