@@ -119,3 +119,12 @@ export function refusalVerdict(refusal: Refusal, dialect: Dialect): Verdict {
     elapsedMs: 0,
   };
 }
+
+/**
+ * The one call a pipeline makes before asking a model: the refusal's `policy` verdict when `question` asks to
+ * change data or read files, else undefined.
+ */
+export function refusedRequest(question: string, dialect: Dialect): Verdict | undefined {
+  const refusal = refusalFor(question);
+  return refusal && refusalVerdict(refusal, dialect);
+}

@@ -3,7 +3,7 @@ import { BlockedQueryError, asError } from "../core/errors.js";
 import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
 import { explainSql } from "../explain/index.js";
-import { refusalFor, refusalVerdict } from "../intent/index.js";
+import { refusedRequest } from "../intent/index.js";
 import { blockedError, type CheckedRun, type Session } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
@@ -89,11 +89,10 @@ export const askMagic: Magic = {
     const sqlOnly = flagOption(args, "sql-only");
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
     // A request to change data or read files is refused as such: no model is asked, nothing runs.
-    const refusal = refusalFor(question);
-    if (refusal) {
-      const verdict = refusalVerdict(refusal, (await context.session.engine(stringOption(args, "engine"))).dialect);
-      context.display({ kind: "verdict", bundle: { verdict, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
-      throw blockedError(verdict);
+    const refused = refusedRequest(question, (await context.session.engine(stringOption(args, "engine"))).dialect);
+    if (refused) {
+      context.display({ kind: "verdict", bundle: { verdict: refused, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
+      throw blockedError(refused);
     }
     const generator = await context.session.generator();
     const { generation, run, error } = await askQuestion(context.session, generator, question, {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
 import { explainSql } from "../../explain/index.js";
-import { refusalFor, refusalVerdict } from "../../intent/index.js";
+import { refusedRequest } from "../../intent/index.js";
 import { createSession } from "../../kernel/compose.js";
 import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
@@ -58,9 +58,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     if (batch !== undefined) {
       for (const item of items) {
         const started = performance.now();
-        const refusal = refusalFor(item.question);
-        if (refusal) {
-          io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: "block", category: "policy", error: refusal.reason, ms: Math.round(performance.now() - started), tries: 0 })}\n`);
+        const refused = refusedRequest(item.question, dialect);
+        if (refused) {
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: "block", category: "policy", error: refused.findings[0]?.message ?? null, ms: Math.round(performance.now() - started), tries: 0 })}\n`);
           continue;
         }
         try {
@@ -72,12 +72,11 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       }
       return EXIT.ok;
     }
-    const refusal = refusalFor(question);
-    if (refusal) {
-      const verdict = refusalVerdict(refusal, dialect);
-      if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict, columns: [], rows: [], rowCount: 0 })}\n`);
-      else io.stdout.write(`-- ${question}\n-- refused (policy): ${refusal.reason}\n`);
-      io.stderr.write(`${JSON.stringify(verdict)}\n`);
+    const refused = refusedRequest(question, dialect);
+    if (refused) {
+      if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict: refused, columns: [], rows: [], rowCount: 0 })}\n`);
+      else io.stdout.write(`-- ${question}\n-- refused (policy): ${refused.findings[0]?.message ?? ""}\n`);
+      io.stderr.write(`${JSON.stringify(refused)}\n`);
       return EXIT.blocked;
     }
     const { generation, run, error } = await askQuestion(session, generator, question, options);
