@@ -65,6 +65,13 @@ const SET_OPERATIONS: Readonly<Record<Exclude<SetOperator, "other">, (n: number)
   except: (n) => (n === 2 ? "keeps the rows of part (1) that part (2) does not return" : "keeps the rows of part (1) that none of the later parts return"),
 };
 
+/** One step of a chain of set operations, read left to right. */
+const CHAINED: Readonly<Record<"union" | "union all" | "except", (part: number) => string>> = {
+  union: (k) => `adds those of part (${k}) without duplicates`,
+  "union all": (k) => `adds those of part (${k}) keeping duplicates`,
+  except: (k) => `removes those part (${k}) returns`,
+};
+
 /** How columns of one SELECT are named: plain, or `table.column` where two sources share the name. */
 class Scope {
   private readonly tableOf = new Map<string, string>();
@@ -161,11 +168,21 @@ class Writer {
       const parts = q.blocks.map((b, i) => `(${i + 1}) ${this.block(b, new Scope(b, this.current))}`);
       const ops = new Set(q.setOps);
       const [op] = [...ops];
-      const lead = ops.size === 1 && op !== undefined && op !== "other" ? SET_OPERATIONS[op](parts.length) : this.unknown();
+      const lead = ops.size === 1 && op !== undefined && op !== "other" ? SET_OPERATIONS[op](parts.length) : this.chain(q.setOps);
       body = `${lead}: ${parts.join("; ")}`;
     }
     const order = this.ordering(q, q.blocks.length === 1 ? q.blocks[0] : undefined, firstScope);
     return `${ctes}${body}${order}`;
+  }
+
+  /**
+   * Mixed UNION and EXCEPT read left to right (they bind alike); INTERSECT binds tighter, so a mix with it is
+   * not described rather than read in the wrong order.
+   */
+  private chain(ops: readonly SetOperator[]): string {
+    const steps = ops.map((op, i) => (op === "other" || op === "intersect" ? undefined : CHAINED[op](i + 2)));
+    if (steps.some((s) => s === undefined)) return this.unknown();
+    return `takes the rows of part (1), ${steps.join(", then ")}`;
   }
 
   private block(b: SelectShape, scope: Scope): string {
@@ -300,7 +317,7 @@ class Writer {
   }
 
   private orderKey(o: OrderItem, block: SelectShape | undefined, scope: Scope | undefined): string {
-    const direction = o.descending ? " (highest first)" : "";
+    const direction = descending(o);
     const e = o.expr;
     if (e.kind === "literal" && e.type === "number" && block) {
       const item = block.items[Number(e.value) - 1];
@@ -370,7 +387,7 @@ class Writer {
       return this.unknown();
     }
     if (!e.over) return phrase;
-    const order = e.over.orderBy.map((o) => `${this.value(o.expr, scope)}${o.descending ? " (highest first)" : ""}`);
+    const order = e.over.orderBy.map((o) => `${this.value(o.expr, scope)}${descending(o)}`);
     const partition = e.over.partitionBy.map((p) => this.value(p, scope));
     const within = partition.length > 0 ? ` within each ${listOf(partition)}` : order.length > 0 ? "" : ` across all ${this.grouped ? "groups" : "rows"}`;
     return `${phrase}${order.length > 0 ? ` by ${listOf(order)}` : ""}${within}`;
@@ -442,6 +459,13 @@ function countOnly(e: Expr): "" | Expr | undefined {
   const [arg] = e.args;
   if (!arg || arg.kind === "star") return "";
   return e.distinct ? arg : undefined;
+}
+
+/** " (highest first)", or " (latest first)" for a column named as a date or a year; "" when ascending. */
+function descending(o: OrderItem): string {
+  if (!o.descending) return "";
+  const dated = o.expr.kind === "column" && /date|year|time/.test(o.expr.name);
+  return dated ? " (latest first)" : " (highest first)";
 }
 
 function disjuncts(e: Expr): Expr[] {

@@ -339,6 +339,24 @@ const CASES: readonly Case[] = [
     sql: "SELECT * EXCLUDE (abstract) FROM patents",
     sentence: "(This query is not described: the explainer reads single SELECT queries in the forms it knows.)",
   },
+  {
+    from: "spider dev_gold line 927",
+    dialect: "duckdb",
+    sql: "SELECT first_name FROM Professionals UNION SELECT first_name FROM Owners EXCEPT SELECT name FROM Dogs",
+    sentence: "Takes the rows of part (1), adds those of part (2) without duplicates, then removes those part (3) returns: (1) lists first_name from professionals; (2) lists first_name from owners; (3) lists name from dogs.",
+  },
+  {
+    from: "shape: INTERSECT binds tighter than UNION, so a mix is not read left to right",
+    dialect: "duckdb",
+    sql: "SELECT a FROM t UNION SELECT a FROM u INTERSECT SELECT a FROM v",
+    sentence: "(this part is not described): (1) lists a from t; (2) lists a from u; (3) lists a from v.",
+  },
+  {
+    from: "patents dev-011",
+    dialect: "duckdb",
+    sql: "SELECT publication_number, title, publication_date FROM patents WHERE assignee ILIKE '%microsoft%' AND grant_date IS NULL AND year(publication_date) = 2016 ORDER BY publication_date DESC, publication_number",
+    sentence: "Lists publication_number, title and publication_date from patents, where assignee contains 'microsoft' (any case) and grant_date is empty and the year of publication_date is 2016; sorted by publication_date (latest first), then by publication_number.",
+  },
 ];
 
 describe("explainSql", () => {
