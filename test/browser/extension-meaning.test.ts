@@ -4,12 +4,13 @@
  * to delete rows is refused (no model needed). Kept to one notebook and one run; screenshots go to
  * test-results/browser/.
  */
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALLOWED_MEANS } from "../../core/verdict.js";
+import { ALLOWED_MEANS, type VerdictBundle } from "../../core/verdict.js";
 import { Lab, REPO, assertPrerequisites, startChromium } from "./lab.js";
-import { closeDetails, codeCells, openDetails, openNotebook, runCell, screenshot, waitForBadges } from "./notebook.js";
+import { closeDetails, codeCells, openDetails, openNotebook, runCell, save, screenshot, waitForBadges } from "./notebook.js";
 
 const NAME = "meaning.ipynb";
 const KERNEL = "StreamLink (TypeScript)";
@@ -54,5 +55,16 @@ describe("what a verdict badge means, as a user sees it", () => {
     await expect(dialog.locator(".sl-Details-rows").first().textContent()).resolves.toContain("returned no rows");
     await screenshot(page, "22-meaning-details");
     await closeDetails(page);
+  });
+
+  it("keeps the explanation and how each run ended in the saved notebook", async () => {
+    await save(page, lab, NAME);
+    const saved = JSON.parse(await readFile(join(lab.root, NAME), "utf8")) as { cells: { metadata: { streamlink?: VerdictBundle } }[] };
+    const [, , empty, failed, refused] = saved.cells.map((c) => c.metadata.streamlink);
+    expect(empty?.explanation?.sentence).toMatch(/^Counts rows per cpc from patents/);
+    expect(empty?.outcome).toEqual({ status: "empty" });
+    expect(failed?.outcome?.status).toBe("failed");
+    expect(failed?.outcome?.message).toMatch(/^QueryError: Conversion Error/);
+    expect(refused?.verdict).toMatchObject({ verdict: "block", category: "policy", sql: "" });
   });
 });
