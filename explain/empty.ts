@@ -54,18 +54,25 @@ export async function emptyResultNote(sql: string, dialect: Dialect, probe: RowP
   if (!block?.where) return { reasons: [GENERAL] };
   const prober = new Prober(dialect, probe, signal);
   const reasons = await prober.reasons(block);
-  for (const inner of conjuncts(block.where).flatMap(subqueryBlock)) {
-    if (reasons.length === 0) reasons.push(...(await prober.reasons(inner)));
+  for (const { column, inner, where } of conjuncts(block.where).flatMap(subqueryBlock)) {
+    if (reasons.length > 0) break;
+    reasons.push(...(await prober.reasons(inner)));
+    const outer = block.from.length === 1 && block.from[0]?.source.kind === "table" ? block.from[0].source.name : undefined;
+    const filters = conjuncts(where).flatMap((e) => filterOf(e, inner));
+    // The inner query keeps rows, yet the answer is empty: its values are missing from the outer table.
+    if (reasons.length === 0 && outer && (await prober.together(filters)) === true) {
+      reasons.push(`The inner query finds rows (where ${filters.map((f) => describeCondition(f.expr)).join(" and ")}), but ${outer} has no row whose ${column.name} is among them: the data of one table may not cover the other's.`);
+    }
   }
   return { reasons: reasons.length > 0 ? reasons : [GENERAL] };
 }
 
-/** The block of `x IN (SELECT … WHERE …)`, when the subquery is one plain SELECT with a WHERE. */
-function subqueryBlock(e: Expr): SelectShape[] {
-  if (e.kind !== "binary" || e.op !== "IN") return [];
+/** `x IN (SELECT … WHERE …)`: the column and the subquery's block, when it is one plain SELECT with a WHERE. */
+function subqueryBlock(e: Expr): { column: Extract<Expr, { kind: "column" }>; inner: SelectShape; where: Expr }[] {
+  if (e.kind !== "binary" || e.op !== "IN" || e.left.kind !== "column") return [];
   const sub = e.right.kind === "list" && e.right.items.length === 1 ? e.right.items[0] : e.right;
   const inner = sub?.kind === "subquery" && sub.query.blocks.length === 1 ? sub.query.blocks[0] : undefined;
-  return inner?.where ? [inner] : [];
+  return inner?.where ? [{ column: e.left, inner, where: inner.where }] : [];
 }
 
 class Prober {
@@ -99,10 +106,17 @@ class Prober {
     }
     if (reasons.length === 0) reasons.push(...(await this.emptyColumns(filters)));
     if (reasons.length === 0) reasons.push(...(await this.joinsWithoutRows(block, filters)));
-    if (reasons.length === 0 && filters.length > 1 && alone.every((v) => v === true)) {
-      reasons.push(`Each filter matches rows on its own${block.from.length > 1 ? " (or the joined tables have no rows in common)" : ""}, but no row meets all of them together.`);
+    if (reasons.length === 0 && filters.length > 1 && alone.every((v) => v === true) && (await this.together(filters)) === false) {
+      reasons.push("Each filter matches rows on its own, but no row meets all of them together.");
     }
     return reasons;
+  }
+
+  /** Whether the filters, all on one table, keep any row together; undefined when they span tables. */
+  async together(filters: readonly Filter[]): Promise<boolean | undefined> {
+    const [first] = filters;
+    if (!first || filters.some((f) => f.table !== first.table)) return undefined;
+    return this.matches(quoteIdent(first.table, this.dialect), filters.map((f) => filterSql(f, this.dialect)));
   }
 
   /** A compared column (a date, a number) that is empty, or nearly so, for the rows the other filters keep. */

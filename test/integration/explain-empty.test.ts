@@ -41,6 +41,14 @@ describe("emptyResultNote on the patents sample", () => {
     ]);
   });
 
+  it("says the outer table lacks what the inner query finds (the model's answer to the paper's Intel question)", async () => {
+    const sql =
+      "SELECT cpc FROM patent_cpc WHERE publication_number IN (SELECT publication_number FROM patents WHERE assignee ILIKE '%intel%' AND filing_date >= DATE '2010-01-01' GROUP BY publication_number ORDER BY count(*) DESC LIMIT 10) GROUP BY cpc ORDER BY count(*) DESC LIMIT 10";
+    expect(await noteFor(sql)).toEqual([
+      "The inner query finds rows (where assignee contains 'intel' (any case) and filing_date is on or after 2010-01-01), but patent_cpc has no row whose publication_number is among them: the data of one table may not cover the other's.",
+    ]);
+  });
+
   it("names two joined tables that share no rows under the filters", async () => {
     const sql = "SELECT c.cpc, count(*) AS n FROM patents p JOIN patent_cpc c ON c.publication_number = p.publication_number WHERE p.assignee ILIKE '%intel%' GROUP BY c.cpc";
     expect(await noteFor(sql)).toEqual([
