@@ -129,6 +129,27 @@ function codeExecution(tokens: readonly Token[]): Token | undefined {
   return undefined;
 }
 
+/** Words that are SQL syntax, never a value: alone, they probe which keywords a host query lets through. */
+const PROBE_KEYWORDS: ReadonlySet<string> = new Set([
+  ...Object.keys(LEADING_KEYWORDS), "distinct", "asc", "desc", "procedure", "handler", "union", "having", "like", "where",
+  "order", "group", "limit", "into", "print", "waitfor", "xp_cmdshell", "sp_executesql", "information_schema",
+]);
+
+/**
+ * The shapes of a probe rather than a value or a query: a lone SQL keyword, punctuation without any letter
+ * (`'`, `//`, `29%`, `5739-5738`), a few characters of which one is punctuation (`;s`, `&1c`), URL-encoded bytes.
+ */
+function probeShape(sql: string, tokens: readonly Token[]): string | undefined {
+  const solid = sql.replace(/\s+/g, "");
+  const words = tokens.filter((t) => t.kind === "word");
+  if (words.length === 1 && tokens.length <= 2 && PROBE_KEYWORDS.has(words[0]?.value ?? "")) return `a lone SQL keyword (${words[0]?.value}) probes which words get through.`;
+  if (tokens.length === 1 && tokens[0]?.kind === "variable") return `a lone variable (${tokens[0].value}) probes how the host query reads it.`;
+  if (/^(%[0-9a-f]{2})+$/i.test(solid)) return "URL-encoded characters probe how the input is decoded.";
+  if (!/[a-z]/i.test(solid) && /[^0-9.]/.test(solid)) return "punctuation without any word probes where a query breaks.";
+  if (solid.length <= 3 && /[^a-z0-9]/i.test(solid)) return "a few characters with punctuation probe where a query breaks.";
+  return undefined;
+}
+
 /** Text that no parser accepts: it never runs; the findings say whether it is an attack or a mistake. */
 export function fragmentFindings(sql: string, tokens: readonly Token[], failure: ParseFailure | undefined, engine: EngineParseResult | undefined): Finding[] {
   const findings: Finding[] = [];
@@ -163,8 +184,17 @@ export function fragmentFindings(sql: string, tokens: readonly Token[], failure:
   }
   const refused = objectFollows(tokens) ? kinds.find((k): k is Exclude<StatementKind, "select"> => k !== "select" && REFUSED_BY_KEYWORD.has(k)) : undefined;
   if (refused && !findings.length) findings.push(statementFinding(refused, tokens, sql));
+  const probe = findings.length === 0 ? probeShape(sql, tokens) : undefined;
+  if (probe) {
+    findings.push({
+      rule: RULES.injection,
+      severity: "error",
+      message: `This text is not a query: ${probe}`,
+      hint: "Write a complete SELECT query; probes for how another query breaks are refused.",
+    });
+  }
   const report = injectionSignals(sql);
-  if (report.score >= INJECTION_THRESHOLD) {
+  if (report.score >= INJECTION_THRESHOLD && !probe) {
     const first = report.signals[0];
     findings.push({
       rule: RULES.injection,

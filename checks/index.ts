@@ -11,10 +11,11 @@ import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } fr
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
-import { lex, positionOf } from "./lexer.js";
+import { lex, positionOf, type Token } from "./lexer.js";
 import { parseSql, type ParseFailure, type ParseOutcome } from "./parser.js";
 import { applyPolicy } from "./policy.js";
-import { RULES } from "./rules.js";
+import { categoryOf, RULES, type RuleId } from "./rules.js";
+import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
 import type { ParsedSql } from "./tree.js";
 
@@ -24,7 +25,7 @@ export type { SignalReport, Signal } from "./signals.js";
 export type { RuleId } from "./rules.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */
-export const CHECKER_VERSION = "streamlink-checker/1.0.0";
+export const CHECKER_VERSION = "streamlink-checker/1.1.0";
 
 export interface CheckerOptions {
   /** Parses kept for re-checks of the same text (cells re-run, %%ask repair loops); 0 turns the cache off. */
@@ -47,14 +48,12 @@ class Checker implements QueryChecker {
     const judged = await this.judge(sql, context);
     const findings = judged.findings;
     const blocking = findings.filter((f) => f.severity === "error");
-    const category: VerdictCategory = blocking.some((f) => isSecurity(f.rule))
-      ? "security"
-      : blocking.length > 0
-        ? "syntax"
-        : "ok";
+    const deciding = blocking.find((f) => categoryOf(f.rule) === "injection") ?? blocking.find((f) => categoryOf(f.rule) === "policy") ?? blocking[0];
+    const category: VerdictCategory = deciding ? categoryOf(deciding.rule) : "ok";
     return {
       verdict: category === "ok" ? "allow" : "block",
       category,
+      ...(deciding ? { rule: deciding.rule } : {}),
       findings,
       checker: CHECKER_VERSION,
       sql,
@@ -72,13 +71,27 @@ class Checker implements QueryChecker {
         executedSql: sql,
       };
     }
+    const statement = startsStatement(tokens);
+    const { findings, executedSql, tree } = await this.judgeText(sql, tokens, statement, context);
+    // Text that is not a statement never runs: any attack shape in it decides the category, whoever wrote it.
+    const probes = findings.some((f) => f.severity === "error" && SERVER_PROBE_RULES.has(f.rule as RuleId));
+    findings.push(...statementSignals(sql, tokens, tree, { author: context.author ?? "person", statement, probes }));
+    return { findings, executedSql };
+  }
+
+  private async judgeText(
+    sql: string,
+    tokens: readonly Token[],
+    statement: boolean,
+    context: CheckContext,
+  ): Promise<{ findings: Finding[]; executedSql: string; tree?: ParsedSql }> {
     // Text that cannot even begin a statement, or whose parentheses do not pair up, goes straight to the
     // signals: no parser would accept it, and node-sql-parser's grammars backtrack exponentially on
     // unclosed parentheses (16 of them cost 30 s).
     const unpaired = unpairedParenthesis(tokens);
     const parsed = unpaired
       ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
-      : startsStatement(tokens)
+      : statement
         ? await this.parse(sql, context.dialect)
         : undefined;
     let tree = parsed?.ok ? parsed.tree : undefined;
@@ -91,7 +104,7 @@ class Checker implements QueryChecker {
       }
     }
     if (!tree) return { findings: fragmentFindings(sql, tokens, parsed?.ok === false ? parsed : undefined, engine), executedSql: sql };
-    return treeFindings(sql, tree, context);
+    return { ...treeFindings(sql, tree, context), tree };
   }
 
   private async parse(sql: string, dialect: Dialect): Promise<ParseOutcome> {
@@ -112,10 +125,6 @@ class Checker implements QueryChecker {
     }
     return outcome;
   }
-}
-
-function isSecurity(rule: string): boolean {
-  return rule.startsWith("security.") || rule.startsWith("plan.");
 }
 
 async function askEngine(engineParse: (sql: string) => Promise<EngineParseResult>, sql: string): Promise<EngineParseResult> {

@@ -50,7 +50,8 @@ const HINTS: Readonly<Record<string, string>> = {
   [RULES.notReadOnly]: "Only SELECT queries run here.",
   [RULES.recursiveCte]: "Recursive queries are refused; express the walk with joins or window functions.",
   [RULES.generator]: `Generate at most ${GENERATOR_ROW_LIMIT.toLocaleString("en-US")} rows with literal bounds, or select from a table.`,
-  [RULES.timeFunction]: "Delay and benchmark functions are refused.",
+  [RULES.timeProbe]: "Delay and benchmark functions are refused: they are how blind injection reads data.",
+  [RULES.unbounded]: "Keep sizes and delays literal and small, or select from a table.",
   [RULES.cartesian]: "Add a join condition (ON … or a WHERE equality) between these tables.",
 };
 
@@ -155,7 +156,8 @@ function isFilePath(name: QualifiedName): boolean {
   return format !== undefined && FILE_TABLE_FORMATS.has(format) && /[/.:]/.test(last);
 }
 
-function isSystemTable(name: QualifiedName): boolean {
+/** A table of some engine's system catalog (by schema or name prefix). */
+export function isSystemTable(name: QualifiedName): boolean {
   if (name.parts.slice(0, -1).some((p) => SYSTEM_SCHEMAS.has(p))) return true;
   const last = name.parts.at(-1) ?? "";
   return SYSTEM_TABLE_PREFIXES.some((p) => last.startsWith(p)) || last === "dual";

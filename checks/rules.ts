@@ -22,11 +22,23 @@ export const RULES = {
   notReadOnly: "security.not-read-only", // T1
   recursiveCte: "security.recursive-cte", // T8
   generator: "security.generator", // T8
-  timeFunction: "security.time-function", // T8
+  unbounded: "security.unbounded", // T8: sleep_ms, repeat, list_resize and other work without a bound
+  controlCharacter: "security.control-character", // T11: NUL and control characters hide text from readers
+  parseLimit: "security.parse-limit", // T8: text too long or too deep to parse within a bound
   cartesian: "plan.cartesian", // T8
   rowCap: "plan.row-cap", // T8
   uninspectable: "security.uninspectable", // T11
-  injection: "security.injection", // T11
+  // Attack shapes (category "injection"): T11
+  injection: "injection.fragment",
+  tautology: "injection.tautology",
+  commentTruncation: "injection.comment-truncation",
+  unionProbe: "injection.union-probe",
+  timeProbe: "injection.time-probe",
+  errorProbe: "injection.error-probe",
+  quoteImbalance: "injection.quote-imbalance",
+  encoded: "injection.encoded",
+  stackedWrite: "injection.stacked-write",
+  catalogProbe: "injection.catalog-probe",
   parse: "syntax.parse",
   empty: "syntax.empty",
   unknownTable: "catalog.unknown-table",
@@ -36,6 +48,13 @@ export const RULES = {
 } as const;
 
 export type RuleId = (typeof RULES)[keyof typeof RULES];
+
+/** The verdict category a blocking rule puts a query in: attack shapes, the read-only policy, or syntax. */
+export function categoryOf(rule: string): "injection" | "policy" | "syntax" {
+  if (rule.startsWith("injection.")) return "injection";
+  if (rule.startsWith("security.") || rule.startsWith("plan.")) return "policy";
+  return "syntax";
+}
 
 /** The rule that refuses a statement of each kind (everything but SELECT). */
 export const STATEMENT_RULES: Readonly<Record<Exclude<StatementKind, "select">, RuleId>> = {
@@ -173,7 +192,7 @@ export const DENIED_FUNCTIONS: ReadonlyMap<string, RuleId> = new Map<string, Rul
   ...byName(SERVER_INFO_FUNCTIONS, RULES.serverInfo),
   ...byName(CODE_FUNCTIONS, RULES.codeExecution),
   ...byName(DYNAMIC_SQL_FUNCTIONS, RULES.dynamicSql),
-  ...byName(TIME_FUNCTIONS, RULES.timeFunction),
+  ...byName(TIME_FUNCTIONS, RULES.timeProbe),
   ...byName(CONFIG_FUNCTIONS, RULES.config),
 ]);
 

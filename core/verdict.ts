@@ -14,7 +14,16 @@ export interface Finding {
 }
 
 export type VerdictKind = "allow" | "block";
-export type VerdictCategory = "ok" | "syntax" | "security";
+/**
+ * Why a query was refused: `syntax` (it does not parse or names what the connection lacks), `policy` (well formed,
+ * but not allowed in a read-only notebook: writes, DDL, settings, several statements, files, system catalogs) or
+ * `injection` (an attack shape: a tautology, a comment cutting the host query, a UNION probe, a stacked write, a
+ * time or error probe, a payload fragment). Both `policy` and `injection` block.
+ */
+export type VerdictCategory = "ok" | "syntax" | "policy" | "injection";
+
+/** Who wrote the SQL: a weak injection signal warns on SQL a person typed and blocks SQL a model wrote. */
+export type SqlAuthor = "person" | "model";
 
 /**
  * The checkers' decision on one query. Shown in the cell (text and `VERDICT_MIME`), stored in the
@@ -23,6 +32,8 @@ export type VerdictCategory = "ok" | "syntax" | "security";
 export interface Verdict {
   readonly verdict: VerdictKind;
   readonly category: VerdictCategory;
+  /** The rule of the finding that decided a block (`security.write`, `injection.tautology`, …); absent when allowed. */
+  readonly rule?: string;
   readonly findings: readonly Finding[];
   /** The checker's name and version, e.g. `streamlink-checker/1.0.0`. */
   readonly checker: string;
@@ -46,6 +57,8 @@ export interface CheckContext {
   readonly engineParse?: (sql: string) => Promise<EngineParseResult>;
   /** Rows a query may return before a LIMIT is added. */
   readonly rowCap?: number;
+  /** Defaults to `person`. */
+  readonly author?: SqlAuthor;
 }
 
 /** Syntax and security together: every query passes here before any engine sees it. */

@@ -153,10 +153,10 @@ export class Session {
 export function blockedError(verdict: Verdict): BlockedQueryError {
   const first = verdict.findings.find((f) => f.severity === "error") ?? verdict.findings[0];
   const where = first?.line !== undefined ? ` (line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ""})` : "";
-  const label = verdict.category === "security" ? "security" : "syntax";
+  const label = verdict.category === "syntax" ? "syntax checker" : verdict.category === "injection" ? "security checker (injection)" : "security checker (read-only policy)";
   return new BlockedQueryError(
-    `Blocked by the ${label} checker: ${first?.message ?? "the query was not allowed"}${where}`,
-    first?.hint ?? (label === "security" ? "Only read-only queries over this connection's tables may run." : "Fix the SQL and run the cell again."),
+    `Blocked by the ${label}: ${first?.message ?? "the query was not allowed"}${where}`,
+    first?.hint ?? (verdict.category === "syntax" ? "Fix the SQL and run the cell again." : "Only read-only queries over this connection's tables may run."),
     { verdict },
   );
 }
