@@ -68,7 +68,9 @@ class Reader {
     }
     const blocks: SelectBlock[] = [];
     const nested = this.collectBlocks(node, blocks);
-    const hasLimit = arr(node["modifiers"]).some((m) => (str(obj(m)?.["type"]) ?? "").startsWith("LIMIT"));
+    // SUMMARIZE/DESCRIBE return one row per column: bounded already, and DuckDB refuses a LIMIT after them.
+    const described = str(obj(node["from_table"])?.["type"]) === "SHOW_REF";
+    const hasLimit = described || arr(node["modifiers"]).some((m) => (str(obj(m)?.["type"]) ?? "").startsWith("LIMIT"));
     return { ctes, recursive: recursive || nested, blocks, hasLimit };
   }
 
@@ -136,9 +138,15 @@ class Reader {
       case "JOIN": {
         this.from(obj(node["left"]), sources, joins, acc, how);
         const condition = node["condition"];
-        if (condition) this.expr(condition, acc);
+        if (condition) {
+          // Every column the ON condition names links its source; `ON true` or `ON a.x = a.x` links nothing.
+          const on = new ExpressionCollector();
+          this.expr(condition, on);
+          acc.absorb(on);
+          acc.predicates.push({ left: on.columns, right: [] });
+        }
         const ref = str(node["ref_type"]) ?? "REGULAR";
-        const hasCondition = Boolean(condition) || arr(node["using_columns"]).length > 0;
+        const hasCondition = arr(node["using_columns"]).length > 0;
         const joinType = str(node["join_type"]) ?? "INNER";
         const info: JoinInfo =
           ref === "CROSS"
@@ -243,11 +251,12 @@ class Reader {
         .filter((p): p is string => p !== undefined && p.length > 0)
         .join(".")
         .toLowerCase();
-      const numericArgs = arr(n["children"])
-        .map((c) => obj(obj(c)?.["value"])?.["value"])
-        .filter((v): v is number => typeof v === "number");
+      const args = arr(n["children"]).map((c) => {
+        const v = obj(obj(c)?.["value"])?.["value"];
+        return typeof v === "number" ? v : undefined;
+      });
       if (n["is_operator"] !== true) {
-        acc.functions.push({ name, argCount: arr(n["children"]).length, numericArgs, position: this.position(n) });
+        acc.functions.push({ name, argCount: args.length, args, position: this.position(n) });
       }
     }
     if (cls === "COMPARISON") {

@@ -12,7 +12,8 @@ import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
 import { lex, positionOf, type Token } from "./lexer.js";
-import { parseSql, type ParseFailure, type ParseOutcome } from "./parser.js";
+import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
+import type { ParseFailure, ParseOutcome } from "./parser.js";
 import { applyPolicy } from "./policy.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
@@ -30,18 +31,26 @@ export const CHECKER_VERSION = "streamlink-checker/1.1.0";
 export interface CheckerOptions {
   /** Parses kept for re-checks of the same text (cells re-run, %%ask repair loops); 0 turns the cache off. */
   readonly parseCacheSize?: number;
+  /** Limits on the parse (length, depth, deadline); the defaults suit a notebook. */
+  readonly bounds?: Partial<ParseBounds>;
 }
 
 /** Creates the checker every query passes; one per session is enough (it keeps a parse cache). */
 export function createChecker(options: CheckerOptions = {}): QueryChecker {
-  return new Checker(options.parseCacheSize ?? 2048);
+  return new Checker(options.parseCacheSize ?? 2048, { ...DEFAULT_PARSE_BOUNDS, ...options.bounds });
 }
 
 class Checker implements QueryChecker {
   readonly version = CHECKER_VERSION;
   private readonly cache = new Map<string, ParseOutcome>();
+  private readonly parser: BoundedParser;
 
-  constructor(private readonly cacheSize: number) {}
+  constructor(
+    private readonly cacheSize: number,
+    private readonly bounds: ParseBounds,
+  ) {
+    this.parser = new BoundedParser(bounds);
+  }
 
   async check(sql: string, context: CheckContext): Promise<Verdict> {
     const started = performance.now();
@@ -64,6 +73,10 @@ class Checker implements QueryChecker {
   }
 
   private async judge(sql: string, context: CheckContext): Promise<{ findings: Finding[]; executedSql: string }> {
+    // Refused before any other work, so that no text can cost more than its length.
+    if (sql.length > this.bounds.maxLength) {
+      return { findings: [parseLimitFinding(`The text is ${sql.length.toLocaleString("en-US")} characters long; at most ${this.bounds.maxLength.toLocaleString("en-US")} are checked.`)], executedSql: sql };
+    }
     const tokens = lex(sql);
     if (!tokens.some((t) => t.kind !== "comment")) {
       return {
@@ -72,11 +85,41 @@ class Checker implements QueryChecker {
       };
     }
     const statement = startsStatement(tokens);
-    const { findings, executedSql, tree } = await this.judgeText(sql, tokens, statement, context);
+    // NUL and other control characters end the text early for some readers and not for others (the row cap
+    // after `SELECT 1;\0DROP …` was read by one, the DROP by another): such text is refused, unparsed.
+    const control = controlCharacter(sql);
+    const { findings, executedSql, tree } = control
+      ? { findings: [control], executedSql: sql, tree: undefined }
+      : await this.judgeText(sql, tokens, statement, context);
     // Text that is not a statement never runs: any attack shape in it decides the category, whoever wrote it.
     const probes = findings.some((f) => f.severity === "error" && SERVER_PROBE_RULES.has(f.rule as RuleId));
     findings.push(...statementSignals(sql, tokens, tree, { author: context.author ?? "person", statement, probes }));
+    if (executedSql !== sql && !findings.some((f) => f.severity === "error")) {
+      const capped = await this.verifyRowCap(executedSql, context);
+      if (capped) findings.push(capped);
+    }
     return { findings, executedSql };
+  }
+
+  /**
+   * The row cap is judged on the tree of the text that will run: exactly one SELECT whose outermost query has
+   * the LIMIT. Anything else (a reader that split the text elsewhere) is refused rather than run uncapped.
+   */
+  private async verifyRowCap(executedSql: string, context: CheckContext): Promise<Finding | undefined> {
+    const parsed = await this.parse(executedSql, context.dialect, lex(executedSql));
+    let tree = parsed.ok ? parsed.tree : undefined;
+    if (!tree && context.engineParse) {
+      const engine = await askEngine(context.engineParse, executedSql);
+      tree = engine.ok && engine.tree !== undefined ? fromDuckDbTree(executedSql, engine.tree) : undefined;
+    }
+    const only = tree?.statements.length === 1 ? tree.statements[0] : undefined;
+    if (only?.query?.hasLimit) return undefined;
+    return {
+      rule: RULES.rowCap,
+      severity: "error",
+      message: "The row cap could not be placed on this statement's outermost query.",
+      hint: "Add your own LIMIT to the query.",
+    };
   }
 
   private async judgeText(
@@ -92,8 +135,9 @@ class Checker implements QueryChecker {
     const parsed = unpaired
       ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
       : statement
-        ? await this.parse(sql, context.dialect)
+        ? await this.parse(sql, context.dialect, tokens)
         : undefined;
+    if (parsed?.ok === false && parsed.limit) return { findings: [parseLimitFinding(`Not checked: ${parsed.message}.`)], executedSql: sql };
     let tree = parsed?.ok ? parsed.tree : undefined;
     let engine: EngineParseResult | undefined;
     if (!tree && parsed && !unpaired && context.engineParse) {
@@ -107,7 +151,7 @@ class Checker implements QueryChecker {
     return { ...treeFindings(sql, tree, context), tree };
   }
 
-  private async parse(sql: string, dialect: Dialect): Promise<ParseOutcome> {
+  private async parse(sql: string, dialect: Dialect, tokens: readonly Token[]): Promise<ParseOutcome> {
     const key = `${dialect}\u0000${sql}`;
     const hit = this.cache.get(key);
     if (hit) {
@@ -115,7 +159,7 @@ class Checker implements QueryChecker {
       this.cache.set(key, hit);
       return hit;
     }
-    const outcome = await parseSql(sql, dialect);
+    const outcome = await this.parser.parse(sql, dialect, tokens);
     if (this.cacheSize > 0) {
       this.cache.set(key, outcome);
       if (this.cache.size > this.cacheSize) {
@@ -125,6 +169,32 @@ class Checker implements QueryChecker {
     }
     return outcome;
   }
+}
+
+function parseLimitFinding(message: string): Finding {
+  return {
+    rule: RULES.parseLimit,
+    severity: "error",
+    message,
+    hint: "Split the query into smaller ones (a WITH clause per step), or shorten long OR/+ chains with IN (…).",
+  };
+}
+
+/** The first NUL or other control character (tab, line feed and carriage return are whitespace). */
+function controlCharacter(sql: string): Finding | undefined {
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) {
+      return {
+        rule: RULES.controlCharacter,
+        severity: "error",
+        message: `The text holds a control character (U+${c.toString(16).toUpperCase().padStart(4, "0")}) at ${positionOf(sql, i).line}:${positionOf(sql, i).column}.`,
+        hint: "Remove it: control characters are read differently by different SQL readers.",
+        ...positionOf(sql, i),
+      };
+    }
+  }
+  return undefined;
 }
 
 async function askEngine(engineParse: (sql: string) => Promise<EngineParseResult>, sql: string): Promise<EngineParseResult> {

@@ -178,7 +178,7 @@ const CODE_FUNCTIONS = [
   "eval", "lo_from_bytea",
 ];
 const DYNAMIC_SQL_FUNCTIONS = ["query", "query_table", "json_execute_serialized_sql", "json_deserialize_sql", "sql_auto_complete"];
-const TIME_FUNCTIONS = ["sleep", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "benchmark", "randomblob", "waitfor"];
+const TIME_FUNCTIONS = ["sleep", "sleep_ms", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "benchmark", "randomblob", "waitfor"];
 const GENERATOR_FUNCTIONS = ["range", "generate_series", "sequence", "repeat_row"];
 const CONFIG_FUNCTIONS = ["set_config", "pragma"];
 
@@ -202,6 +202,19 @@ export const CARTESIAN_ROW_LIMIT = 10_000_000;
 /** Generators are allowed only with a literal size up to this many rows. */
 export const GENERATOR_ROW_LIMIT = 1_000_000;
 export const GENERATORS: ReadonlySet<string> = new Set(GENERATOR_FUNCTIONS);
+
+/** Functions whose cost grows with a size argument (its 0-based position): allowed with a literal size up to SIZE_LIMIT. */
+export const SIZED_FUNCTIONS: ReadonlyMap<string, number> = new Map([
+  ["repeat", 1], ["list_resize", 1], ["array_resize", 1], ["lpad", 1], ["rpad", 1], ["bar", 3],
+]);
+export const SIZE_LIMIT = 1_000_000;
+
+/**
+ * Schema and catalog names under which engines keep their built-in functions (DuckDB `main`, `system`,
+ * `pg_catalog`, `memory`, `temp`; Spark `builtin`, `spark_catalog`, `default`): a call qualified only by these
+ * is the built-in itself.
+ */
+export const ENGINE_SCHEMAS: ReadonlySet<string> = new Set(["main", "system", "pg_catalog", "memory", "temp", "builtin", "spark_catalog", "default", "session"]);
 
 /** Function-name prefixes that reach system catalogs or engine internals. */
 export const DENIED_FUNCTION_PREFIXES: ReadonlyArray<readonly [string, RuleId]> = [
