@@ -89,6 +89,18 @@ function leadingKinds(tokens: readonly Token[]): StatementKind[] {
   return kinds;
 }
 
+/**
+ * The token-stream fast path: one statement whose leading keyword the policy refuses whatever follows
+ * (`INSERT INTO …`, `DROP TABLE …`, `SET …`) is decided without a parse, which would only name the same rule.
+ */
+export function refusedByKeyword(sql: string, tokens: readonly Token[]): Finding | undefined {
+  const semicolon = tokens.findIndex((t) => t.kind === "op" && t.value === ";");
+  if (semicolon >= 0 && tokens.slice(semicolon + 1).some((t) => t.kind !== "comment")) return undefined;
+  const kind = leadingKinds(tokens)[0];
+  if (!kind || kind === "select" || !REFUSED_BY_KEYWORD.has(kind) || !objectFollows(tokens)) return undefined;
+  return statementFinding(kind, tokens, sql);
+}
+
 /** A refused function call, a file path used as a table, or a write nested in a WITH, found by token. */
 function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | undefined {
   for (let i = 0; i < tokens.length; i++) {

@@ -10,7 +10,7 @@ import type { Dialect, EngineParseResult } from "../core/engine.js";
 import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } from "../core/verdict.js";
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
-import { fragmentFindings, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
+import { fragmentFindings, refusedByKeyword, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
 import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
@@ -131,6 +131,8 @@ class Checker implements QueryChecker {
     // Text that cannot even begin a statement, or whose parentheses do not pair up, goes straight to the
     // signals: no parser would accept it, and node-sql-parser's grammars backtrack exponentially on
     // unclosed parentheses (16 of them cost 30 s).
+    const refused = statement ? refusedByKeyword(sql, tokens) : undefined;
+    if (refused) return { findings: [refused], executedSql: sql };
     const unpaired = unpairedParenthesis(tokens);
     const parsed = unpaired
       ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
