@@ -237,7 +237,10 @@ class Reader {
       const names = arr(n["column_names"]).map((c) => (str(c) ?? "").toLowerCase());
       const name = names.at(-1) ?? "";
       const qualifier = names.length > 1 ? names.at(-2) : undefined;
-      acc.columns.push({ qualifier, name, quoted: false, position: this.position(n) });
+      // DuckDB's tree drops the quotes; the text at the reference says whether `"JetBlue Airways"` was one.
+      const at = n["query_location"];
+      const quoted = typeof at === "number" && this.sql.charCodeAt(at) === 34 && names.length === 1;
+      acc.columns.push({ qualifier, name, quoted, position: this.position(n) });
       return;
     }
     if (cls === "CONSTANT") {

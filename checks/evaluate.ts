@@ -118,7 +118,7 @@ const tally = (c: { tp: number; fp: number; tn: number; fn: number }, flagged: b
   else c[malicious ? "fn" : "tn"]++;
 };
 
-/** Checks every query once, in order, and scores the verdicts both ways. */
+/** Checks every query once, as one batch, and scores the verdicts both ways. */
 export async function evaluateSqli(checker: QueryChecker, data: readonly LabelledQuery[], context: CheckContext): Promise<SqliEvaluation> {
   const every = { tp: 0, fp: 0, tn: 0, fn: 0 };
   const injection = { tp: 0, fp: 0, tn: 0, fn: 0 };
@@ -126,8 +126,10 @@ export async function evaluateSqli(checker: QueryChecker, data: readonly Labelle
   const falsePositives: Misjudged[] = [];
   const falseNegatives: Misjudged[] = [];
   const started = performance.now();
-  for (const item of data) {
-    const verdict = await checker.check(item.query, context);
+  const verdicts = await checker.checkMany(data.map((d) => d.query), context);
+  for (const [i, item] of data.entries()) {
+    const verdict = verdicts[i];
+    if (!verdict) continue;
     const key = `${verdict.verdict}/${verdict.category}`;
     categories[key] = (categories[key] ?? 0) + 1;
     const attack = verdict.category === "injection";

@@ -96,9 +96,25 @@ function leadingKinds(tokens: readonly Token[]): StatementKind[] {
 export function refusedByKeyword(sql: string, tokens: readonly Token[]): Finding | undefined {
   const semicolon = tokens.findIndex((t) => t.kind === "op" && t.value === ";");
   if (semicolon >= 0 && tokens.slice(semicolon + 1).some((t) => t.kind !== "comment")) return undefined;
+  // Code execution (ADD JAR, CREATE FUNCTION … USING JAR) is named as such by the usual path.
+  if (codeExecution(tokens)) return undefined;
   const kind = leadingKinds(tokens)[0];
   if (!kind || kind === "select" || !REFUSED_BY_KEYWORD.has(kind) || !objectFollows(tokens)) return undefined;
   return statementFinding(kind, tokens, sql);
+}
+
+/** The fragment signals (checks/signals.ts) as a finding, when they score as an injection. */
+export function signalFinding(sql: string, message: string): Finding | undefined {
+  const report = injectionSignals(sql);
+  if (report.score < INJECTION_THRESHOLD) return undefined;
+  const first = report.signals[0];
+  return {
+    rule: RULES.injection,
+    severity: "error",
+    message: `${message}: ${signalNames(report)}.`,
+    hint: "Write a complete SELECT query; fragments meant to be pasted into another query are refused.",
+    ...(first ? positionOf(sql, first.offset) : {}),
+  };
 }
 
 /** A refused function call, a file path used as a table, or a write nested in a WITH, found by token. */
@@ -155,7 +171,7 @@ function probeShape(sql: string, tokens: readonly Token[]): string | undefined {
   const solid = sql.replace(/\s+/g, "");
   const words = tokens.filter((t) => t.kind === "word");
   if (words.length === 1 && tokens.length <= 2 && PROBE_KEYWORDS.has(words[0]?.value ?? "")) return `a lone SQL keyword (${words[0]?.value}) probes which words get through.`;
-  if (tokens.length === 1 && tokens[0]?.kind === "variable") return `a lone variable (${tokens[0].value}) probes how the host query reads it.`;
+  if (tokens.length === 1 && tokens[0]?.kind === "variable" && tokens[0].value.startsWith("@")) return `a lone variable (${tokens[0].value}) probes how the host query reads it.`;
   if (/^(%[0-9a-f]{2})+$/i.test(solid)) return "URL-encoded characters probe how the input is decoded.";
   if (!/[a-z]/i.test(solid) && /[^0-9.]/.test(solid)) return "punctuation without any word probes where a query breaks.";
   if (solid.length <= 3 && /[^a-z0-9]/i.test(solid)) return "a few characters with punctuation probe where a query breaks.";
@@ -205,17 +221,8 @@ export function fragmentFindings(sql: string, tokens: readonly Token[], failure:
       hint: "Write a complete SELECT query; probes for how another query breaks are refused.",
     });
   }
-  const report = injectionSignals(sql);
-  if (report.score >= INJECTION_THRESHOLD && !probe) {
-    const first = report.signals[0];
-    findings.push({
-      rule: RULES.injection,
-      severity: "error",
-      message: `This text is not a complete query and carries injection signals: ${signalNames(report)}.`,
-      hint: "Write a complete SELECT query; fragments meant to be pasted into another query are refused.",
-      ...(first ? positionOf(sql, first.offset) : {}),
-    });
-  }
+  const signals = probe ? undefined : signalFinding(sql, "This text is not a complete query and carries injection signals");
+  if (signals) findings.push(signals);
   const position = failure?.position;
   const expected = failure?.expected.length ? ` Expected one of: ${failure.expected.join(", ")}.` : "";
   findings.push({

@@ -10,7 +10,7 @@ import type { Dialect, EngineParseResult } from "../core/engine.js";
 import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } from "../core/verdict.js";
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
-import { fragmentFindings, refusedByKeyword, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
+import { fragmentFindings, refusedByKeyword, signalFinding, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
 import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
@@ -52,9 +52,45 @@ class Checker implements QueryChecker {
     this.parser = new BoundedParser(bounds);
   }
 
-  async check(sql: string, context: CheckContext): Promise<Verdict> {
+  check(sql: string, context: CheckContext): Promise<Verdict> {
+    return this.checkOne(sql, context, undefined);
+  }
+
+  async checkMany(sqls: readonly string[], context: CheckContext): Promise<Verdict[]> {
+    const parsed = await this.engineParseBatch(sqls, context);
+    const verdicts: Verdict[] = [];
+    for (const sql of sqls) verdicts.push(await this.checkOne(sql, context, parsed.get(sql)));
+    return verdicts;
+  }
+
+  /**
+   * The engine's trees for the batch's SELECT-like texts, read in chunks of one call each. A text the engine
+   * reads is judged on its tree (the engine is what will run it); one it rejects or cannot serialise (not a
+   * SELECT) takes the usual path, so that the policy still names what it would have done.
+   */
+  private async engineParseBatch(sqls: readonly string[], context: CheckContext): Promise<ReadonlyMap<string, EngineParseResult>> {
+    const many = context.engineParseMany;
+    const out = new Map<string, EngineParseResult>();
+    if (!many) return out;
+    const wanted = [...new Set(sqls)].filter((sql) => {
+      if (sql.length > this.bounds.maxLength || controlCharacter(sql)) return false;
+      const tokens = lex(sql);
+      return startsStatement(tokens) && !refusedByKeyword(sql, tokens) && !unpairedParenthesis(tokens);
+    });
+    for (let i = 0; i < wanted.length; i += ENGINE_BATCH) {
+      const chunk = wanted.slice(i, i + ENGINE_BATCH);
+      const results = await many(chunk).catch(() => []);
+      chunk.forEach((sql, k) => {
+        const result = results[k];
+        if (result?.ok) out.set(sql, result);
+      });
+    }
+    return out;
+  }
+
+  private async checkOne(sql: string, context: CheckContext, engineParsed: EngineParseResult | undefined): Promise<Verdict> {
     const started = performance.now();
-    const judged = await this.judge(sql, context);
+    const judged = await this.judge(sql, context, engineParsed);
     const findings = judged.findings;
     const blocking = findings.filter((f) => f.severity === "error");
     const deciding = blocking.find((f) => categoryOf(f.rule) === "injection") ?? blocking.find((f) => categoryOf(f.rule) === "policy") ?? blocking[0];
@@ -72,7 +108,7 @@ class Checker implements QueryChecker {
     };
   }
 
-  private async judge(sql: string, context: CheckContext): Promise<{ findings: Finding[]; executedSql: string }> {
+  private async judge(sql: string, context: CheckContext, engineParsed: EngineParseResult | undefined): Promise<{ findings: Finding[]; executedSql: string }> {
     // Refused before any other work, so that no text can cost more than its length.
     if (sql.length > this.bounds.maxLength) {
       return { findings: [parseLimitFinding(`The text is ${sql.length.toLocaleString("en-US")} characters long; at most ${this.bounds.maxLength.toLocaleString("en-US")} are checked.`)], executedSql: sql };
@@ -90,7 +126,7 @@ class Checker implements QueryChecker {
     const control = controlCharacter(sql);
     const { findings, executedSql, tree } = control
       ? { findings: [control], executedSql: sql, tree: undefined }
-      : await this.judgeText(sql, tokens, statement, context);
+      : await this.judgeText(sql, tokens, statement, context, engineParsed);
     // Text that is not a statement never runs: any attack shape in it decides the category, whoever wrote it.
     const probes = findings.some((f) => f.severity === "error" && SERVER_PROBE_RULES.has(f.rule as RuleId));
     findings.push(...statementSignals(sql, tokens, tree, { author: context.author ?? "person", statement, probes }));
@@ -127,12 +163,19 @@ class Checker implements QueryChecker {
     tokens: readonly Token[],
     statement: boolean,
     context: CheckContext,
+    engineParsed: EngineParseResult | undefined,
   ): Promise<{ findings: Finding[]; executedSql: string; tree?: ParsedSql }> {
     // Text that cannot even begin a statement, or whose parentheses do not pair up, goes straight to the
     // signals: no parser would accept it, and node-sql-parser's grammars backtrack exponentially on
     // unclosed parentheses (16 of them cost 30 s).
     const refused = statement ? refusedByKeyword(sql, tokens) : undefined;
-    if (refused) return { findings: [refused], executedSql: sql };
+    if (refused) {
+      // Refused for what it does; the payload marks (`call regexp_substring(repeat(…))`, `exec sp_addlogin`) say whether it is an attack.
+      const signals = signalFinding(sql, "The statement carries injection signals");
+      return { findings: signals ? [refused, signals] : [refused], executedSql: sql };
+    }
+    const engineTree = engineParsed?.tree !== undefined ? fromDuckDbTree(sql, engineParsed.tree) : undefined;
+    if (engineTree) return { ...treeFindings(sql, engineTree, context), tree: engineTree };
     const unpaired = unpairedParenthesis(tokens);
     const parsed = unpaired
       ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
@@ -172,6 +215,9 @@ class Checker implements QueryChecker {
     return outcome;
   }
 }
+
+/** Texts per engine call in `checkMany`: one list parameter each. */
+const ENGINE_BATCH = 1000;
 
 function parseLimitFinding(message: string): Finding {
   return {

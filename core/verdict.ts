@@ -55,6 +55,8 @@ export interface CheckContext {
   readonly allowedTables?: readonly string[];
   /** The engine's own parser, when there is an engine. */
   readonly engineParse?: (sql: string) => Promise<EngineParseResult>;
+  /** The same for many texts in one call, where the engine can (DuckDB); used by `checkMany`. */
+  readonly engineParseMany?: (sqls: readonly string[]) => Promise<readonly EngineParseResult[]>;
   /** Rows a query may return before a LIMIT is added. */
   readonly rowCap?: number;
   /** Defaults to `person`. */
@@ -65,6 +67,11 @@ export interface CheckContext {
 export interface QueryChecker {
   readonly version: string;
   check(sql: string, context: CheckContext): Promise<Verdict>;
+  /**
+   * Verdicts for many texts (evaluations, `streamlink check` on a file): with `engineParseMany` the engine's own
+   * parser reads every SELECT of the batch in one call, and its tree is the one judged.
+   */
+  checkMany(sqls: readonly string[], context: CheckContext): Promise<Verdict[]>;
 }
 
 /**

@@ -1,10 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
+import { createSession } from "../../kernel/compose.js";
 import { evaluateSqli, rates, readLabelledCsv, type Confusion, type LabelledQuery } from "../../checks/evaluate.js";
 import { splitHeldOut } from "../../evals/sample.js";
 import { intOption, parseArgs, stringOption, usageOf } from "../../magics/options.js";
 import { EXIT, type CommandIO } from "../io.js";
+import { connectFromArgs } from "./sql.js";
 
 const OPTIONS = {
   file: { type: "string", help: "CSV with columns Query,Label (1 = malicious)", metavar: "CSV" },
@@ -65,8 +67,23 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   });
   const data = choosePart(readLabelledCsv(text), part, seed);
   if (data.length === 0) throw new UsageError(`${file} has no rows`, "The CSV needs a Query,Label header and at least one row.");
+  // An in-memory DuckDB lends its parser, as a DuckDB connection does in a notebook (no catalog: nothing to
+  // name); it reads the batch's SELECTs in one call per thousand.
+  const session = dialect === "duckdb" ? createSession() : undefined;
   const cpu = process.cpuUsage();
-  const result = await evaluateSqli(createChecker(), data, { dialect, author });
+  let result: Awaited<ReturnType<typeof evaluateSqli>>;
+  try {
+    if (session) await connectFromArgs(session, "duckdb", ":memory:", undefined);
+    const engine = session ? await session.engine() : undefined;
+    result = await evaluateSqli(createChecker(), data, {
+      dialect,
+      author,
+      engineParse: engine ? (sql) => engine.parse(sql) : undefined,
+      engineParseMany: engine?.parseMany ? (sqls) => engine.parseMany?.(sqls) ?? Promise.resolve([]) : undefined,
+    });
+  } finally {
+    await session?.close();
+  }
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   const misses = stringOption(args, "misses");

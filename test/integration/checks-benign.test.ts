@@ -28,12 +28,17 @@ const context = (catalog: CheckContext["catalog"]): CheckContext => ({
   catalog,
   rowCap: 1000,
   engineParse: (sql) => engine.parse(sql),
+  engineParseMany: (sqls) => engine.parseMany?.(sqls) ?? Promise.resolve([]),
 });
 
 describe("TPC-H queries", () => {
   const queries = tpchQueries();
   it("reads all 22 statements from tpch.sql", () => {
     expect(queries).toHaveLength(22);
+  });
+  it("are allowed in one batch on DuckDB's own trees", async () => {
+    const verdicts = await checker.checkMany(queries.map((q) => q.sql), context(TPCH_CATALOG));
+    expect(verdicts.map((v) => [v.verdict, injectionFindings(v)])).toEqual(queries.map(() => ["allow", []]));
   });
   it.each(queries.map((q) => [q.name, q.sql] as const))("%s is allowed with the TPC-H catalog", async (_name, sql) => {
     const verdict = await checker.check(sql, context(TPCH_CATALOG));
@@ -82,5 +87,16 @@ describe("Spider dev gold queries", () => {
     // SQLite accepts `FROM SHOW`; DuckDB reserves SHOW, so these cannot run on DuckDB and are refused as syntax.
     for (const b of blocked) expect((await engine.parse(b.sql)).ok, b.why).toBe(false);
     expect(blocked.map((b) => b.sql)).toEqual(["SELECT avg(Attendance) FROM SHOW", "SELECT avg(Attendance) FROM SHOW"]);
+  });
+  it("gets the same verdicts in batches, judged on DuckDB's own trees", async () => {
+    const byDb = new Map<string, string[]>();
+    for (const q of gold) byDb.set(q.db, [...(byDb.get(q.db) ?? []), q.sql]);
+    for (const [db, sqls] of byDb) {
+      const verdicts = await checker.checkMany(sqls, context(catalogs.get(db)));
+      for (const [i, verdict] of verdicts.entries()) {
+        expect(injectionFindings(verdict), sqls[i]).toEqual([]);
+        expect(verdict.verdict, `${db}: ${sqls[i]} ${JSON.stringify(verdict.findings)}`).toBe(sqls[i] === "SELECT avg(Attendance) FROM SHOW" ? "block" : "allow");
+      }
+    }
   });
 });
