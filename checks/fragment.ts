@@ -134,6 +134,10 @@ function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | 
     const prev = tokens[i - 1];
     if (t.kind === "word" && prev?.value === "(" && ["delete", "insert", "update"].includes(t.value)) return { rule: RULES.write, token: t };
     if (t.kind === "word" && t.value === "insert" && next?.value === "into") return { rule: RULES.write, token: t };
+    // `SELECT … INTO stolen FROM …` writes a table (DuckDB cannot parse it, other engines would run it).
+    if (t.kind === "word" && t.value === "into" && tokens[0]?.value === "select" && (next?.kind === "word" || next?.kind === "quoted") && prev?.value !== "insert") {
+      return { rule: RULES.write, token: t };
+    }
   }
   return undefined;
 }

@@ -65,8 +65,9 @@ class Checker implements QueryChecker {
 
   /**
    * The engine's trees for the batch's SELECT-like texts, read in chunks of one call each. A text the engine
-   * reads is judged on its tree (the engine is what will run it); one it rejects or cannot serialise (not a
-   * SELECT) takes the usual path, so that the policy still names what it would have done.
+   * reads is judged on its tree (the engine is what will run it); one it rejects as syntax cannot run and is
+   * judged by its tokens alone, without asking node-sql-parser; one it cannot serialise (not a SELECT) takes
+   * the usual path.
    */
   private async engineParseBatch(sqls: readonly string[], context: CheckContext): Promise<ReadonlyMap<string, EngineParseResult>> {
     const many = context.engineParseMany;
@@ -82,7 +83,7 @@ class Checker implements QueryChecker {
       const results = await many(chunk).catch(() => []);
       chunk.forEach((sql, k) => {
         const result = results[k];
-        if (result?.ok) out.set(sql, result);
+        if (result && (result.ok || engineSyntaxError(result))) out.set(sql, result);
       });
     }
     return out;
@@ -174,8 +175,12 @@ class Checker implements QueryChecker {
       const signals = signalFinding(sql, "The statement carries injection signals");
       return { findings: signals ? [refused, signals] : [refused], executedSql: sql };
     }
-    const engineTree = engineParsed?.tree !== undefined ? fromDuckDbTree(sql, engineParsed.tree) : undefined;
-    if (engineTree) return { ...treeFindings(sql, engineTree, context), tree: engineTree };
+    if (engineParsed) {
+      const engineTree = engineParsed.ok && engineParsed.tree !== undefined ? fromDuckDbTree(sql, engineParsed.tree) : undefined;
+      if (engineTree) return { ...treeFindings(sql, engineTree, context), tree: engineTree };
+      const failure: ParseFailure = { ok: false, message: engineParsed.message ?? "cannot parse", position: engineErrorPosition(sql, engineParsed), expected: [] };
+      return { findings: fragmentFindings(sql, tokens, failure, undefined), executedSql: sql };
+    }
     const unpaired = unpairedParenthesis(tokens);
     const parsed = unpaired
       ? ({ ok: false, message: unpaired.message, position: positionOf(sql, unpaired.at), expected: [] } satisfies ParseFailure)
@@ -218,6 +223,17 @@ class Checker implements QueryChecker {
 
 /** Texts per engine call in `checkMany`: one list parameter each. */
 const ENGINE_BATCH = 1000;
+
+/** DuckDB's answer for text it cannot parse (as opposed to a statement it parses but cannot serialise). */
+function engineSyntaxError(result: EngineParseResult): boolean {
+  const tree = result.tree as { error_type?: unknown } | undefined;
+  return !result.ok && tree?.error_type === "parser";
+}
+
+function engineErrorPosition(sql: string, result: EngineParseResult): { line: number; column: number } | undefined {
+  const at = Number((result.tree as { position?: unknown } | undefined)?.position);
+  return Number.isInteger(at) && at >= 0 && at <= sql.length ? positionOf(sql, at) : undefined;
+}
 
 function parseLimitFinding(message: string): Finding {
   return {
