@@ -2,9 +2,13 @@
  * The query checker: syntax (parse + catalog) and security (policy walk + injection signals) in one
  * stage that every query passes before an engine sees it.
  *
- * Order of judgement: parse with node-sql-parser in the engine's dialect; when that fails, ask the
- * engine's own parser; when neither accepts the text, it does not run (fail closed) and the injection
- * signals decide whether it is reported as an attack or as a syntax error.
+ * Order of judgement: text past the length bound or holding control characters is refused unparsed; a single
+ * statement refused by its leading keyword is decided on its tokens; the rest is parsed with node-sql-parser in
+ * the engine's dialect (on this thread while short and shallow, else in a worker with a deadline); when that
+ * fails, the engine's own parser is asked; when neither accepts the text, it does not run (fail closed). In a
+ * batch (`checkMany`) the engine's parser reads the SELECTs first, in one call. Whole-statement injection
+ * signals (tokens and tree) then say whether a refusal is an attack (`injection`) or the read-only policy's
+ * (`policy`), and whether an allowed query carries a warning.
  */
 import type { Dialect, EngineParseResult } from "../core/engine.js";
 import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } from "../core/verdict.js";
