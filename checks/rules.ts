@@ -39,6 +39,7 @@ export const RULES = {
   encoded: "injection.encoded",
   stackedWrite: "injection.stacked-write",
   catalogProbe: "injection.catalog-probe",
+  privilege: "injection.privilege",
   parse: "syntax.parse",
   empty: "syntax.empty",
   unknownTable: "catalog.unknown-table",

@@ -10,7 +10,7 @@
 import type { Finding, Severity, SqlAuthor } from "../core/verdict.js";
 import { lex, positionOf, type Token } from "./lexer.js";
 import { isSystemTable } from "./policy.js";
-import { DENIED_FUNCTIONS, RULES, type RuleId } from "./rules.js";
+import { DENIED_FUNCTIONS, RULES, SYSTEM_SCHEMAS, type RuleId } from "./rules.js";
 import { allBlocks, type ParsedSql } from "./tree.js";
 
 interface StatementSignal {
@@ -133,6 +133,12 @@ function tokenSignals(all: readonly Token[]): StatementSignal[] {
         out.push({ rule: RULES.unionProbe, strong: false, message: "UNION SELECT of constants matches the host query's columns.", offset: t.start });
       }
     }
+    if (t.kind === "word" && privilegeAt(tokens, k)) {
+      out.push({ rule: RULES.privilege, strong: true, message: "It creates accounts or grants privileges: an escalation, not a query.", offset: t.start });
+    }
+    if (t.kind === "op" && v === "\\" && /^(x(27|22|60)|u00(27|22))/.test(tokens[k + 1]?.value ?? "") && tokens[k + 1]?.start === t.end) {
+      out.push({ rule: RULES.encoded, strong: false, message: "An escaped quote (\\x27) hides the break-out from filters.", offset: t.start });
+    }
     if (t.kind === "hex" && t.value.length >= 10) out.push({ rule: RULES.encoded, strong: false, message: "A long hex literal hides a string from filters.", offset: t.start });
     if (t.kind === "variable" && v.startsWith("@@")) out.push({ rule: RULES.unionProbe, strong: true, message: `${v} reads a server variable.`, offset: t.start });
   }
@@ -153,6 +159,17 @@ function tokenSignals(all: readonly Token[]): StatementSignal[] {
     }
   }
   return out;
+}
+
+/** Account and privilege statements, and writes into a system schema (`INSERT INTO mysql.user`). */
+function privilegeAt(tokens: readonly Token[], k: number): boolean {
+  const v = tokens[k]?.value ?? "";
+  const next = tokens[k + 1]?.value ?? "";
+  if ((v === "create" || v === "alter") && (next === "user" || next === "login")) return true;
+  if ((v === "grant" || v === "revoke") && k === 0) return true;
+  if (v === "identified" && next === "by") return true;
+  if (/^sp_(add|password|grant|droplogin)/.test(v)) return true;
+  return (v === "into" || v === "update") && tokens[k + 2]?.value === "." && SYSTEM_SCHEMAS.has(next);
 }
 
 /** The last token when it is a line comment (`--`, and `#`, which payloads use for MySQL). */
