@@ -28,6 +28,7 @@ const DELAY_FUNCTIONS = new Set(["sleep", "pg_sleep", "benchmark", "receive_mess
 /** Functions made to raise an error whose message carries the answer. */
 const ERROR_FUNCTIONS = new Set(["extractvalue", "updatexml", "exp", "gtid_subset", "json_keys", "geometrycollection", "multipoint", "polygon", "linestring"]);
 const CODE_CALLS = new Set(["chr", "char", "nchar"]);
+const CORROBORATING: ReadonlySet<RuleId> = new Set([RULES.quoteImbalance, RULES.catalogProbe]);
 export const SERVER_PROBE_RULES: ReadonlySet<RuleId> = new Set([RULES.serverInfo, RULES.secrets, RULES.systemCatalog]);
 
 export interface SignalContext {
@@ -62,7 +63,9 @@ function decide(sql: string, signals: readonly StatementSignal[], author: SqlAut
   if (signals.length === 0) return [];
   const strong = signals.some((s) => s.strong);
   const kinds = new Set(signals.map((s) => s.rule)).size;
-  const severity: Severity = strong || kinds >= 2 || author === "model" ? "error" : "warning";
+  // An unclosed quote or a catalog read alone is a typo or curiosity, whoever wrote it: it only corroborates.
+  const corroborating = signals.every((s) => CORROBORATING.has(s.rule));
+  const severity: Severity = strong || kinds >= 2 || (author === "model" && !corroborating) ? "error" : "warning";
   // Strong signals first: the verdict names the first blocking finding's rule.
   const ordered = [...signals].sort((a, b) => Number(b.strong) - Number(a.strong));
   return ordered.map((s) => ({
@@ -109,7 +112,7 @@ function tokenSignals(all: readonly Token[]): StatementSignal[] {
     if (k === 0 && t.kind === "word" && (v === "or" || v === "and" || v === "having") && tokens.length > 2) {
       out.push({ rule: RULES.tautology, strong: false, message: `The text starts in the middle of a condition (${v.toUpperCase()} …).`, offset: t.start });
     }
-    if (t.kind === "word" && (v === "when" || v === "if" || v === "iif")) {
+    if (t.kind === "word" && v === "when") {
       const i = tokens[k + 1]?.value === "(" ? k + 2 : k + 1;
       if (tokens[i]?.kind === "number" && COMPARISON.has(tokens[i + 1]?.value ?? "") && tokens[i + 2]?.kind === "number") {
         out.push({ rule: RULES.errorProbe, strong: false, message: "A condition compares two numbers: a yes/no probe, not a filter.", offset: t.start });
