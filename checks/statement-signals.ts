@@ -72,7 +72,7 @@ function decide(sql: string, signals: readonly StatementSignal[], author: SqlAut
     rule: s.rule,
     severity,
     message:
-      severity === "error" || ordered.length > 1
+      severity === "error" || ordered.length > 1 || corroborating
         ? `Injection signal: ${s.message}`
         : `Injection signal: ${s.message} It runs because you typed it; a model-written query with it is refused.`,
     hint: "If this text was built from user input, the input broke out of its value. Write the query without it.",
