@@ -63,7 +63,9 @@ class Reader {
     }
     const blocks: SelectBlock[] = [];
     const nested = this.collectBlocks(node, blocks);
-    const hasLimit = arr(node["modifiers"]).some((m) => (str(obj(m)?.["type"]) ?? "").startsWith("LIMIT"));
+    // SUMMARIZE/DESCRIBE return one row per column: bounded already, and DuckDB refuses a LIMIT after them.
+    const described = str(obj(node["from_table"])?.["type"]) === "SHOW_REF";
+    const hasLimit = described || arr(node["modifiers"]).some((m) => (str(obj(m)?.["type"]) ?? "").startsWith("LIMIT"));
     return { ctes, recursive: recursive || nested, blocks, hasLimit };
   }
 
@@ -131,9 +133,15 @@ class Reader {
       case "JOIN": {
         this.from(obj(node["left"]), sources, joins, acc, how);
         const condition = node["condition"];
-        if (condition) this.expr(condition, acc);
+        if (condition) {
+          // Every column the ON condition names links its source; `ON true` or `ON a.x = a.x` links nothing.
+          const on = new ExpressionCollector();
+          this.expr(condition, on);
+          acc.absorb(on);
+          acc.predicates.push({ left: on.columns, right: [] });
+        }
         const ref = str(node["ref_type"]) ?? "REGULAR";
-        const hasCondition = Boolean(condition) || arr(node["using_columns"]).length > 0;
+        const hasCondition = arr(node["using_columns"]).length > 0;
         const joinType = str(node["join_type"]) ?? "INNER";
         const info: JoinInfo =
           ref === "CROSS"
@@ -224,7 +232,10 @@ class Reader {
       const names = arr(n["column_names"]).map((c) => (str(c) ?? "").toLowerCase());
       const name = names.at(-1) ?? "";
       const qualifier = names.length > 1 ? names.at(-2) : undefined;
-      acc.columns.push({ qualifier, name, quoted: false, position: this.position(n) });
+      // DuckDB's tree drops the quotes; the text at the reference says whether `"JetBlue Airways"` was one.
+      const at = n["query_location"];
+      const quoted = typeof at === "number" && this.sql.charCodeAt(at) === 34 && names.length === 1;
+      acc.columns.push({ qualifier, name, quoted, position: this.position(n) });
       return;
     }
     if (cls === "CONSTANT") {
@@ -238,11 +249,12 @@ class Reader {
         .filter((p): p is string => p !== undefined && p.length > 0)
         .join(".")
         .toLowerCase();
-      const numericArgs = arr(n["children"])
-        .map((c) => obj(obj(c)?.["value"])?.["value"])
-        .filter((v): v is number => typeof v === "number");
+      const args = arr(n["children"]).map((c) => {
+        const v = obj(obj(c)?.["value"])?.["value"];
+        return typeof v === "number" ? v : undefined;
+      });
       if (n["is_operator"] !== true) {
-        acc.functions.push({ name, argCount: arr(n["children"]).length, numericArgs, position: this.position(n) });
+        acc.functions.push({ name, argCount: args.length, args, position: this.position(n) });
       }
     }
     if (cls === "COMPARISON") {

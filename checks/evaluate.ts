@@ -1,11 +1,11 @@
 /**
  * Measures the checker on labelled SQL-injection data (`Query,Label`, 1 = malicious) with the paper's
  * four formulas: precision TP/(TP+FP), recall TP/(TP+FN), escape FN/(TP+FN), misintercept FP/(TN+FP).
- * A query counts as predicted malicious when the verdict is `block` with category `security`.
+ * A query counts as predicted malicious when it is blocked as `injection`; a second matrix also counts the
+ * read-only policy's refusals (`policy`).
  */
-import type { Dialect } from "../core/engine.js";
 import { UsageError } from "../core/errors.js";
-import type { QueryChecker, Verdict } from "../core/verdict.js";
+import type { CheckContext, QueryChecker } from "../core/verdict.js";
 
 export interface LabelledQuery {
   readonly query: string;
@@ -20,11 +20,11 @@ export interface Confusion {
 }
 
 export interface SqliEvaluation {
+  /** Blocked as `injection` or `policy` counts as predicted malicious: every refusal. */
   readonly confusion: Confusion;
   /**
-   * The same, counting as not malicious the verdicts blocked only by the read-only policy (writes, DDL,
-   * several statements, server-info functions) with no injection finding: the Kaggle labels call a
-   * plain `INSERT` normal, while every StreamLink connection refuses it.
+   * Only `injection` counts as predicted malicious: a well-formed write or several statements refused by the
+   * read-only policy is not called an attack, as the data's labels (a plain `INSERT` is normal) do not.
    */
   readonly injectionOnly: Confusion;
   readonly precision: number;
@@ -36,8 +36,14 @@ export interface SqliEvaluation {
   readonly checksPerSecond: number;
   /** Verdict counts by category, for the summary line. */
   readonly categories: Readonly<Record<string, number>>;
-  readonly falsePositives: readonly LabelledQuery[];
-  readonly falseNegatives: readonly LabelledQuery[];
+  /** Misjudged rows under the `injection`-only reading, with the verdict's category and rule. */
+  readonly falsePositives: readonly Misjudged[];
+  readonly falseNegatives: readonly Misjudged[];
+}
+
+export interface Misjudged extends LabelledQuery {
+  readonly category: string;
+  readonly rule?: string;
 }
 
 /** Reads RFC 4180 CSV with a `Query,Label` header (quoted fields, `""` escapes, LF or CRLF). */
@@ -95,17 +101,6 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Rules that refuse a statement for what it does, not for looking like an attack. */
-const READ_ONLY_POLICY = new Set([
-  "security.write", "security.ddl", "security.multiple-statements", "security.server-info", "security.config",
-  "security.not-read-only", "security.extension",
-]);
-
-function policyOnly(verdict: Verdict): boolean {
-  const blocking = verdict.findings.filter((f) => f.severity === "error");
-  return blocking.length > 0 && blocking.every((f) => READ_ONLY_POLICY.has(f.rule));
-}
-
 /** Precision, recall, escape and misintercept of a confusion matrix (the paper's formulas 3–6). */
 export function rates(c: Confusion): { precision: number; recall: number; escape: number; misintercept: number } {
   return {
@@ -116,47 +111,39 @@ export function rates(c: Confusion): { precision: number; recall: number; escape
   };
 }
 
-/** The paper's criterion: blocked for security reasons. */
-export function predictedMalicious(verdict: Verdict): boolean {
-  return verdict.verdict === "block" && verdict.category === "security";
-}
-
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
-/** Checks every query once, in order, and scores the verdicts. */
-export async function evaluateSqli(checker: QueryChecker, data: readonly LabelledQuery[], dialect: Dialect): Promise<SqliEvaluation> {
-  let tp = 0;
-  let fp = 0;
-  let tn = 0;
-  let fn = 0;
-  const strict = { tp: 0, fp: 0, tn: 0, fn: 0 };
+const tally = (c: { tp: number; fp: number; tn: number; fn: number }, flagged: boolean, malicious: boolean): void => {
+  if (flagged) c[malicious ? "tp" : "fp"]++;
+  else c[malicious ? "fn" : "tn"]++;
+};
+
+/** Checks every query once, as one batch, and scores the verdicts both ways. */
+export async function evaluateSqli(checker: QueryChecker, data: readonly LabelledQuery[], context: CheckContext): Promise<SqliEvaluation> {
+  const every = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  const injection = { tp: 0, fp: 0, tn: 0, fn: 0 };
   const categories: Record<string, number> = {};
-  const falsePositives: LabelledQuery[] = [];
-  const falseNegatives: LabelledQuery[] = [];
+  const falsePositives: Misjudged[] = [];
+  const falseNegatives: Misjudged[] = [];
   const started = performance.now();
-  for (const item of data) {
-    const verdict = await checker.check(item.query, { dialect });
+  const verdicts = await checker.checkMany(data.map((d) => d.query), context);
+  for (const [i, item] of data.entries()) {
+    const verdict = verdicts[i];
+    if (!verdict) continue;
     const key = `${verdict.verdict}/${verdict.category}`;
     categories[key] = (categories[key] ?? 0) + 1;
-    const flagged = predictedMalicious(verdict);
-    const injection = flagged && !policyOnly(verdict);
-    if (injection) strict[item.malicious ? "tp" : "fp"]++;
-    else strict[item.malicious ? "fn" : "tn"]++;
-    if (flagged && item.malicious) tp++;
-    else if (flagged) {
-      fp++;
-      falsePositives.push(item);
-    } else if (item.malicious) {
-      fn++;
-      falseNegatives.push(item);
-    } else tn++;
+    const attack = verdict.category === "injection";
+    tally(every, attack || verdict.category === "policy", item.malicious);
+    tally(injection, attack, item.malicious);
+    if (attack !== item.malicious) {
+      (attack ? falsePositives : falseNegatives).push({ ...item, category: verdict.category, rule: verdict.rule });
+    }
   }
   const seconds = (performance.now() - started) / 1000;
-  const confusion = { tp, fp, tn, fn };
   return {
-    confusion,
-    injectionOnly: strict,
-    ...rates(confusion),
+    confusion: every,
+    injectionOnly: injection,
+    ...rates(injection),
     total: data.length,
     seconds,
     checksPerSecond: ratio(data.length, seconds),

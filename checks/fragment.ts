@@ -89,6 +89,34 @@ function leadingKinds(tokens: readonly Token[]): StatementKind[] {
   return kinds;
 }
 
+/**
+ * The token-stream fast path: one statement whose leading keyword the policy refuses whatever follows
+ * (`INSERT INTO …`, `DROP TABLE …`, `SET …`) is decided without a parse, which would only name the same rule.
+ */
+export function refusedByKeyword(sql: string, tokens: readonly Token[]): Finding | undefined {
+  const semicolon = tokens.findIndex((t) => t.kind === "op" && t.value === ";");
+  if (semicolon >= 0 && tokens.slice(semicolon + 1).some((t) => t.kind !== "comment")) return undefined;
+  // Code execution (ADD JAR, CREATE FUNCTION … USING JAR) is named as such by the usual path.
+  if (codeExecution(tokens)) return undefined;
+  const kind = leadingKinds(tokens)[0];
+  if (!kind || kind === "select" || !REFUSED_BY_KEYWORD.has(kind) || !objectFollows(tokens)) return undefined;
+  return statementFinding(kind, tokens, sql);
+}
+
+/** The fragment signals (checks/signals.ts) as a finding, when they score as an injection. */
+export function signalFinding(sql: string, message: string): Finding | undefined {
+  const report = injectionSignals(sql);
+  if (report.score < INJECTION_THRESHOLD) return undefined;
+  const first = report.signals[0];
+  return {
+    rule: RULES.injection,
+    severity: "error",
+    message: `${message}: ${signalNames(report)}.`,
+    hint: "Write a complete SELECT query; fragments meant to be pasted into another query are refused.",
+    ...(first ? positionOf(sql, first.offset) : {}),
+  };
+}
+
 /** A refused function call, a file path used as a table, or a write nested in a WITH, found by token. */
 function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | undefined {
   for (let i = 0; i < tokens.length; i++) {
@@ -106,6 +134,10 @@ function deniedCall(tokens: readonly Token[]): { rule: RuleId; token: Token } | 
     const prev = tokens[i - 1];
     if (t.kind === "word" && prev?.value === "(" && ["delete", "insert", "update"].includes(t.value)) return { rule: RULES.write, token: t };
     if (t.kind === "word" && t.value === "insert" && next?.value === "into") return { rule: RULES.write, token: t };
+    // `SELECT … INTO stolen FROM …` writes a table (DuckDB cannot parse it, other engines would run it).
+    if (t.kind === "word" && t.value === "into" && tokens[0]?.value === "select" && (next?.kind === "word" || next?.kind === "quoted") && prev?.value !== "insert") {
+      return { rule: RULES.write, token: t };
+    }
   }
   return undefined;
 }
@@ -126,6 +158,27 @@ function codeExecution(tokens: readonly Token[]): Token | undefined {
     if (t.value === "add" && next?.kind === "word" && ["jar", "jars", "file", "files", "archive", "archives"].includes(next.value)) return t;
     if (t.value === "function" && tokens.slice(i + 1).some((x, k, rest) => x.value === "using" && ["jar", "file", "archive"].includes(rest[k + 1]?.value ?? ""))) return t;
   }
+  return undefined;
+}
+
+/** Words that are SQL syntax, never a value: alone, they probe which keywords a host query lets through. */
+const PROBE_KEYWORDS: ReadonlySet<string> = new Set([
+  ...Object.keys(LEADING_KEYWORDS), "distinct", "asc", "desc", "procedure", "handler", "union", "having", "like", "where",
+  "order", "group", "limit", "into", "print", "waitfor", "xp_cmdshell", "sp_executesql", "information_schema",
+]);
+
+/**
+ * The shapes of a probe rather than a value or a query: a lone SQL keyword, punctuation without any letter
+ * (`'`, `//`, `29%`, `5739-5738`), a few characters of which one is punctuation (`;s`, `&1c`), URL-encoded bytes.
+ */
+function probeShape(sql: string, tokens: readonly Token[]): string | undefined {
+  const solid = sql.replace(/\s+/g, "");
+  const words = tokens.filter((t) => t.kind === "word");
+  if (words.length === 1 && tokens.length <= 2 && PROBE_KEYWORDS.has(words[0]?.value ?? "")) return `a lone SQL keyword (${words[0]?.value}) probes which words get through.`;
+  if (tokens.length === 1 && tokens[0]?.kind === "variable" && tokens[0].value.startsWith("@")) return `a lone variable (${tokens[0].value}) probes how the host query reads it.`;
+  if (/^(%[0-9a-f]{2})+$/i.test(solid)) return "URL-encoded characters probe how the input is decoded.";
+  if (!/[a-z]/i.test(solid) && /[^0-9.]/.test(solid)) return "punctuation without any word probes where a query breaks.";
+  if (solid.length <= 3 && /[^a-z0-9]/i.test(solid)) return "a few characters with punctuation probe where a query breaks.";
   return undefined;
 }
 
@@ -163,17 +216,17 @@ export function fragmentFindings(sql: string, tokens: readonly Token[], failure:
   }
   const refused = objectFollows(tokens) ? kinds.find((k): k is Exclude<StatementKind, "select"> => k !== "select" && REFUSED_BY_KEYWORD.has(k)) : undefined;
   if (refused && !findings.length) findings.push(statementFinding(refused, tokens, sql));
-  const report = injectionSignals(sql);
-  if (report.score >= INJECTION_THRESHOLD) {
-    const first = report.signals[0];
+  const probe = findings.length === 0 ? probeShape(sql, tokens) : undefined;
+  if (probe) {
     findings.push({
       rule: RULES.injection,
       severity: "error",
-      message: `This text is not a complete query and carries injection signals: ${signalNames(report)}.`,
-      hint: "Write a complete SELECT query; fragments meant to be pasted into another query are refused.",
-      ...(first ? positionOf(sql, first.offset) : {}),
+      message: `This text is not a query: ${probe}`,
+      hint: "Write a complete SELECT query; probes for how another query breaks are refused.",
     });
   }
+  const signals = probe ? undefined : signalFinding(sql, "This text is not a complete query and carries injection signals");
+  if (signals) findings.push(signals);
   const position = failure?.position;
   const expected = failure?.expected.length ? ` Expected one of: ${failure.expected.join(", ")}.` : "";
   findings.push({

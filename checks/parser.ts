@@ -33,6 +33,32 @@ export interface ParseFailure {
   readonly position?: Position;
   /** What the grammar would have accepted at that point, for the hint. */
   readonly expected: readonly string[];
+  /** Set when the parse was not finished but stopped by a bound: the text is refused for its size, not its syntax. */
+  readonly limit?: "length" | "depth" | "deadline" | "memory";
+}
+
+/** A parse asked of the worker thread (checks/parse-worker.ts) and its answer. */
+export interface ParseRequest {
+  readonly id: number;
+  readonly sql: string;
+  readonly dialect: Dialect;
+}
+export interface ParseReply {
+  readonly id: number;
+  readonly outcome: ParseOutcome;
+}
+
+/**
+ * parseSql, with the stack overflow of a very long chain (`a OR b OR …` 10,000 times: both the grammar and
+ * the tree walk recurse per term) turned into a refusal instead of a thrown RangeError.
+ */
+export async function parseGuarded(sql: string, dialect: Dialect): Promise<ParseOutcome> {
+  try {
+    return await parseSql(sql, dialect);
+  } catch (error) {
+    if (error instanceof RangeError) return { ok: false, message: "the expression is nested or chained too deeply to parse", expected: [], limit: "depth" };
+    throw error;
+  }
 }
 
 export type ParseOutcome = { readonly ok: true; readonly tree: ParsedSql } | ParseFailure;
@@ -97,6 +123,7 @@ async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: tru
     try {
       return { ok: true, ast: parser.astify(sql, { database: name }), grammar: name };
     } catch (error) {
+      if (error instanceof RangeError) throw error;
       firstFailure ??= failureOf(error);
     }
   }
@@ -244,7 +271,13 @@ class Converter {
       if (!f) continue;
       sources.push(this.source(f, acc));
       joins.push(this.joinOf(f));
-      if (f["on"]) this.expr(f["on"], acc);
+      if (f["on"]) {
+        // Every column the ON condition names links its source, whatever the operator (`=`, `st_intersects(…)`).
+        const on = new ExpressionCollector();
+        this.expr(f["on"], on);
+        acc.absorb(on);
+        acc.predicates.push({ left: on.columns, right: [] });
+      }
     }
     const outputs: string[] = [];
     const aliases: string[] = [];
@@ -291,7 +324,7 @@ class Converter {
 
   private joinOf(f: Loose): JoinInfo {
     const join = str(f["join"])?.toUpperCase();
-    const hasCondition = Boolean(f["on"]) || arr(f["using"]).length > 0;
+    const hasCondition = arr(f["using"]).length > 0;
     if (!join) return { type: "comma", hasCondition: false };
     if (join.includes("NATURAL")) return { type: "natural", hasCondition: true };
     if (join.includes("CROSS")) return { type: "cross", hasCondition };
@@ -417,17 +450,16 @@ class Converter {
     }
     if (type === "var") {
       const prefix = str(n["prefix"]) ?? "";
-      acc.functions.push({ name: `${prefix}${str(n["name"]) ?? ""}`.toLowerCase(), argCount: 0, numericArgs: [] });
+      acc.functions.push({ name: `${prefix}${str(n["name"]) ?? ""}`.toLowerCase(), argCount: 0, args: [] });
       return;
     }
     if (type === "function" || type === "aggr_func") {
       const args = n["args"];
       const values = arr(obj(args)?.["value"]);
-      const numericArgs = values.map((v) => num(obj(v)?.["value"])).filter((v): v is number => v !== undefined);
       acc.functions.push({
         name: this.functionName(n),
         argCount: values.length || (obj(args)?.["expr"] ? 1 : 0),
-        numericArgs,
+        args: values.map((v) => (str(obj(v)?.["type"]) === "number" ? num(obj(v)?.["value"]) : undefined)),
         position: this.positionOf(n),
       });
     }

@@ -13,6 +13,9 @@ import {
   GENERATOR_ROW_LIMIT,
   GENERATORS,
   CARTESIAN_ROW_LIMIT,
+  ENGINE_SCHEMAS,
+  SIZE_LIMIT,
+  SIZED_FUNCTIONS,
   RULES,
   STATEMENT_RULES,
   SYSTEM_SCHEMAS,
@@ -50,7 +53,8 @@ const HINTS: Readonly<Record<string, string>> = {
   [RULES.notReadOnly]: "Only SELECT queries run here.",
   [RULES.recursiveCte]: "Recursive queries are refused; express the walk with joins or window functions.",
   [RULES.generator]: `Generate at most ${GENERATOR_ROW_LIMIT.toLocaleString("en-US")} rows with literal bounds, or select from a table.`,
-  [RULES.timeFunction]: "Delay and benchmark functions are refused.",
+  [RULES.timeProbe]: "Delay and benchmark functions are refused: they are how blind injection reads data.",
+  [RULES.unbounded]: "Keep sizes and delays literal and small, or select from a table.",
   [RULES.cartesian]: "Add a join condition (ON … or a WHERE equality) between these tables.",
 };
 
@@ -155,30 +159,36 @@ function isFilePath(name: QualifiedName): boolean {
   return format !== undefined && FILE_TABLE_FORMATS.has(format) && /[/.:]/.test(last);
 }
 
-function isSystemTable(name: QualifiedName): boolean {
+/** A table of some engine's system catalog (by schema or name prefix). */
+export function isSystemTable(name: QualifiedName): boolean {
   if (name.parts.slice(0, -1).some((p) => SYSTEM_SCHEMAS.has(p))) return true;
   const last = name.parts.at(-1) ?? "";
   return SYSTEM_TABLE_PREFIXES.some((p) => last.startsWith(p)) || last === "dual";
 }
 
 function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): void {
-  const name = call.name;
-  const base = name.split(".").at(-1) ?? name;
+  // The engine resolves `main.current_setting`, `system.main.query` and `"main"."getenv"` to its built-ins:
+  // the deny-lists judge the name the engine will call, with the default schema and catalog removed.
+  const parts = call.name.split(".");
+  const base = parts.at(-1) ?? call.name;
+  const qualifiers = parts.slice(0, -1);
+  const builtin = qualifiers.every((q) => ENGINE_SCHEMAS.has(q));
+  const name = builtin ? base : call.name;
   // Positions are looked up only for findings: most calls are allowed, and the lookup scans the text.
   const position = () => call.position ?? findWord(sql, base);
-  const denied = DENIED_FUNCTIONS.get(name) ?? (name.includes(".") ? undefined : DENIED_FUNCTIONS.get(base));
+  const denied = DENIED_FUNCTIONS.get(name);
   if (denied) {
-    findings.push(finding(denied, `Function ${name}() is not allowed.`, position()));
+    findings.push(finding(denied, `Function ${call.name}() is not allowed.`, position()));
     return;
   }
   const prefixed = DENIED_FUNCTION_PREFIXES.find(([p]) => name.startsWith(p));
   if (prefixed) {
-    findings.push(finding(prefixed[1], `Function ${name}() is not allowed.`, position()));
+    findings.push(finding(prefixed[1], `Function ${call.name}() is not allowed.`, position()));
     return;
   }
-  if (name.includes(".") && !/^(main|pg_catalog|system)\.[a-z_]+$/.test(name)) {
-    // Engine built-ins are unqualified; a qualified call names a package of another database or a UDF.
-    findings.push(finding(RULES.codeExecution, `Function ${name}() is not a built-in of this engine.`, position()));
+  if (!builtin) {
+    // Engine built-ins live in the default schemas; another qualifier names a package of another database or a UDF.
+    findings.push(finding(RULES.codeExecution, `Function ${call.name}() is not a built-in of this engine.`, position()));
     return;
   }
   if (GENERATORS.has(name)) {
@@ -188,8 +198,24 @@ function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): vo
         finding(
           RULES.generator,
           rows === undefined
-            ? `${name}() without literal bounds can generate unbounded rows.`
-            : `${name}() would generate ${rows.toExponential(1)} rows.`,
+            ? `${call.name}() without literal bounds can generate unbounded rows.`
+            : `${call.name}() would generate ${rows.toExponential(1)} rows.`,
+          position(),
+        ),
+      );
+    }
+    return;
+  }
+  const sizeArg = SIZED_FUNCTIONS.get(name);
+  if (sizeArg !== undefined) {
+    const size = call.args[sizeArg];
+    if (size === undefined || size > SIZE_LIMIT) {
+      findings.push(
+        finding(
+          RULES.unbounded,
+          size === undefined
+            ? `${call.name}() needs a literal size (at most ${SIZE_LIMIT.toLocaleString("en-US")}) to be bounded.`
+            : `${call.name}() would build ${size.toExponential(1)} elements; at most ${SIZE_LIMIT.toLocaleString("en-US")} are allowed.`,
           position(),
         ),
       );
@@ -198,9 +224,9 @@ function checkFunction(sql: string, call: FunctionCall, findings: Finding[]): vo
 }
 
 function generatorRows(call: FunctionCall): number | undefined {
-  const args = call.numericArgs;
-  if (args.length !== call.argCount || args.length === 0) return undefined;
-  const [a = 0, b, step = 1] = args;
+  const args = call.args;
+  if (args.length === 0 || args.some((a) => a === undefined)) return undefined;
+  const [a = 0, b, step = 1] = args as readonly number[];
   const span = b === undefined ? a : b - a;
   if (step === 0) return Infinity;
   return Math.abs(span / step);
@@ -234,7 +260,7 @@ function checkCartesian(sql: string, scope: BlockScope, findings: Finding[]): vo
     }
     return out;
   };
-  // ON/USING/NATURAL/LATERAL link a source to those before it; a constant `ON true` is not told apart.
+  // USING/NATURAL/LATERAL link a source to those before it; ON links through the columns it names (a predicate).
   block.joins.forEach((join, i) => {
     if (i > 0 && join.hasCondition) union(i, i - 1);
   });

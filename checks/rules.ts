@@ -22,11 +22,24 @@ export const RULES = {
   notReadOnly: "security.not-read-only", // T1
   recursiveCte: "security.recursive-cte", // T8
   generator: "security.generator", // T8
-  timeFunction: "security.time-function", // T8
+  unbounded: "security.unbounded", // T8: sleep_ms, repeat, list_resize and other work without a bound
+  controlCharacter: "security.control-character", // T11: NUL and control characters hide text from readers
+  parseLimit: "security.parse-limit", // T8: text too long or too deep to parse within a bound
   cartesian: "plan.cartesian", // T8
   rowCap: "plan.row-cap", // T8
   uninspectable: "security.uninspectable", // T11
-  injection: "security.injection", // T11
+  // Attack shapes (category "injection"): T11
+  injection: "injection.fragment",
+  tautology: "injection.tautology",
+  commentTruncation: "injection.comment-truncation",
+  unionProbe: "injection.union-probe",
+  timeProbe: "injection.time-probe",
+  errorProbe: "injection.error-probe",
+  quoteImbalance: "injection.quote-imbalance",
+  encoded: "injection.encoded",
+  stackedWrite: "injection.stacked-write",
+  catalogProbe: "injection.catalog-probe",
+  privilege: "injection.privilege",
   parse: "syntax.parse",
   empty: "syntax.empty",
   unknownTable: "catalog.unknown-table",
@@ -36,6 +49,13 @@ export const RULES = {
 } as const;
 
 export type RuleId = (typeof RULES)[keyof typeof RULES];
+
+/** The verdict category a blocking rule puts a query in: attack shapes, the read-only policy, or syntax. */
+export function categoryOf(rule: string): "injection" | "policy" | "syntax" {
+  if (rule.startsWith("injection.")) return "injection";
+  if (rule.startsWith("security.") || rule.startsWith("plan.")) return "policy";
+  return "syntax";
+}
 
 /** The rule that refuses a statement of each kind (everything but SELECT). */
 export const STATEMENT_RULES: Readonly<Record<Exclude<StatementKind, "select">, RuleId>> = {
@@ -159,7 +179,7 @@ const CODE_FUNCTIONS = [
   "eval", "lo_from_bytea",
 ];
 const DYNAMIC_SQL_FUNCTIONS = ["query", "query_table", "json_execute_serialized_sql", "json_deserialize_sql", "sql_auto_complete"];
-const TIME_FUNCTIONS = ["sleep", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "benchmark", "randomblob", "waitfor"];
+const TIME_FUNCTIONS = ["sleep", "sleep_ms", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "benchmark", "randomblob", "waitfor"];
 const GENERATOR_FUNCTIONS = ["range", "generate_series", "sequence", "repeat_row"];
 const CONFIG_FUNCTIONS = ["set_config", "pragma"];
 
@@ -173,7 +193,7 @@ export const DENIED_FUNCTIONS: ReadonlyMap<string, RuleId> = new Map<string, Rul
   ...byName(SERVER_INFO_FUNCTIONS, RULES.serverInfo),
   ...byName(CODE_FUNCTIONS, RULES.codeExecution),
   ...byName(DYNAMIC_SQL_FUNCTIONS, RULES.dynamicSql),
-  ...byName(TIME_FUNCTIONS, RULES.timeFunction),
+  ...byName(TIME_FUNCTIONS, RULES.timeProbe),
   ...byName(CONFIG_FUNCTIONS, RULES.config),
 ]);
 
@@ -183,6 +203,19 @@ export const CARTESIAN_ROW_LIMIT = 10_000_000;
 /** Generators are allowed only with a literal size up to this many rows. */
 export const GENERATOR_ROW_LIMIT = 1_000_000;
 export const GENERATORS: ReadonlySet<string> = new Set(GENERATOR_FUNCTIONS);
+
+/** Functions whose cost grows with a size argument (its 0-based position): allowed with a literal size up to SIZE_LIMIT. */
+export const SIZED_FUNCTIONS: ReadonlyMap<string, number> = new Map([
+  ["repeat", 1], ["list_resize", 1], ["array_resize", 1], ["lpad", 1], ["rpad", 1], ["bar", 3],
+]);
+export const SIZE_LIMIT = 1_000_000;
+
+/**
+ * Schema and catalog names under which engines keep their built-in functions (DuckDB `main`, `system`,
+ * `pg_catalog`, `memory`, `temp`; Spark `builtin`, `spark_catalog`, `default`): a call qualified only by these
+ * is the built-in itself.
+ */
+export const ENGINE_SCHEMAS: ReadonlySet<string> = new Set(["main", "system", "pg_catalog", "memory", "temp", "builtin", "spark_catalog", "default", "session"]);
 
 /** Function-name prefixes that reach system catalogs or engine internals. */
 export const DENIED_FUNCTION_PREFIXES: ReadonlyArray<readonly [string, RuleId]> = [

@@ -50,8 +50,8 @@ export interface FunctionCall {
   /** Lower-cased, dot-joined (`dbms_pipe.receive_message`). */
   readonly name: string;
   readonly argCount: number;
-  /** Numeric literal arguments, for generator bounds (`range(1e12)`). */
-  readonly numericArgs: readonly number[];
+  /** Each argument's value when it is a numeric literal, else undefined: sizes and bounds (`range(1e12)`, `repeat('x', 2e9)`). */
+  readonly args: readonly (number | undefined)[];
   readonly position?: Position;
 }
 
@@ -74,7 +74,11 @@ export type Source =
 /** How a source joined the ones before it. */
 export interface JoinInfo {
   readonly type: "comma" | "cross" | "inner" | "outer" | "semi" | "natural" | "lateral";
-  /** ON/USING present (or NATURAL). */
+  /**
+   * USING, NATURAL or LATERAL: linked to the sources before it by construction. An ON condition links only
+   * through the columns it compares (it is one of the block's predicates): `ON true`, `ON 1=1` and
+   * `ON a.x = a.x` link nothing and leave a cross join.
+   */
   readonly hasCondition: boolean;
 }
 

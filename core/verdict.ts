@@ -15,8 +15,17 @@ export interface Finding {
 }
 
 export type VerdictKind = "allow" | "block";
-/** `policy`: a request StreamLink refuses as such (changing data, reading files), before any SQL is written. */
-export type VerdictCategory = "ok" | "syntax" | "security" | "policy";
+/**
+ * Why a query was refused: `syntax` (it does not parse or names what the connection lacks), `policy` (well formed,
+ * but not allowed in a read-only notebook: writes, DDL, settings, several statements, files, system catalogs; also a
+ * natural-language request to change data or read files, refused before any SQL is written) or
+ * `injection` (an attack shape: a tautology, a comment cutting the host query, a UNION probe, a stacked write, a
+ * time or error probe, a payload fragment). Both `policy` and `injection` block.
+ */
+export type VerdictCategory = "ok" | "syntax" | "policy" | "injection";
+
+/** Who wrote the SQL: a weak injection signal warns on SQL a person typed and blocks SQL a model wrote. */
+export type SqlAuthor = "person" | "model";
 
 /**
  * The checkers' decision on one query. Shown in the cell (text and `VERDICT_MIME`), stored in the
@@ -25,6 +34,8 @@ export type VerdictCategory = "ok" | "syntax" | "security" | "policy";
 export interface Verdict {
   readonly verdict: VerdictKind;
   readonly category: VerdictCategory;
+  /** The rule of the finding that decided a block (`security.write`, `injection.tautology`, …); absent when allowed. */
+  readonly rule?: string;
   readonly findings: readonly Finding[];
   /** The checker's name and version, e.g. `streamlink-checker/1.0.0`. */
   readonly checker: string;
@@ -56,14 +67,23 @@ export interface CheckContext {
   readonly allowedTables?: readonly string[];
   /** The engine's own parser, when there is an engine. */
   readonly engineParse?: (sql: string) => Promise<EngineParseResult>;
+  /** The same for many texts in one call, where the engine can (DuckDB); used by `checkMany`. */
+  readonly engineParseMany?: (sqls: readonly string[]) => Promise<readonly EngineParseResult[]>;
   /** Rows a query may return before a LIMIT is added. */
   readonly rowCap?: number;
+  /** Defaults to `person`. */
+  readonly author?: SqlAuthor;
 }
 
 /** Syntax and security together: every query passes here before any engine sees it. */
 export interface QueryChecker {
   readonly version: string;
   check(sql: string, context: CheckContext): Promise<Verdict>;
+  /**
+   * Verdicts for many texts (evaluations, `streamlink check` on a file): with `engineParseMany` the engine's own
+   * parser reads every SELECT of the batch in one call, and its tree is the one judged.
+   */
+  checkMany(sqls: readonly string[], context: CheckContext): Promise<Verdict[]>;
 }
 
 /**

@@ -126,7 +126,7 @@ async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, opt
   }
   const withGold = { ...base, goldEngine: gold.engine, goldRules: gold.rules, goldRows: gold.rows.length };
   const { engine } = source;
-  const context: CheckContext = { dialect: engine.dialect, catalog, engineParse: (sql) => engine.parse(sql) };
+  const context: CheckContext = { dialect: engine.dialect, catalog, engineParse: (sql) => engine.parse(sql), author: "model" };
 
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;

@@ -16,13 +16,18 @@ function mulberry32(seed: number): () => number {
  */
 export function seededSample<T>(items: readonly T[], count: number | undefined, seed: number): T[] {
   if (count === undefined || count >= items.length) return [...items];
+  return seededShuffle(items, seed).slice(0, count);
+}
+
+/** Every item in an order fixed by `seed` (Fisher–Yates with mulberry32). */
+function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const random = mulberry32(seed);
   const order = items.map((_item, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
-  return order.slice(0, count).map((i) => items[i] as T);
+  return order.map((i) => items[i] as T);
 }
 
 /**
@@ -38,4 +43,27 @@ export function groupBySource<T extends { readonly source: string }>(items: read
     else groups.set(item.source, [item]);
   }
   return [...groups.values()].flat();
+}
+
+/**
+ * Splits `items` into a development part and a held-out part of about `fraction` of each stratum (items with the
+ * same `stratum` key, e.g. the label), by a seeded shuffle: rules are tuned on `dev` only and reported on `heldOut`.
+ */
+export function splitHeldOut<T>(items: readonly T[], fraction: number, seed: number, stratum: (item: T) => string): { dev: T[]; heldOut: T[] } {
+  const strata = new Map<string, T[]>();
+  for (const item of items) {
+    const key = stratum(item);
+    const list = strata.get(key);
+    if (list) list.push(item);
+    else strata.set(key, [item]);
+  }
+  const dev: T[] = [];
+  const heldOut: T[] = [];
+  for (const list of strata.values()) {
+    const shuffled = seededShuffle(list, seed);
+    const cut = Math.round(shuffled.length * fraction);
+    heldOut.push(...shuffled.slice(0, cut));
+    dev.push(...shuffled.slice(cut));
+  }
+  return { dev, heldOut };
 }

@@ -44,18 +44,18 @@ export async function askQuestion(session: Session, generator: SqlGenerator, que
     catalog,
     examples: options.examples,
     notes: options.notes,
-    sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS })).result.table),
+    sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS, author: "model" })).result.table),
     tryQuery: async (sql) => {
       run = undefined;
       error = undefined;
-      if (options.sqlOnly) return { verdict: await session.check(sql, engine) };
+      if (options.sqlOnly) return { verdict: await session.check(sql, engine, "model") };
       let verdict: Verdict | undefined;
       try {
-        run = await session.run(sql, { engine: engine.name, maxRows: options.maxRows }, (v) => { verdict = v; });
+        run = await session.run(sql, { engine: engine.name, maxRows: options.maxRows, author: "model" }, (v) => { verdict = v; });
         return { verdict: run.verdict };
       } catch (thrown) {
         error = asError(thrown);
-        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine)) };
+        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine, "model")) };
         return { verdict, error: error.message };
       }
     },

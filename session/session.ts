@@ -2,7 +2,7 @@ import type { Catalog } from "../core/catalog.js";
 import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
-import type { QueryChecker, Verdict } from "../core/verdict.js";
+import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
 
 /** The default connection when the user has not run `%connect`: embedded DuckDB, in memory. */
@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Rows to materialise; `Config.max_rows` when absent. */
   readonly maxRows?: number;
   readonly onProgress?: (progress: QueryProgress) => void;
+  /** Who wrote the SQL: a model's SQL is held to the stricter injection bar. Defaults to a person. */
+  readonly author?: SqlAuthor;
 }
 
 export interface CheckedRun {
@@ -100,12 +102,13 @@ export class Session {
   }
 
   /** Runs both checkers against the connection's catalog and parser; nothing is executed. */
-  async check(sql: string, engine: Engine): Promise<Verdict> {
+  async check(sql: string, engine: Engine, author: SqlAuthor = "person"): Promise<Verdict> {
     return this.deps.checker.check(sql, {
       dialect: engine.dialect,
       catalog: await this.catalog(engine),
       engineParse: (text) => engine.parse(text),
       rowCap: this.config.row_cap > 0 ? this.config.row_cap : undefined,
+      author,
     });
   }
 
@@ -115,7 +118,7 @@ export class Session {
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
     const engine = await this.engine(options.engine);
-    const verdict = await this.check(sql, engine);
+    const verdict = await this.check(sql, engine, options.author);
     onVerdict?.(verdict);
     if (verdict.verdict === "block") throw blockedError(verdict);
     const maxRows = options.maxRows ?? this.config.max_rows;
@@ -153,11 +156,12 @@ export class Session {
 export function blockedError(verdict: Verdict): BlockedQueryError {
   const first = verdict.findings.find((f) => f.severity === "error") ?? verdict.findings[0];
   const where = first?.line !== undefined ? ` (line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ""})` : "";
-  const label = verdict.category === "security" ? "security" : "syntax";
-  const lead = verdict.category === "policy" ? "Refused" : `Blocked by the ${label} checker`;
+  const label = verdict.category === "syntax" ? "syntax checker" : verdict.category === "injection" ? "security checker (injection)" : "security checker (read-only policy)";
+  // A request refused before any SQL was written (a question asking to change data) is not a checker's block.
+  const lead = verdict.category === "policy" && verdict.sql === "" ? "Refused" : `Blocked by the ${label}`;
   return new BlockedQueryError(
     `${lead}: ${first?.message ?? "the query was not allowed"}${where}`,
-    first?.hint ?? (label === "security" ? "Only read-only queries over this connection's tables may run." : "Fix the SQL and run the cell again."),
+    first?.hint ?? (verdict.category === "syntax" ? "Fix the SQL and run the cell again." : "Only read-only queries over this connection's tables may run."),
     { verdict },
   );
 }

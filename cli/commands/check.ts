@@ -16,7 +16,8 @@ const OPTIONS = {
 
 export const USAGE = `${usageOf("usage: streamlink check", OPTIONS)}
 Reads JSON lines {"id": …, "sql": "…"} on stdin and writes one JSON line per input:
-  {"id": …, "verdict": "allow"|"block", "category": "ok"|"syntax"|"security", "findings": [{rule, severity, message, line?, column?, hint?}]}
+  {"id": …, "verdict": "allow"|"block", "category": "ok"|"syntax"|"policy"|"injection", "rule"?: …, "findings": [{rule, severity, message, line?, column?, hint?}]}
+"policy": well formed but not allowed in a read-only notebook; "injection": an attack shape; "rule": the rule that decided a block.
 Without --db there is no catalog: only syntax and security are judged. Nothing is executed.
 A line that is not such JSON gets {"line": N, "error": …, "hint": …}; the exit code is then 1.`;
 
@@ -70,7 +71,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         continue;
       }
       const verdict = await check(input.sql);
-      io.stdout.write(`${JSON.stringify({ id: input.id, verdict: verdict.verdict, category: verdict.category, findings: verdict.findings })}\n`);
+      io.stdout.write(`${JSON.stringify({ id: input.id, verdict: verdict.verdict, category: verdict.category, rule: verdict.rule, findings: verdict.findings })}\n`);
     }
     return bad > 0 ? EXIT.failure : EXIT.ok;
   } finally {

@@ -160,6 +160,19 @@ export class DuckDBEngine implements Engine {
     return tree.error ? { ok: false, message: tree.error_message ?? "DuckDB could not parse the query", tree } : { ok: true, tree };
   }
 
+  /** One round trip for the whole batch: per call, the node-api's overhead costs more than the parse itself. */
+  async parseMany(sqls: readonly string[]): Promise<EngineParseResult[]> {
+    if (sqls.length === 0) return [];
+    const { DuckDBListValue, listValue } = await loadDuckDB();
+    const reader = await this.connection.runAndReadAll("SELECT list_transform($1::VARCHAR[], x -> json_serialize_sql(x))", [listValue([...sqls])]);
+    const texts = reader.getRows()[0]?.[0];
+    const items = texts instanceof DuckDBListValue ? texts.items : [];
+    return sqls.map((_sql, i) => {
+      const tree = JSON.parse(String(items[i] ?? "{}")) as { error?: boolean; error_message?: string };
+      return tree.error ? { ok: false, message: tree.error_message ?? "DuckDB could not parse the query", tree } : { ok: true, tree };
+    });
+  }
+
   async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
     const started = performance.now();
     this.cancelReason = undefined;

@@ -41,7 +41,7 @@ export type BundleRead =
 
 // Records keyed by the core unions: adding a member there fails to compile here until it is handled.
 const VERDICT_KINDS: Record<VerdictKind, true> = { allow: true, block: true };
-const CATEGORIES: Record<VerdictCategory, true> = { ok: true, syntax: true, security: true, policy: true };
+const CATEGORIES: Record<VerdictCategory, true> = { ok: true, syntax: true, policy: true, injection: true };
 const OUTCOMES: Record<RunOutcome["status"], true> = { failed: true, empty: true };
 const SEVERITIES: Record<Severity, true> = { error: true, warning: true, info: true };
 const DIALECTS: Record<Dialect, true> = { duckdb: true, spark: true };
@@ -105,7 +105,8 @@ function readVerdict(value: unknown): Verdict {
   if (!Array.isArray(findings)) throw new Invalid("verdict.findings is not a list");
   return {
     verdict: member(o, "verdict", VERDICT_KINDS, "verdict"),
-    category: member(o, "category", CATEGORIES, "verdict"),
+    // Checkers before 1.1 said "security" for both kinds of refusal; notebooks saved then still open.
+    category: o["category"] === "security" ? "policy" : member(o, "category", CATEGORIES, "verdict"),
     findings: findings.map((f, i) => readFinding(f, `verdict.findings[${i}]`)),
     checker: text(o, "checker", "verdict"),
     sql: text(o, "sql", "verdict"),

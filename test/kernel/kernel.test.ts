@@ -65,7 +65,7 @@ describe("the streamlink kernel under jupyter_client", () => {
     expect(blocked.reply.ename).toBe("BlockedQueryError");
     const blockedVerdict = (outputsOfType(blocked.iopub, VERDICT_MIME) as VerdictBundle[])[0];
     expect(blockedVerdict?.verdict.verdict).toBe("block");
-    expect(blockedVerdict?.verdict.category).toBe("security");
+    expect(blockedVerdict?.verdict.category).toBe("policy");
 
     expect(outputsOfType(topAwait.iopub, "text/plain")).toEqual(["82"]);
     expect(thrown.reply.ename).toBe("RangeError");

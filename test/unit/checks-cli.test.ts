@@ -18,18 +18,25 @@ async function cli(argv: string[], input = ""): Promise<{ code: number; out: str
 
 describe("streamlink check", () => {
   it("writes one verdict line per input line", async () => {
-    const input = ['{"id": 1, "sql": "SELECT 1"}', '{"id": "b", "sql": "SELECT 1; DROP TABLE t"}', '{"id": 3, "sql": "admin\' or 1=1 --"}'].join("\n");
+    const input = ['{"id": 1, "sql": "SELECT 1"}', '{"id": "b", "sql": "SELECT 1; DROP TABLE t"}', '{"id": 3, "sql": "admin\' or 1=1 --"}', '{"id": 4, "sql": "INSERT INTO t VALUES (1)"}'].join("\n");
     const { code, out } = await cli(["check"], input);
     expect(code).toBe(0);
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { id: unknown; verdict: string; category: string; findings: { rule: string }[] });
-    expect(lines.map((l) => [l.id, l.verdict, l.category])).toEqual([[1, "allow", "ok"], ["b", "block", "security"], [3, "block", "security"]]);
+    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { id: unknown; verdict: string; category: string; rule?: string; findings: { rule: string }[] });
+    // A write stacked after a SELECT is an attack shape; the same write alone is refused by the read-only policy.
+    expect(lines.map((l) => [l.id, l.verdict, l.category, l.rule])).toEqual([
+      [1, "allow", "ok", undefined],
+      ["b", "block", "injection", "injection.stacked-write"],
+      [3, "block", "injection", "injection.fragment"],
+      [4, "block", "policy", "security.write"],
+    ]);
     expect(lines[1]?.findings.map((f) => f.rule)).toContain("security.multiple-statements");
     expect(Object.keys(lines[0] ?? {})).toEqual(["id", "verdict", "category", "findings"]);
+    expect(Object.keys(lines[3] ?? {})).toEqual(["id", "verdict", "category", "rule", "findings"]);
   });
 
   it("checks Spark SQL with --dialect spark", async () => {
     const { out } = await cli(["check", "--dialect", "spark"], '{"id": 1, "sql": "SELECT reflect(\'java.lang.Runtime\', \'getRuntime\')"}\n');
-    expect(JSON.parse(out)).toMatchObject({ verdict: "block", category: "security" });
+    expect(JSON.parse(out)).toMatchObject({ verdict: "block", category: "policy", rule: "security.code-execution" });
   });
 
   it("answers a bad line with an error and a hint, goes on, and exits 1", async () => {
@@ -53,11 +60,13 @@ describe("streamlink eval sqli", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sl-sqli-"));
     try {
       const file = path.join(dir, "tiny.csv");
-      await writeFile(file, '"Query","Label"\n"admin\' or 1=1 --",1\n"SELECT name FROM people",0\n"ronda sant antoni 144,",0\n"1 UNION SELECT @@version",1\n');
+      await writeFile(file, '"Query","Label"\n"admin\' or 1=1 --",1\n"SELECT name FROM people",0\n"ronda sant antoni 144,",0\n"1 UNION SELECT @@version",1\n"INSERT INTO people VALUES (1)",0\n');
       const { code, out } = await cli(["eval", "sqli", "--file", file]);
       expect(code).toBe(0);
-      expect(out).toMatch(/4 queries \(2 malicious, 2 normal\)/);
-      expect(out).toMatch(/every security block\s+precision 100\.00% {2}recall 100\.00% {2}escape 0\.00% {2}misintercept 0\.00% {2}\(TP 2, FP 0, TN 2, FN 0\)/);
+      expect(out).toMatch(/5 queries \(2 malicious, 3 normal\)/);
+      expect(out).toMatch(/\ninjection\s+precision 100\.00% {2}recall 100\.00% {2}escape 0\.00% {2}misintercept 0\.00% {2}\(TP 2, FP 0, TN 3, FN 0\)/);
+      // The well-formed INSERT is labelled normal: only the reading that counts policy refusals calls it a hit.
+      expect(out).toMatch(/every refusal \(policy too\)\s+precision 66\.67% {2}recall 100\.00% {2}escape 0\.00% {2}misintercept 33\.33% {2}\(TP 2, FP 1, TN 2, FN 0\)/);
       expect(out).toMatch(/checks\/s/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -9,9 +9,9 @@ const withCatalog = { dialect: "duckdb", catalog: PAYLOAD_CATALOG } as const;
 describe("verdict shape", () => {
   it("names the checker, echoes the SQL and the dialect, and times itself", async () => {
     const verdict = await checker.check("SELECT title FROM patents LIMIT 3", withCatalog);
-    expect(verdict).toMatchObject({ verdict: "allow", category: "ok", findings: [], checker: "streamlink-checker/1.0.0", sql: "SELECT title FROM patents LIMIT 3", executedSql: "SELECT title FROM patents LIMIT 3", dialect: "duckdb" });
+    expect(verdict).toMatchObject({ verdict: "allow", category: "ok", findings: [], checker: "streamlink-checker/1.1.0", sql: "SELECT title FROM patents LIMIT 3", executedSql: "SELECT title FROM patents LIMIT 3", dialect: "duckdb" });
     expect(verdict.elapsedMs).toBeGreaterThanOrEqual(0);
-    expect(checker.version).toBe("streamlink-checker/1.0.0");
+    expect(checker.version).toBe("streamlink-checker/1.1.0");
   });
 
   it("refuses empty and comment-only text as syntax", async () => {

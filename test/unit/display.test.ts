@@ -17,7 +17,7 @@ function sample(rows: number): Table {
 }
 
 const verdict: Verdict = {
-  verdict: "block", category: "security", checker: "streamlink-checker/test", sql: "DROP TABLE t", executedSql: "DROP TABLE t",
+  verdict: "block", category: "policy", checker: "streamlink-checker/test", sql: "DROP TABLE t", executedSql: "DROP TABLE t",
   dialect: "duckdb", elapsedMs: 0.1,
   findings: [{ rule: "security.ddl", severity: "error", message: "DROP changes the database", line: 1, column: 1, hint: "Only SELECT may run." }],
 };

@@ -6,7 +6,7 @@ import { UsageError } from "../../core/errors.js";
 import type { CaseResult } from "../../evals/harness.js";
 import { loadQuestionFile } from "../../evals/questions.js";
 import { formatSummary, quantile, summarise } from "../../evals/report.js";
-import { groupBySource, seededSample } from "../../evals/sample.js";
+import { groupBySource, seededSample, splitHeldOut } from "../../evals/sample.js";
 import { columnType } from "../../evals/spider/convert.js";
 
 describe("seededSample", () => {
@@ -96,5 +96,18 @@ describe("loadQuestionFile", () => {
     await writeFile(file, '{"id":"a","question":"Q","sql":"SELECT 1"}\n{"id":"b","question":"Q"}\n');
     await expect(loadQuestionFile(file, "db")).rejects.toThrow(/bad\.jsonl:2 lacks id, question or sql/);
     await expect(loadQuestionFile(path.join(dir, "none.jsonl"), "db")).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe("splitHeldOut", () => {
+  const items = Array.from({ length: 100 }, (_, i) => ({ id: i, label: i < 30 ? "1" : "0" }));
+  it("keeps back the same share of each label, disjoint from the development part, fixed by the seed", () => {
+    const { dev, heldOut } = splitHeldOut(items, 0.3, 14, (x) => x.label);
+    expect(heldOut.filter((x) => x.label === "1")).toHaveLength(9);
+    expect(heldOut.filter((x) => x.label === "0")).toHaveLength(21);
+    expect(dev).toHaveLength(70);
+    expect(new Set([...dev, ...heldOut].map((x) => x.id)).size).toBe(100);
+    expect(splitHeldOut(items, 0.3, 14, (x) => x.label).heldOut).toEqual(heldOut);
+    expect(splitHeldOut(items, 0.3, 15, (x) => x.label).heldOut).not.toEqual(heldOut);
   });
 });

@@ -87,7 +87,7 @@ describe("latestBundle", () => {
 
   it("takes the newest verdict among the outputs and ignores other outputs", () => {
     const first = bundle();
-    const second = bundle({ verdict: { verdict: "block", category: "security" } });
+    const second = bundle({ verdict: { verdict: "block", category: "policy" } });
     const outputs = [display(json(first)), { output_type: "stream", text: "x" }, display(json(second)), { output_type: "display_data", data: { "text/plain": "t" } }];
     expect(latestBundle(outputs)).toEqual(second);
   });
@@ -99,7 +99,13 @@ describe("latestBundle", () => {
     expect(latestBundle([display(json(bundle())), result(0)])?.outcome).toEqual({ status: "empty" });
     expect(latestBundle([display(json(bundle())), result(3)])).not.toHaveProperty("outcome");
     // A blocked query's error is the verdict itself, not a failed run.
-    expect(latestBundle([display(json(bundle({ verdict: { verdict: "block", category: "security" } }))), error])).not.toHaveProperty("outcome");
+    expect(latestBundle([display(json(bundle({ verdict: { verdict: "block", category: "injection" } }))), error])).not.toHaveProperty("outcome");
+  });
+
+  it("reads a verdict saved by checker 1.0 (category security) as a policy refusal", () => {
+    const saved = bundle({ verdict: { verdict: "block", category: "policy" } });
+    const legacy = JSON.parse(JSON.stringify(saved).replace('"category":"policy"', '"category":"security"')) as unknown;
+    expect(latestBundle([display(legacy)])).toEqual(saved);
   });
 
   it("skips an unreadable verdict and finds none in outputs without one", () => {
@@ -113,7 +119,7 @@ describe("badgeFor", () => {
     [bundle(), "allowed", "allowed"],
     [bundle({ verdict: { findings: [finding("info")] } }), "allowed", "allowed"],
     [bundle({ verdict: { findings: [finding("warning"), finding("warning")] } }), "warnings", "allowed with 2 warnings"],
-    [bundle({ verdict: { verdict: "block", category: "security", findings: [finding("error")] } }), "blocked-security", "blocked (security)"],
+    [bundle({ verdict: { verdict: "block", category: "injection", findings: [finding("error")] } }), "blocked-security", "blocked (security)"],
     [bundle({ verdict: { verdict: "block", category: "syntax", findings: [finding("error", "syntax.parse")] } }), "blocked-syntax", "blocked (syntax)"],
     [bundle({ verdict: { verdict: "block", category: "policy", findings: [finding("error", "policy.delete")] } }), "blocked-policy", "refused (policy)"],
     [bundle({ outcome: { status: "failed", message: "QueryError: boom" } }), "run-failed", "allowed · run failed"],
@@ -123,7 +129,7 @@ describe("badgeFor", () => {
   });
 
   it("says stale when the cell changed after it ran, and tells screen readers why", () => {
-    const state = badgeFor(bundle({ verdict: { verdict: "block", category: "security", findings: [finding("error")] } }), `${SOURCE} LIMIT 3`);
+    const state = badgeFor(bundle({ verdict: { verdict: "block", category: "injection", findings: [finding("error")] } }), `${SOURCE} LIMIT 3`);
     expect(state).toMatchObject({ kind: "blocked-security", stale: true, label: "stale: blocked (security)" });
     expect(state.description).toBe(
       "stale: blocked (security). StreamLink verdict for this %%sql cell, 1 finding. The cell changed after it ran; run it again to check the current SQL. Activate for details.",
@@ -192,7 +198,7 @@ describe("summary", () => {
     const states = [
       badgeFor(bundle(), SOURCE),
       badgeFor(bundle({ verdict: { findings: [finding("warning")] } }), SOURCE),
-      badgeFor(bundle({ verdict: { verdict: "block", category: "security" } }), SOURCE),
+      badgeFor(bundle({ verdict: { verdict: "block", category: "policy" } }), SOURCE),
       badgeFor(bundle({ verdict: { verdict: "block", category: "syntax" } }), "%%sql\nSELECT 2"),
     ];
     const s = summarize(states);

@@ -22,7 +22,7 @@ const catalog: Catalog = {
 
 function verdict(sql: string, kind: "allow" | "block" = "allow", message = ""): Verdict {
   return {
-    verdict: kind, category: kind === "allow" ? "ok" : "security", checker: "test/0", sql, executedSql: sql, dialect: "duckdb", elapsedMs: 0,
+    verdict: kind, category: kind === "allow" ? "ok" : "policy", checker: "test/0", sql, executedSql: sql, dialect: "duckdb", elapsedMs: 0,
     findings: kind === "allow" ? [] : [{ rule: "security.write", severity: "error", message }],
   };
 }
