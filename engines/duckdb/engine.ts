@@ -1,22 +1,27 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult, JS } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from "@duckdb/node-api";
 import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
 import { introspect } from "./introspector.js";
-import { ArrowCollector, sqlTypeName } from "./to-arrow.js";
+import type { ArrowCollector } from "./to-arrow.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
 let duckdbModule: Promise<DuckDBModule> | undefined;
-/** The native binding loads on first connect, so the kernel starts without it. */
+let toArrowModule: Promise<typeof import("./to-arrow.js")> | undefined;
+/** The native binding (and the Arrow reader over it) load on first connect, so the kernel starts without them. */
 function loadDuckDB(): Promise<DuckDBModule> {
   duckdbModule ??= import("@duckdb/node-api");
   return duckdbModule;
+}
+function loadToArrow(): Promise<typeof import("./to-arrow.js")> {
+  toArrowModule ??= import("./to-arrow.js");
+  return toArrowModule;
 }
 
 const READERS: Readonly<Record<string, string>> = {
@@ -213,18 +218,16 @@ export class DuckDBEngine implements Engine {
   }
 }
 
-/** Streams chunks until `maxRows`; rows past the cap are never converted, only noticed. */
+/** Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. */
 async function collect(result: DuckDBResult, maxRows: number): Promise<{ collector: ArrowCollector; truncated: boolean }> {
-  const { JSDuckDBValueConverter } = await loadDuckDB();
-  const names = result.deduplicatedColumnNames();
-  const collector = new ArrowCollector(names, result.columnTypes().map(sqlTypeName));
+  const { ArrowCollector } = await loadToArrow();
+  const collector = new ArrowCollector(result.deduplicatedColumnNames(), result.columnTypes());
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
     const room = maxRows - collector.rowCount;
     if (room <= 0) return { collector, truncated: true };
-    const values: JS[][] = names.map((_n, c) => chunk.convertColumnValues(c, JSDuckDBValueConverter) as JS[]);
-    if (collector.append(values, room) < chunk.rowCount) return { collector, truncated: true };
+    if (collector.append(chunk, room) < chunk.rowCount) return { collector, truncated: true };
   }
 }
 
