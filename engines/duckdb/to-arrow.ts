@@ -134,134 +134,148 @@ interface ColumnBuilder {
   readonly bytes: number;
 }
 
-/** Bytes of `count` items of `width` bytes at the start of the vector's data. */
+/** Bytes of `count` items of `width` bytes at the start of the vector's data (a view of DuckDB's memory). */
 function vectorBytes(vector: ddb.Vector, count: number, width: number): Uint8Array {
   return ddb.vector_get_data(vector, count * width);
 }
 
+/** A typed array over existing bytes. */
+type ArrayOver<T> = { new (b: ArrayBufferLike, o: number, n: number): T; BYTES_PER_ELEMENT: number };
+
 /** `bytes` as a typed array of `Ctor`, copying only when DuckDB's buffer is not aligned for it. */
-function aligned<T>(bytes: Uint8Array, Ctor: { new (b: ArrayBufferLike, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
+function aligned<T>(bytes: Uint8Array, Ctor: ArrayOver<T>): T {
   const source = bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
   return new Ctor(source.buffer, source.byteOffset, source.byteLength / Ctor.BYTES_PER_ELEMENT);
 }
 
-/**
- * Fixed-width columns: each chunk becomes the bytes of the Arrow representation (a copy, or one typed-array
- * loop when the width or unit differs), concatenated once when the batch is sealed.
- */
-class FixedWidthBuilder implements ColumnBuilder {
-  private parts: Uint8Array[] = [];
-  private readonly validity = new ValidityRuns();
-  bytes = 0;
+/** An append-only byte buffer that doubles when full, so chunks are written in place, not kept and joined. */
+class GrowingBytes {
+  private buffer = new Uint8Array(1 << 16);
+  length = 0;
 
-  constructor(private readonly type: DataType, private readonly convert: (view: VectorView) => Uint8Array) {}
+  /** `n` more bytes at the end, to be written; offsets stay aligned to the item width of their caller. */
+  extend(n: number): Uint8Array {
+    if (this.length + n > this.buffer.length) {
+      let size = this.buffer.length * 2;
+      while (size < this.length + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buffer.subarray(0, this.length));
+      this.buffer = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return this.buffer.subarray(at, at + n);
+  }
+
+  /** Everything written, as one view; the buffer starts over. */
+  take(): Uint8Array {
+    const written = this.buffer.subarray(0, this.length);
+    this.buffer = new Uint8Array(1 << 16);
+    this.length = 0;
+    return written;
+  }
+}
+
+/** Writes `view.count` items of the Arrow representation into `out` (exactly their bytes, aligned). */
+type Convert = (view: VectorView, out: Uint8Array) => void;
+
+/** Fixed-width columns: each chunk's items are copied, or converted in one typed-array loop, into one buffer. */
+class FixedWidthBuilder implements ColumnBuilder {
+  private readonly data = new GrowingBytes();
+  private readonly validity = new ValidityRuns();
+
+  constructor(private readonly type: DataType, private readonly width: number, private readonly convert: Convert) {}
+
+  get bytes(): number {
+    return this.data.length;
+  }
 
   append(view: VectorView): void {
-    const part = this.convert(view);
-    this.parts.push(part);
-    this.bytes += part.byteLength;
+    this.convert(view, this.data.extend(view.count * this.width));
     this.validity.append(view.validity, view.count);
   }
 
   seal(length: number): Data {
-    const out = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const part of this.parts) { out.set(part, at); at += part.byteLength; }
-    this.parts = [];
-    this.bytes = 0;
-    const ArrayType = this.type.ArrayType as { new (b: ArrayBuffer): Int8Array };
-    return makeData({ type: this.type, length, ...this.validity.seal(length), data: new ArrayType(out.buffer) } as never);
+    const bytes = this.data.take();
+    const ArrayType = this.type.ArrayType as ArrayOver<Int8Array>;
+    const data = new ArrayType(bytes.buffer, bytes.byteOffset, length);
+    return makeData({ type: this.type, length, ...this.validity.seal(length), data } as never);
   }
 }
 
-/** The chunk's bytes, copied as they are: DuckDB's layout is Arrow's for these types. */
-const copyOf = (width: number) => (view: VectorView): Uint8Array => vectorBytes(view.vector, view.count, width).slice();
-
-/** A typed array over existing bytes, read as numbers. */
-type NumberArrayOver = { new (b: ArrayBufferLike, o: number, n: number): ArrayLike<number>; BYTES_PER_ELEMENT: number };
+/** The chunk's bytes as they are: DuckDB's layout is Arrow's for these types. */
+const copyOf = (width: number): Convert => (view, out) => out.set(vectorBytes(view.vector, view.count, width));
 
 /** Items of `From` widened into `To` (FLOAT → Float64, UTINYINT → Int16), one typed-array loop. */
-function widen(
-  From: NumberArrayOver,
-  To: { new (n: number): { [i: number]: number; buffer: ArrayBufferLike } },
-) {
-  return (view: VectorView): Uint8Array => {
+function widen(From: ArrayOver<ArrayLike<number>>, To: ArrayOver<{ [i: number]: number }>): Convert {
+  return (view, out) => {
     const source = aligned(vectorBytes(view.vector, view.count, From.BYTES_PER_ELEMENT), From);
-    const out = new To(view.count);
-    for (let i = 0; i < view.count; i++) out[i] = source[i] as number;
-    return new Uint8Array(out.buffer);
+    const target = new To(out.buffer, out.byteOffset, view.count);
+    for (let i = 0; i < view.count; i++) target[i] = source[i] as number;
   };
 }
 
 /** Unsigned 16/32-bit items as Int64 (low word the value, high word zero), without a BigInt per value. */
-function unsignedToInt64(From: NumberArrayOver) {
-  return (view: VectorView): Uint8Array => {
+function unsignedToInt64(From: ArrayOver<ArrayLike<number>>): Convert {
+  return (view, out) => {
     const source = aligned(vectorBytes(view.vector, view.count, From.BYTES_PER_ELEMENT), From);
-    const out = new Uint32Array(view.count * 2);
-    for (let i = 0; i < view.count; i++) out[2 * i] = source[i] as number;
-    return new Uint8Array(out.buffer);
+    const target = new Uint32Array(out.buffer, out.byteOffset, view.count * 2);
+    for (let i = 0; i < view.count; i++) { target[2 * i] = source[i] as number; target[2 * i + 1] = 0; }
   };
 }
 
 /** HUGEINT as Int64: the low 8 of its 16 bytes, which is what writing the BigInt into an Int64 slot keeps. */
-function lowHalvesOf128(view: VectorView): Uint8Array {
-  const source = vectorBytes(view.vector, view.count, 16);
-  const out = new Uint8Array(view.count * 8);
-  for (let i = 0; i < view.count; i++) out.set(source.subarray(16 * i, 16 * i + 8), 8 * i);
-  return out;
-}
+const lowHalvesOf128: Convert = (view, out) => {
+  const source = aligned(vectorBytes(view.vector, view.count, 16), Uint32Array);
+  const target = new Uint32Array(out.buffer, out.byteOffset, view.count * 2);
+  for (let i = 0; i < view.count; i++) { target[2 * i] = source[4 * i] as number; target[2 * i + 1] = source[4 * i + 1] as number; }
+};
 
 /**
  * 64-bit integers scaled by `multiply / divide` and truncated towards zero (µs, s, ns → ms), as doubles while the
  * value is exact in one (|v| < 2^53: µs timestamps of years 1685–2255), as a BigInt only past that.
  */
-function scaleInt64(multiply: number, divide: number) {
-  return (view: VectorView): Uint8Array => {
+function scaleInt64(multiply: number, divide: number): Convert {
+  return (view, out) => {
     const words = aligned(vectorBytes(view.vector, view.count, 8), Int32Array);
-    const out = new Int32Array(view.count * 2);
+    const target = new Int32Array(out.buffer, out.byteOffset, view.count * 2);
     for (let i = 0; i < view.count; i++) {
       const hi = words[2 * i + 1] as number;
       const lo = (words[2 * i] as number) >>> 0;
-      let scaled: number;
-      if (hi > -0x200000 && hi < 0x200000 && Math.abs(hi * TWO_32 + lo) * multiply <= Number.MAX_SAFE_INTEGER) {
-        const v = (hi * TWO_32 + lo) * multiply;
-        scaled = (v - (v % divide)) / divide;
+      const v = (hi * TWO_32 + lo) * multiply;
+      if (hi > -0x200000 && hi < 0x200000 && Math.abs(v) <= Number.MAX_SAFE_INTEGER) {
+        const scaled = (v - (v % divide)) / divide;
+        const high = Math.floor(scaled / TWO_32);
+        target[2 * i] = (scaled - high * TWO_32) | 0;
+        target[2 * i + 1] = high;
       } else {
-        const v = (BigInt(hi) << 32n) + BigInt(lo);
-        const ms = (v * BigInt(multiply)) / BigInt(divide);
-        out[2 * i] = Number(BigInt.asIntN(32, ms));
-        out[2 * i + 1] = Number(BigInt.asIntN(32, ms >> 32n));
-        continue;
+        const ms = (((BigInt(hi) << 32n) + BigInt(lo)) * BigInt(multiply)) / BigInt(divide);
+        target[2 * i] = Number(BigInt.asIntN(32, ms));
+        target[2 * i + 1] = Number(BigInt.asIntN(32, ms >> 32n));
       }
-      const high = Math.floor(scaled / TWO_32);
-      out[2 * i] = (scaled - high * TWO_32) | 0;
-      out[2 * i + 1] = high;
     }
-    return new Uint8Array(out.buffer);
   };
 }
 
 /** DECIMAL as Float64: the stored integer (16, 32, 64 or 128 bits by width) divided by 10^scale. */
-function decimalToDouble(type: DuckDBDecimalType) {
+function decimalToDouble(type: DuckDBDecimalType): Convert {
   const divisor = 10 ** type.scale;
   const width = type.width <= 4 ? 2 : type.width <= 9 ? 4 : type.width <= 18 ? 8 : 16;
-  return (view: VectorView): Uint8Array => {
+  return (view, out) => {
     const bytes = vectorBytes(view.vector, view.count, width);
-    const out = new Float64Array(view.count);
+    const target = new Float64Array(out.buffer, out.byteOffset, view.count);
     if (width === 2 || width === 4) {
       const source = width === 2 ? aligned(bytes, Int16Array) : aligned(bytes, Int32Array);
-      for (let i = 0; i < view.count; i++) out[i] = (source[i] as number) / divisor;
+      for (let i = 0; i < view.count; i++) target[i] = (source[i] as number) / divisor;
     } else if (width === 8) {
       const words = aligned(bytes, Int32Array);
-      for (let i = 0; i < view.count; i++) out[i] = ((words[2 * i + 1] as number) * TWO_32 + ((words[2 * i] as number) >>> 0)) / divisor;
+      for (let i = 0; i < view.count; i++) target[i] = ((words[2 * i + 1] as number) * TWO_32 + ((words[2 * i] as number) >>> 0)) / divisor;
     } else {
       const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < view.count; i++) {
-        const value = (data.getBigInt64(16 * i + 8, true) << 64n) + data.getBigUint64(16 * i, true);
-        out[i] = Number(value) / divisor;
+        target[i] = Number((data.getBigInt64(16 * i + 8, true) << 64n) + data.getBigUint64(16 * i, true)) / divisor;
       }
     }
-    return new Uint8Array(out.buffer);
   };
 }
 
@@ -295,6 +309,8 @@ const INLINE_BYTES = 12;
  * a page apart lies on one of their two pages, so the read never touches unmapped memory.
  */
 const MERGE_GAP = 4096;
+/** Long strings shorter than this are copied byte by byte; a subarray per string costs more. */
+const SHORT_COPY = 64;
 
 /**
  * VARCHAR straight into Arrow's offsets and data. Short strings are copied from the headers; long ones are sorted
@@ -302,68 +318,110 @@ const MERGE_GAP = 4096;
  * strings costs a handful of native calls instead of 2,048, and no string is ever decoded to UTF-16.
  */
 class VarcharBuilder implements ColumnBuilder {
-  private lengths: Int32Array[] = [];
-  private parts: Uint8Array[] = [];
+  private readonly offsets = new GrowingBytes();
+  private readonly data = new GrowingBytes();
   private readonly validity = new ValidityRuns();
   /** Holds the address of a cluster for `get_data_from_pointer`, which reads its pointer from a buffer. */
   private readonly address = new Uint32Array(2);
-  bytes = 0;
+  /** Per-chunk scratch, reused: row of each long string, its address, and the sort keys. */
+  private rows = new Int32Array(0);
+  private addresses = new Float64Array(0);
+  private keys = new Float64Array(0);
+  private end = 0;
+
+  constructor() {
+    new Int32Array(this.offsets.extend(4).buffer, 0, 1)[0] = 0;
+  }
+
+  get bytes(): number {
+    return this.data.length;
+  }
 
   append(view: VectorView): void {
     const { count, validity } = view;
+    if (this.rows.length < count) {
+      this.rows = new Int32Array(count);
+      this.addresses = new Float64Array(count);
+      this.keys = new Float64Array(count);
+    }
     const headers = vectorBytes(view.vector, count, 16);
     const words = aligned(headers, Uint32Array);
-    const lengths = new Int32Array(count);
-    const starts = new Int32Array(count);
-    const longRows: number[] = [];
-    const addresses: number[] = [];
-    let total = 0;
+    const offsetBytes = this.offsets.extend(4 * count);
+    const offsets = new Int32Array(offsetBytes.buffer, offsetBytes.byteOffset, count);
+    const base = this.end;
+    let end = base;
+    let longCount = 0;
     let sorted = true;
+    let low = Infinity;
+    let high = 0;
     for (let i = 0; i < count; i++) {
-      if (validity && !bitSet(validity, i)) continue;
-      const length = words[4 * i] as number;
-      lengths[i] = length;
-      starts[i] = total;
-      total += length;
-      if (length > INLINE_BYTES) {
-        const address = (words[4 * i + 2] as number) + (words[4 * i + 3] as number) * TWO_32;
-        if (addresses.length > 0 && address < (addresses[addresses.length - 1] as number)) sorted = false;
-        longRows.push(i);
-        addresses.push(address);
+      if (validity === null || bitSet(validity, i)) {
+        const length = words[4 * i] as number;
+        if (length > INLINE_BYTES) {
+          const address = (words[4 * i + 2] as number) + (words[4 * i + 3] as number) * TWO_32;
+          if (address < high) sorted = false;
+          if (address < low) low = address;
+          if (address > high) high = address;
+          this.rows[longCount] = i;
+          this.addresses[longCount] = address;
+          longCount++;
+        }
+        end += length;
       }
+      offsets[i] = end;
     }
-    const data = new Uint8Array(total);
+    const data = this.data.extend(end - base);
+    this.end = end;
+    // Row i's bytes start where row i-1's end: offsets hold ends, relative to the batch.
+    const startOf = (i: number): number => (i === 0 ? base : (offsets[i - 1] as number)) - base;
     for (let i = 0; i < count; i++) {
-      const length = lengths[i] as number;
+      const from = startOf(i);
+      const length = (offsets[i] as number) - base - from;
       if (length === 0 || length > INLINE_BYTES) continue;
-      const from = 16 * i + 4;
-      const to = starts[i] as number;
-      for (let k = 0; k < length; k++) data[to + k] = headers[from + k] as number;
+      const header = 16 * i + 4;
+      for (let k = 0; k < length; k++) data[from + k] = headers[header + k] as number;
     }
-    const order = sorted ? longRows.map((_r, k) => k) : longRows.map((_r, k) => k).sort((a, b) => (addresses[a] as number) - (addresses[b] as number));
-    this.readClusters(order, longRows, addresses, lengths, starts, data);
-    this.lengths.push(lengths);
-    this.parts.push(data);
-    this.bytes += total;
+    const order = this.addressOrder(longCount, sorted, low, high);
+    this.readClusters(order, longCount, offsets, base, data);
     this.validity.append(validity, count);
   }
 
+  /** Indexes of the long strings by address: packed into doubles and sorted natively when they fit. */
+  private addressOrder(n: number, sorted: boolean, low: number, high: number): Int32Array {
+    const order = new Int32Array(n);
+    if (sorted) {
+      for (let k = 0; k < n; k++) order[k] = k;
+      return order;
+    }
+    const slots = 2 ** Math.ceil(Math.log2(n + 1));
+    if ((high - low + 1) * slots < Number.MAX_SAFE_INTEGER) {
+      const keys = this.keys.subarray(0, n);
+      for (let k = 0; k < n; k++) keys[k] = ((this.addresses[k] as number) - low) * slots + k;
+      keys.sort();
+      for (let k = 0; k < n; k++) order[k] = (keys[k] as number) % slots;
+      return order;
+    }
+    for (let k = 0; k < n; k++) order[k] = k;
+    return order.sort((a, b) => (this.addresses[a] as number) - (this.addresses[b] as number));
+  }
+
   /** Reads the long strings, in address order, one native call per cluster of nearby addresses. */
-  private readClusters(
-    order: readonly number[], rows: readonly number[], addresses: readonly number[],
-    lengths: Int32Array, starts: Int32Array, data: Uint8Array,
-  ): void {
+  private readClusters(order: Int32Array, n: number, offsets: Int32Array, base: number, data: Uint8Array): void {
+    const { rows, addresses } = this;
     let s = 0;
-    while (s < order.length) {
+    while (s < n) {
       const first = order[s] as number;
       const begin = addresses[first] as number;
-      let end = begin + (lengths[rows[first] as number] as number);
+      const row0 = rows[first] as number;
+      let end = begin + (offsets[row0] as number) - (row0 === 0 ? base : (offsets[row0 - 1] as number));
       let e = s + 1;
-      for (; e < order.length; e++) {
+      for (; e < n; e++) {
         const k = order[e] as number;
         const address = addresses[k] as number;
         if (address > end + MERGE_GAP) break;
-        end = Math.max(end, address + (lengths[rows[k] as number] as number));
+        const row = rows[k] as number;
+        const stop = address + (offsets[row] as number) - (row === 0 ? base : (offsets[row - 1] as number));
+        if (stop > end) end = stop;
       }
       this.address[0] = begin % TWO_32;
       this.address[1] = Math.floor(begin / TWO_32);
@@ -371,10 +429,10 @@ class VarcharBuilder implements ColumnBuilder {
       for (let q = s; q < e; q++) {
         const k = order[q] as number;
         const row = rows[k] as number;
-        const length = lengths[row] as number;
+        const to = (row === 0 ? base : (offsets[row - 1] as number)) - base;
+        const length = (offsets[row] as number) - base - to;
         const from = (addresses[k] as number) - begin;
-        const to = starts[row] as number;
-        if (length < 64) for (let b = 0; b < length; b++) data[to + b] = block[from + b] as number;
+        if (length < SHORT_COPY) for (let b = 0; b < length; b++) data[to + b] = block[from + b] as number;
         else data.set(block.subarray(from, from + length), to);
       }
       s = e;
@@ -382,23 +440,11 @@ class VarcharBuilder implements ColumnBuilder {
   }
 
   seal(length: number): Data {
-    const valueOffsets = new Int32Array(length + 1);
-    const data = new Uint8Array(this.bytes);
-    let row = 0;
-    let at = 0;
-    for (let p = 0; p < this.parts.length; p++) {
-      const lengths = this.lengths[p] as Int32Array;
-      for (let i = 0; i < lengths.length; i++) {
-        valueOffsets[row + 1] = (valueOffsets[row] as number) + (lengths[i] as number);
-        row++;
-      }
-      const part = this.parts[p] as Uint8Array;
-      data.set(part, at);
-      at += part.byteLength;
-    }
-    this.lengths = [];
-    this.parts = [];
-    this.bytes = 0;
+    const offsetBytes = this.offsets.take();
+    const valueOffsets = new Int32Array(offsetBytes.buffer, offsetBytes.byteOffset, length + 1);
+    const data = this.data.take();
+    new Int32Array(this.offsets.extend(4).buffer, 0, 1)[0] = 0;
+    this.end = 0;
     return makeData({ type: new Utf8(), length, ...this.validity.seal(length), valueOffsets, data });
   }
 }
@@ -426,19 +472,19 @@ function builderFor(type: DuckDBType, arrowType: DataType): ColumnBuilder {
   const T = ddb.Type;
   switch (type.typeId as number) {
     case T.BOOLEAN: return new BoolBuilder();
-    case T.TINYINT: return new FixedWidthBuilder(arrowType, copyOf(1));
-    case T.SMALLINT: return new FixedWidthBuilder(arrowType, copyOf(2));
-    case T.INTEGER: case T.DATE: return new FixedWidthBuilder(arrowType, copyOf(4));
-    case T.BIGINT: case T.UBIGINT: case T.DOUBLE: case T.TIMESTAMP_MS: return new FixedWidthBuilder(arrowType, copyOf(8));
-    case T.HUGEINT: return new FixedWidthBuilder(arrowType, lowHalvesOf128);
-    case T.FLOAT: return new FixedWidthBuilder(arrowType, widen(Float32Array, Float64Array));
-    case T.UTINYINT: return new FixedWidthBuilder(arrowType, widen(Uint8Array, Int16Array));
-    case T.USMALLINT: return new FixedWidthBuilder(arrowType, unsignedToInt64(Uint16Array));
-    case T.UINTEGER: return new FixedWidthBuilder(arrowType, unsignedToInt64(Uint32Array));
-    case T.TIMESTAMP: case T.TIMESTAMP_TZ: return new FixedWidthBuilder(arrowType, scaleInt64(1, 1000));
-    case T.TIMESTAMP_S: return new FixedWidthBuilder(arrowType, scaleInt64(1000, 1));
-    case T.TIMESTAMP_NS: return new FixedWidthBuilder(arrowType, scaleInt64(1, 1_000_000));
-    case T.DECIMAL: return new FixedWidthBuilder(arrowType, decimalToDouble(type as DuckDBDecimalType));
+    case T.TINYINT: return new FixedWidthBuilder(arrowType, 1, copyOf(1));
+    case T.SMALLINT: return new FixedWidthBuilder(arrowType, 2, copyOf(2));
+    case T.INTEGER: case T.DATE: return new FixedWidthBuilder(arrowType, 4, copyOf(4));
+    case T.BIGINT: case T.UBIGINT: case T.DOUBLE: case T.TIMESTAMP_MS: return new FixedWidthBuilder(arrowType, 8, copyOf(8));
+    case T.HUGEINT: return new FixedWidthBuilder(arrowType, 8, lowHalvesOf128);
+    case T.FLOAT: return new FixedWidthBuilder(arrowType, 8, widen(Float32Array, Float64Array));
+    case T.UTINYINT: return new FixedWidthBuilder(arrowType, 2, widen(Uint8Array, Int16Array));
+    case T.USMALLINT: return new FixedWidthBuilder(arrowType, 8, unsignedToInt64(Uint16Array));
+    case T.UINTEGER: return new FixedWidthBuilder(arrowType, 8, unsignedToInt64(Uint32Array));
+    case T.TIMESTAMP: case T.TIMESTAMP_TZ: return new FixedWidthBuilder(arrowType, 8, scaleInt64(1, 1000));
+    case T.TIMESTAMP_S: return new FixedWidthBuilder(arrowType, 8, scaleInt64(1000, 1));
+    case T.TIMESTAMP_NS: return new FixedWidthBuilder(arrowType, 8, scaleInt64(1, 1_000_000));
+    case T.DECIMAL: return new FixedWidthBuilder(arrowType, 8, decimalToDouble(type as DuckDBDecimalType));
     case T.VARCHAR: return new VarcharBuilder();
     default: return new ValueBuilder(arrowType);
   }
