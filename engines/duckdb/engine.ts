@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from "@duckdb/node-api";
@@ -12,13 +13,18 @@ import type { ArrowCollector } from "./to-arrow.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
-let duckdbModule: Promise<DuckDBModule> | undefined;
+const require = createRequire(import.meta.url);
+let duckdbModule: DuckDBModule | undefined;
 let toArrowModule: Promise<typeof import("./to-arrow.js")> | undefined;
-/** The native binding (and the Arrow reader over it) load on first connect, so the kernel starts without them. */
-function loadDuckDB(): Promise<DuckDBModule> {
-  duckdbModule ??= import("@duckdb/node-api");
+/**
+ * The native binding loads on first connect, so the kernel starts without it. `require`, not `import()`:
+ * importing this CommonJS package from ESM first scans its ~50 files for export names (~100 ms of start-up).
+ */
+function loadDuckDB(): DuckDBModule {
+  duckdbModule ??= require("@duckdb/node-api") as DuckDBModule;
   return duckdbModule;
 }
+/** The Arrow reader (and apache-arrow) load with the first query. */
 function loadToArrow(): Promise<typeof import("./to-arrow.js")> {
   toArrowModule ??= import("./to-arrow.js");
   return toArrowModule;
@@ -107,7 +113,7 @@ export class DuckDBEngine implements Engine {
    * or `:memory:`; then locks the instance so no query can reach other files, the network or the settings.
    */
   static async open(request: ConnectRequest): Promise<DuckDBEngine> {
-    const { DuckDBInstance } = await loadDuckDB();
+    const { DuckDBInstance } = loadDuckDB();
     const { target } = request;
     const threads = String(availableParallelism());
     try {
@@ -189,7 +195,7 @@ export class DuckDBEngine implements Engine {
    * as a SELECT. A READ_ONLY database still accepts temporary tables and some PRAGMAs; this refuses them.
    */
   private async prepareSelect(sql: string): Promise<DuckDBPreparedStatement> {
-    const { StatementType } = await loadDuckDB();
+    const { StatementType } = loadDuckDB();
     const statements = await this.connection.extractStatements(sql);
     if (statements.count !== 1) {
       throw new QueryError(`This connection runs exactly one statement at a time; got ${statements.count}`, "Run one SELECT per cell.", { engine: this.name, sql });

@@ -5,12 +5,18 @@
  * than one per value. Types without a byte layout worth the code (LIST, STRUCT, INTERVAL, UUID …) keep the
  * value-by-value conversion to JSON text. This module is loaded with the DuckDB engine, never at kernel start.
  */
-import ddb from "@duckdb/node-bindings";
-import { DuckDBDecimalType, JSDuckDBValueConverter, type DuckDBDataChunk, type DuckDBType, type JS } from "@duckdb/node-api";
+import { createRequire } from "node:module";
+import type { DuckDBDataChunk, DuckDBDecimalType, DuckDBType, JS } from "@duckdb/node-api";
+import type { Vector } from "@duckdb/node-bindings";
 import {
   Bool, DateDay, Field, Float64, Int16, Int32, Int64, Int8, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8,
   makeData, vectorFromArray, type Data, type DataType,
 } from "apache-arrow";
+
+// CommonJS packages, required rather than imported: an ESM import first scans every file for export names.
+const require = createRequire(import.meta.url);
+const ddb = require("@duckdb/node-bindings") as typeof import("@duckdb/node-bindings");
+const { JSDuckDBValueConverter } = require("@duckdb/node-api") as typeof import("@duckdb/node-api");
 
 /** Field metadata key holding the engine's own SQL type, so DECIMAL(10,2) stays visible after conversion. */
 export const SQL_TYPE_KEY = "streamlink.sql_type";
@@ -115,7 +121,7 @@ class ValidityRuns {
 
 /** Where one column of one chunk lives in DuckDB's memory. */
 interface VectorView {
-  readonly vector: ddb.Vector;
+  readonly vector: Vector;
   /** The chunk and column, for the value-by-value fallback. */
   readonly chunk: DuckDBDataChunk;
   readonly column: number;
@@ -135,7 +141,7 @@ interface ColumnBuilder {
 }
 
 /** Bytes of `count` items of `width` bytes at the start of the vector's data (a view of DuckDB's memory). */
-function vectorBytes(vector: ddb.Vector, count: number, width: number): Uint8Array {
+function vectorBytes(vector: Vector, count: number, width: number): Uint8Array {
   return ddb.vector_get_data(vector, count * width);
 }
 
