@@ -11,6 +11,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createSession } from "../kernel/compose.js";
@@ -60,7 +61,7 @@ const kernelSteps = [{ code: `%connect duckdb ${folder}` }, { code: "%config row
 for (const sql of Object.values(QUERIES)) for (let i = 0; i <= REPEATS; i++) kernelSteps.push({ code: `%%sql\n${sql}` });
 const kernelRuns = WITH_KERNEL ? await runKernel(kernelSteps, REPO) : [];
 
-console.log(`\nbench:sql — ${ROWS.toLocaleString("en-US")} rows, median of ${REPEATS} warm runs (first run discarded)\n`);
+console.log(`\nbench:sql — ${ROWS.toLocaleString("en-US")} rows, median of ${REPEATS} warm runs (first run discarded); load average ${loadavg().map((l) => l.toFixed(2)).join(", ")}\n`);
 console.log("query | raw node-api | session | ratio | kernel %%sql | ratio | raw process | streamlink sql | ratio");
 let k = 2;
 for (const [name, sql] of Object.entries(QUERIES)) {
