@@ -9,7 +9,15 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 
-export async function rawSession(folder: string): Promise<{ query(sql: string): Promise<{ ms: number; rows: number }>; close(): void }> {
+export interface RawSession {
+  /** Runs `sql` and reads every row as JS values (`getRowsJS`), as a developer would. */
+  query(sql: string): Promise<{ ms: number; rows: number }>;
+  /** Runs `sql` and fetches its chunks without reading a value: what DuckDB itself costs, the floor. */
+  scan(sql: string): Promise<{ ms: number; rows: number }>;
+  close(): void;
+}
+
+export async function rawSession(folder: string): Promise<RawSession> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   for (const file of readdirSync(folder)) {
@@ -24,6 +32,13 @@ export async function rawSession(folder: string): Promise<{ query(sql: string): 
       const reader = await connection.runAndReadAll(sql);
       const rows = reader.getRowsJS();
       return { ms: performance.now() - started, rows: rows.length };
+    },
+    async scan(sql) {
+      const started = performance.now();
+      const result = await connection.stream(sql);
+      let rows = 0;
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) rows += chunk.rowCount;
+      return { ms: performance.now() - started, rows };
     },
     close() {
       connection.closeSync();

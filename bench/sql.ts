@@ -4,10 +4,14 @@
  *   - warm, in one process: raw @duckdb/node-api vs the StreamLink session (checker + engine + Arrow);
  *   - through the kernel (real Jupyter client, %%sql cell round trip) vs raw in-process;
  *   - cold, a process per query: a raw node script vs `streamlink sql`.
- * Prints medians and ratios (target ≤ 1.1× raw).
+ * Prints medians and ratios (target ≤ 1.1× raw). Then 1 M rows × 10 columns of mixed types materialised as an
+ * Arrow table in-process (target ≤ 0.5 s for the conversion), beside DuckDB's own scan and raw `getRowsJS()`.
+ * `BENCH_ROWS` (≥ 1,000,000 for the wide row) and `BENCH_REPEATS` make it smaller; `BENCH_KERNEL=0` skips the
+ * kernel and cold-process columns.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createSession } from "../kernel/compose.js";
@@ -17,6 +21,7 @@ import { generate, rawSession } from "./raw-duckdb.js";
 
 const exec = promisify(execFile);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const WITH_KERNEL = process.env.BENCH_KERNEL !== "0";
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const folder = path.join(REPO, ".cache", "bench", `sql-${ROWS}`);
 
@@ -26,6 +31,12 @@ const QUERIES: Record<string, string> = {
   "1,000 rows of a filter": "SELECT publication_number, assignee, grant_date, title FROM patents WHERE num_claims = 7 ORDER BY publication_number LIMIT 1000",
   "100,000 rows materialised": "SELECT publication_number, assignee, cpc, grant_date, num_claims FROM patents WHERE grant_date >= DATE '2020-01-01' LIMIT 100000",
 };
+
+const WIDE_ROWS = Math.min(ROWS, 1_000_000);
+/** Ten columns: four VARCHAR, DATE, INTEGER, DOUBLE, TIMESTAMP, BOOLEAN, DECIMAL. */
+const WIDE = `SELECT publication_number, assignee, cpc, title, grant_date, num_claims, num_claims * 1.5 AS score,
+  grant_date::TIMESTAMP AS granted_at, num_claims % 2 = 0 AS even, CAST(num_claims AS DECIMAL(10,2)) AS claims_dec
+  FROM patents LIMIT ${WIDE_ROWS}`;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,9 +59,9 @@ await session.connect({ kind: "duckdb", target: folder, name: "duckdb" });
 
 const kernelSteps = [{ code: `%connect duckdb ${folder}` }, { code: "%config row_cap=0" }];
 for (const sql of Object.values(QUERIES)) for (let i = 0; i <= REPEATS; i++) kernelSteps.push({ code: `%%sql\n${sql}` });
-const kernelRuns = await runKernel(kernelSteps, REPO);
+const kernelRuns = WITH_KERNEL ? await runKernel(kernelSteps, REPO) : [];
 
-console.log(`\nbench:sql — ${ROWS.toLocaleString("en-US")} rows, median of ${REPEATS} warm runs (first run discarded)\n`);
+console.log(`\nbench:sql — ${ROWS.toLocaleString("en-US")} rows, median of ${REPEATS} warm runs (first run discarded); load average ${loadavg().map((l) => l.toFixed(2)).join(", ")}\n`);
 console.log("query | raw node-api | session | ratio | kernel %%sql | ratio | raw process | streamlink sql | ratio");
 let k = 2;
 for (const [name, sql] of Object.entries(QUERIES)) {
@@ -68,7 +79,7 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   k += REPEATS + 1;
   const coldRaw: number[] = [];
   const coldSl: number[] = [];
-  for (let i = 0; i < Math.min(REPEATS, 3); i++) {
+  for (let i = 0; i < (WITH_KERNEL ? Math.min(REPEATS, 3) : 0); i++) {
     let t = performance.now();
     await exec(process.execPath, [path.join(REPO, "dist", "bench", "raw-duckdb.js"), folder, sql, "1"], { cwd: REPO });
     coldRaw.push(performance.now() - t);
@@ -80,5 +91,23 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   console.log([name, fmt(r), fmt(median(slMs)), `${(median(slMs) / r).toFixed(2)}×`, fmt(median(kernelMs)), `${(median(kernelMs) / r).toFixed(2)}×`,
     fmt(median(coldRaw)), fmt(median(coldSl)), `${(median(coldSl) / median(coldRaw)).toFixed(2)}×`].join(" | "));
 }
+
+const scanMs: number[] = [];
+const arrowMs: number[] = [];
+const rowsMs: number[] = [];
+await session.run(WIDE, { maxRows: WIDE_ROWS });
+for (let i = 0; i < REPEATS; i++) {
+  scanMs.push((await raw.scan(WIDE)).ms);
+  const t = performance.now();
+  const { result } = await session.run(WIDE, { maxRows: WIDE_ROWS });
+  arrowMs.push(performance.now() - t);
+  if (result.table.numRows !== WIDE_ROWS || result.table.numCols !== 10) throw new Error(`expected ${WIDE_ROWS} × 10, got ${result.table.numRows} × ${result.table.numCols}`);
+  rowsMs.push((await raw.query(WIDE)).ms);
+}
+const [scan, arrow, rows] = [median(scanMs), median(arrowMs), median(rowsMs)];
+console.log(`\n${WIDE_ROWS.toLocaleString("en-US")} rows × 10 columns (4 VARCHAR, DATE, INTEGER, DOUBLE, TIMESTAMP, BOOLEAN, DECIMAL), median of ${REPEATS}`);
+console.log("DuckDB scan, no values read | StreamLink → Arrow table | of which conversion | raw getRowsJS() | Arrow ÷ raw");
+console.log([fmt(scan), fmt(arrow), fmt(arrow - scan), fmt(rows), `${(arrow / rows).toFixed(2)}×`].join(" | "));
+console.log(`spread: scan ${fmt(Math.min(...scanMs))}–${fmt(Math.max(...scanMs))}, Arrow ${fmt(Math.min(...arrowMs))}–${fmt(Math.max(...arrowMs))}`);
 raw.close();
 await session.close();

@@ -3,8 +3,8 @@
  * (kernel/main.ts) and the command line (cli/) both build their session here.
  */
 import { createChecker } from "../checks/index.js";
+import type { EngineConnector } from "../core/engine.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
-import { sparkConnector } from "../engines/spark/engine.js";
 import { askMagic } from "../magics/ask.js";
 import { configMagic, lsmagicMagic } from "../magics/config.js";
 import { connectMagic, schemaMagic, tablesMagic } from "../magics/connect.js";
@@ -12,7 +12,6 @@ import { modelMagic } from "../magics/model.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { rememberMagic } from "../magics/remember.js";
 import { sqlMagic } from "../magics/sql.js";
-import { LocalSqlGenerator } from "../models/index.js";
 import { Session } from "../session/session.js";
 
 export interface SessionOptions {
@@ -20,11 +19,22 @@ export interface SessionOptions {
   readonly model?: string;
 }
 
+/**
+ * Spark's client (Thrift, hive-driver) loads when a Spark connection opens, so a DuckDB query — in the kernel or
+ * `streamlink sql` — never pays for it.
+ */
+const sparkConnector: EngineConnector = {
+  kind: "spark",
+  dialect: "spark",
+  connect: async (request) => (await import("../engines/spark/engine.js")).sparkConnector.connect(request),
+};
+
 export function createSession(options: SessionOptions = {}): Session {
   return new Session({
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
-    generator: async () => new LocalSqlGenerator({ model: options.model }),
+    // The model's code (prompts, schema linking, repairs) loads with the first %%ask, not with every session.
+    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model }),
   });
 }
 

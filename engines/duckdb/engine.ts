@@ -1,22 +1,33 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult, JS } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from "@duckdb/node-api";
 import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
 import { introspect } from "./introspector.js";
-import { ArrowCollector, sqlTypeName } from "./to-arrow.js";
+import type { ArrowCollector } from "./to-arrow.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
-let duckdbModule: Promise<DuckDBModule> | undefined;
-/** The native binding loads on first connect, so the kernel starts without it. */
-function loadDuckDB(): Promise<DuckDBModule> {
-  duckdbModule ??= import("@duckdb/node-api");
+const require = createRequire(import.meta.url);
+let duckdbModule: DuckDBModule | undefined;
+let toArrowModule: Promise<typeof import("./to-arrow.js")> | undefined;
+/**
+ * The native binding loads on first connect, so the kernel starts without it. `require`, not `import()`:
+ * importing this CommonJS package from ESM first scans its ~50 files for export names (~100 ms of start-up).
+ */
+function loadDuckDB(): DuckDBModule {
+  duckdbModule ??= require("@duckdb/node-api") as DuckDBModule;
   return duckdbModule;
+}
+/** The Arrow reader (and apache-arrow) load with the first query. */
+function loadToArrow(): Promise<typeof import("./to-arrow.js")> {
+  toArrowModule ??= import("./to-arrow.js");
+  return toArrowModule;
 }
 
 const READERS: Readonly<Record<string, string>> = {
@@ -102,7 +113,7 @@ export class DuckDBEngine implements Engine {
    * or `:memory:`; then locks the instance so no query can reach other files, the network or the settings.
    */
   static async open(request: ConnectRequest): Promise<DuckDBEngine> {
-    const { DuckDBInstance } = await loadDuckDB();
+    const { DuckDBInstance } = loadDuckDB();
     const { target } = request;
     const threads = String(availableParallelism());
     try {
@@ -197,7 +208,7 @@ export class DuckDBEngine implements Engine {
    * as a SELECT. A READ_ONLY database still accepts temporary tables and some PRAGMAs; this refuses them.
    */
   private async prepareSelect(sql: string): Promise<DuckDBPreparedStatement> {
-    const { StatementType } = await loadDuckDB();
+    const { StatementType } = loadDuckDB();
     const statements = await this.connection.extractStatements(sql);
     if (statements.count !== 1) {
       throw new QueryError(`This connection runs exactly one statement at a time; got ${statements.count}`, "Run one SELECT per cell.", { engine: this.name, sql });
@@ -226,18 +237,16 @@ export class DuckDBEngine implements Engine {
   }
 }
 
-/** Streams chunks until `maxRows`; rows past the cap are never converted, only noticed. */
+/** Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. */
 async function collect(result: DuckDBResult, maxRows: number): Promise<{ collector: ArrowCollector; truncated: boolean }> {
-  const { JSDuckDBValueConverter } = await loadDuckDB();
-  const names = result.deduplicatedColumnNames();
-  const collector = new ArrowCollector(names, result.columnTypes().map(sqlTypeName));
+  const { ArrowCollector } = await loadToArrow();
+  const collector = new ArrowCollector(result.deduplicatedColumnNames(), result.columnTypes());
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
     const room = maxRows - collector.rowCount;
     if (room <= 0) return { collector, truncated: true };
-    const values: JS[][] = names.map((_n, c) => chunk.convertColumnValues(c, JSDuckDBValueConverter) as JS[]);
-    if (collector.append(values, room) < chunk.rowCount) return { collector, truncated: true };
+    if (collector.append(chunk, room) < chunk.rowCount) return { collector, truncated: true };
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import {
   Bool, DateDay, Field, Float64, Int16, Int32, Int64, Int8, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8,
-  makeData, vectorFromArray, type Data, type DataType,
+  makeData, type Data, type DataType,
 } from "apache-arrow";
 import { TYPE_ID, type RowBatch, type ThriftColumn, type ThriftColumnDesc } from "./thrift-client.js";
 
@@ -115,13 +115,35 @@ function columnData(type: DataType, column: ThriftColumn, take: number): Data {
     return makeData({ type, length: take, nullCount, nullBitmap, data });
   }
   if (type instanceof Bool && column.kind === "bool") {
-    const values: (boolean | null)[] = [];
-    for (let i = 0; i < take; i++) values.push(isNull(column.nulls, i) ? null : (column.values[i] ?? false));
-    return vectorFromArray(values, type).data[0] as Data;
+    const data = new Uint8Array(Math.ceil(take / 8));
+    for (let i = 0; i < take; i++) if (column.values[i] && !isNull(column.nulls, i)) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
+    return makeData({ type, length: take, nullCount, nullBitmap, data });
   }
-  const values: (string | null)[] = [];
-  for (let i = 0; i < take; i++) values.push(isNull(column.nulls, i) ? null : textOf(column, i));
-  return vectorFromArray(values, new Utf8()).data[0] as Data;
+  return utf8Data(column, take, nullCount, nullBitmap);
+}
+
+/**
+ * Text straight into Arrow's offsets and one UTF-8 buffer: each string is measured and written by Node's native
+ * encoder in place, with no Uint8Array per value as Arrow's builder makes.
+ */
+function utf8Data(column: ThriftColumn, take: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {
+  const texts: (string | undefined)[] = new Array<string | undefined>(take);
+  let bytes = 0;
+  for (let i = 0; i < take; i++) {
+    if (isNull(column.nulls, i)) continue;
+    const text = textOf(column, i);
+    texts[i] = text;
+    bytes += Buffer.byteLength(text, "utf8");
+  }
+  const data = Buffer.allocUnsafe(bytes);
+  const valueOffsets = new Int32Array(take + 1);
+  let at = 0;
+  for (let i = 0; i < take; i++) {
+    const text = texts[i];
+    if (text !== undefined) at += data.write(text, at, "utf8");
+    valueOffsets[i + 1] = at;
+  }
+  return makeData({ type: new Utf8(), length: take, nullCount, nullBitmap, valueOffsets, data: new Uint8Array(data.buffer, data.byteOffset, bytes) });
 }
 
 /** Collects fetched row sets as Arrow record batches, one per fetch, and builds the table at the end. */

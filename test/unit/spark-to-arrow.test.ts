@@ -1,3 +1,4 @@
+import { Bool, Utf8, vectorFromArray } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { cleanSparkMessage, parseThriftUrl, progressOf } from "../../engines/spark/engine.js";
 import { ArrowBatches, sqlTypeName } from "../../engines/spark/to-arrow.js";
@@ -44,6 +45,38 @@ describe("HiveServer2 row sets to Arrow", () => {
     expect(rows[0]).toEqual({ n: 9_007_199_254_740_993n, d: Date.UTC(1948, 2, 23), x: 1.5, ts: Date.UTC(2020, 0, 2, 3, 4, 5, 123), s: "a", i: 1, b: true });
     expect(rows[1]).toEqual({ n: null, d: null, x: -0.25, ts: -1000, s: null, i: 2, b: false });
     expect(rows[2]).toMatchObject({ n: -5n, d: Date.UTC(2020, 1, 29), x: null, ts: null, b: null });
+  });
+
+  it("writes text and booleans as Arrow's own builders do: unicode, empty strings, NULLs, bytes as hex", () => {
+    const texts = ["Ünïcødé ✓", "", "東京 🚀", "plain", "a\u0000b", "x".repeat(300), "", "last"];
+    const rows = 19;
+    const isNull = (i: number): boolean => i % 5 === 2;
+    const nullBits = Buffer.alloc(3);
+    for (let i = 0; i < rows; i++) if (isNull(i)) nullBits[i >> 3] = (nullBits[i >> 3] ?? 0) | (1 << (i & 7));
+    const text = Array.from({ length: rows }, (_r, i) => texts[i % texts.length] as string);
+    const flags = Array.from({ length: rows }, (_r, i) => i % 3 === 0);
+    const bytes = Array.from({ length: rows }, (_r, i) => Buffer.from([i, 255 - i]));
+    const batches = new ArrowBatches([{ name: "s", typeId: TYPE_ID.STRING }, { name: "b", typeId: TYPE_ID.BOOLEAN }, { name: "bin", typeId: TYPE_ID.BINARY }]);
+    batches.append({
+      rowCount: rows,
+      columns: [
+        { kind: "string", values: text, nulls: nullBits },
+        { kind: "bool", values: flags, nulls: nullBits },
+        { kind: "binary", values: bytes, nulls: nullBits },
+      ],
+    }, rows - 1);
+    const table = batches.toTable();
+    const take = rows - 1;
+    const expected = {
+      s: vectorFromArray(text.slice(0, take).map((t, i) => (isNull(i) ? null : t)), new Utf8()),
+      b: vectorFromArray(flags.slice(0, take).map((f, i) => (isNull(i) ? null : f)), new Bool()),
+      bin: vectorFromArray(bytes.slice(0, take).map((b, i) => (isNull(i) ? null : b.toString("hex"))), new Utf8()),
+    };
+    for (const [name, vector] of Object.entries(expected)) {
+      const got = table.getChild(name);
+      expect([...(got ?? [])], name).toEqual([...vector]);
+      expect(got?.nullCount, name).toBe(vector.nullCount);
+    }
   });
 
   it("takes only the rows asked for, and an empty result keeps its schema", () => {
