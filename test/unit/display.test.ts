@@ -65,7 +65,7 @@ describe("result display", () => {
     const bundle = { verdict, magic: "sql" as const, cellSource: "%%sql\nDROP TABLE t", ranAt: "2026-01-01T00:00:00Z" };
     const [out] = bundlesFor({ kind: "verdict", bundle }, DEFAULT_CONFIG);
     expect(out?.data[VERDICT_MIME]).toEqual(bundle);
-    expect(String(out?.data["text/plain"])).toMatch(/✖ blocked \(security\)[\s\S]*security.ddl \[line 1:1\]: DROP changes the database — Only SELECT may run\./);
+    expect(String(out?.data["text/plain"])).toMatch(/✖ refused \(policy\)[\s\S]*security.ddl \[line 1:1\]: DROP changes the database — Only SELECT may run\./);
   });
 });
 
