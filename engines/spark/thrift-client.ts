@@ -79,6 +79,14 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/** The server refused our credentials during the SASL handshake: it is not a server that knows our secret. */
+export class AuthenticationRefusedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AuthenticationRefusedError";
+  }
+}
+
 /** Resolves when `host:port` accepts a TCP connection, rejects with the socket error (ECONNREFUSED …) or on timeout. */
 export function probePort(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -140,6 +148,8 @@ export interface ConnectOptions {
   readonly host: string;
   readonly port: number;
   readonly username: string;
+  /** The PLAIN password; StreamLink's own cluster accepts only its secret (see cluster/runtime.ts). */
+  readonly password: string;
   readonly timeoutMs: number;
 }
 
@@ -173,7 +183,7 @@ export class HiveConnection {
       await client.connect(
         { host: options.host, port: options.port },
         new hive.connections.TcpConnection(),
-        new hive.auth.PlainTcpAuthentication({ username: options.username, password: "streamlink" }),
+        new hive.auth.PlainTcpAuthentication({ username: options.username, password: options.password }),
       );
       const driver = new hive.HiveDriver(hive.thrift.TCLIService_types, client.getClient());
       const response = await driver.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10 as number });
@@ -187,6 +197,10 @@ export class HiveConnection {
       return connection;
     } catch (error) {
       client.close();
+      // hive-driver fails the handshake with its AuthenticationError, a class its index does not export.
+      if (error instanceof Error && error.constructor.name === "AuthenticationError") {
+        throw new AuthenticationRefusedError(error.message, { cause: error });
+      }
       throw error;
     }
   }
