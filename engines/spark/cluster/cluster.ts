@@ -387,7 +387,8 @@ function leftoverPids(paths: SparkPaths): number[] {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const args = commandLine(Number(entry));
     const spark = [MASTER_CLASS, WORKER_CLASS, SUBMIT_CLASS, EXECUTOR_CLASS].some((c) => args.includes(c));
-    if (spark && args.includes(ours)) pids.push(Number(entry));
+    // A worker starts its executors with a class path of its own that lists the jars folder among others.
+    if (spark && args.some((arg) => arg.split(path.delimiter).includes(ours))) pids.push(Number(entry));
   }
   return pids;
 }

@@ -18,24 +18,27 @@ public final class SecretAuthenticator implements PasswdAuthenticationProvider {
   static final String SECRET_FILE_PROPERTY = "streamlink.thrift.secretFile";
   /** 32 random bytes, hex: a shorter file means a broken start, and then nobody gets in. */
   private static final int MIN_SECRET_LENGTH = 64;
+  /** Read at the first login and kept: the server's secret is the one it started with, whatever the file says later. */
+  private static volatile byte[] secret;
 
   @Override
   public void Authenticate(String user, String password) throws AuthenticationException {
-    byte[] expected = secret();
     byte[] given = (password == null ? "" : password).getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(expected, given)) {
+    if (!MessageDigest.isEqual(secret(), given)) {
       throw new AuthenticationException("StreamLink: wrong credentials for this Spark Thrift server");
     }
   }
 
-  /** Read at each login (logins are rare): a cluster restarted with a new secret never accepts the old one. */
   private static byte[] secret() throws AuthenticationException {
+    byte[] known = secret;
+    if (known != null) return known;
     String file = System.getProperty(SECRET_FILE_PROPERTY);
     if (file == null) throw new AuthenticationException("StreamLink: no secret configured (" + SECRET_FILE_PROPERTY + ")");
     try {
-      String secret = Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
-      if (secret.length() < MIN_SECRET_LENGTH) throw new AuthenticationException("StreamLink: the secret file is too short");
-      return secret.getBytes(StandardCharsets.UTF_8);
+      String text = Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+      if (text.length() < MIN_SECRET_LENGTH) throw new AuthenticationException("StreamLink: the secret file is too short");
+      secret = text.getBytes(StandardCharsets.UTF_8);
+      return secret;
     } catch (IOException e) {
       throw new AuthenticationException("StreamLink: cannot read the secret file", e);
     }
