@@ -2,9 +2,10 @@
  * The Spark cluster's own wall, tried as an attacker would: a plain HiveServer2 client on the Thrift port, our
  * checker bypassed. One cluster (one worker) serves a copy of the patents data plus a folder table; every write,
  * DDL, load, cache and view over a path is refused by the cluster itself, the data files keep their SHA-256, a
- * client without the cluster's secret cannot get in, and `spark stop` leaves alone what it did not start.
+ * client without the cluster's secret cannot get in (neither to the Thrift server nor to the master), and
+ * `spark stop` leaves alone what it did not start.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -12,14 +13,16 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import type { ClusterState } from "../../engines/spark/cluster/cluster.js";
-import { readSecret, sparkPaths } from "../../engines/spark/cluster/runtime.js";
+import { javaArgs, javaExecutable, readSecret, sparkPaths } from "../../engines/spark/cluster/runtime.js";
 import { sparkConnector } from "../../engines/spark/engine.js";
 import { AuthenticationRefusedError, HiveConnection } from "../../engines/spark/thrift-client.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
+const run = promisify(execFile);
 const TEST_TIMEOUT_MS = 600_000;
 const JARS = path.join(REPO, ".cache", "spark", "jars", "*");
 
@@ -189,7 +192,12 @@ describe("the Spark cluster's own wall, checker bypassed", () => {
     expect(listening.length).toBeGreaterThanOrEqual(4);
     // 0100007F is 127.0.0.1 (IPv4, or IPv4-mapped in a Java dual-stack socket).
     for (const address of listening) expect(address, address).toMatch(/^(?:0100007F|0{16}FFFF00000100007F):[0-9A-F]{4}$/);
-    expect(statSync(sparkPaths().secretFile).mode & 0o777).toBe(0o600);
+    const paths = sparkPaths();
+    for (const file of [paths.secretFile, paths.authPropertiesFile]) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    // Any local user can read a command line: the secret is never on one.
+    const secret = readSecret(paths) ?? "";
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).not.toContain(secret);
   }, TEST_TIMEOUT_MS);
 
   it("a client without the secret cannot open a session", async () => {
@@ -209,6 +217,17 @@ describe("the Spark cluster's own wall, checker bypassed", () => {
     } finally {
       await writeFile(secretFile, secret);
     }
+  }, TEST_TIMEOUT_MS);
+
+  it("a program without the secret cannot submit work to the master", async () => {
+    // Spark's own standalone client, as anyone on the machine could run it: it would start a driver on a worker.
+    const paths = sparkPaths();
+    const submit = await run(javaExecutable(), javaArgs(paths, "256m", "org.apache.spark.deploy.Client", ["launch", state.masterUrl, "file:///nonexistent.jar", "Nothing"]), { timeout: 120_000 })
+      .then(() => "accepted", (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`);
+    expect(submit).toContain("Expected SaslMessage");
+    const master = (await (await fetch(`${state.masterUiUrl}/json/`)).json()) as Record<string, unknown[]>;
+    expect([master["activedrivers"], master["completeddrivers"], master["completedapps"]]).toEqual([[], [], []]);
+    expect(master["activeapps"]).toHaveLength(1);
   }, TEST_TIMEOUT_MS);
 
   it("refuses every write, DDL, load, cache and view over a path sent straight to the Thrift port; the data files are unchanged", async () => {

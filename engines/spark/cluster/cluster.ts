@@ -292,7 +292,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const record = (): Promise<void> => writeFile(paths.stateFile, `${JSON.stringify(stateNow(false, []), null, 2)}\n`);
   try {
     const master = launch(paths, "master", masterUiPort, path.join(paths.run, "master.log"), "256m",
-      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort)], readOnly, DAEMON_FLAGS);
+      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort), "--properties-file", paths.authPropertiesFile], readOnly, DAEMON_FLAGS);
     processes.push(master);
     await record();
     await waitFor("the master", master, 60_000, () => portOpen(masterPort));
@@ -301,7 +301,8 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     workerUiPorts.forEach((uiPort, i) => {
       const workDir = path.join(paths.run, `worker-${i + 1}`);
       processes.push(launch(paths, "worker", uiPort, path.join(paths.run, `worker-${i + 1}.log`), "256m",
-        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir, masterUrl], readOnly, DAEMON_FLAGS));
+        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir,
+          "--properties-file", paths.authPropertiesFile, masterUrl], readOnly, DAEMON_FLAGS));
     });
     const conf: Record<string, string> = {
       "spark.driver.host": HOST,
@@ -340,6 +341,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     };
     const thrift = launch(paths, "thrift", driverUiPort, path.join(paths.run, "thrift-server.log"), options.driverMemory ?? "1g", [
       "--master", masterUrl,
+      "--properties-file", paths.authPropertiesFile,
       "--name", "streamlink-thrift-server",
       "--class", THRIFT_CLASS,
       ...Object.entries(conf).flatMap(([k, v]) => ["--conf", `${k}=${v}`]),
@@ -428,6 +430,7 @@ export async function stopCluster(): Promise<{ stopped: number[] }> {
   const stopped = await stopProcesses(paths, state?.processes ?? []);
   await rm(paths.stateFile, { force: true });
   await rm(paths.secretFile, { force: true });
+  await rm(paths.authPropertiesFile, { force: true });
   return { stopped: stopped.filter((pid, i, all) => all.indexOf(pid) === i) };
 }
 

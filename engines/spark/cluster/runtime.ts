@@ -19,18 +19,28 @@ export interface SparkPaths {
   readonly stateFile: string;
   /** The Thrift server's password (0600): only processes that can read this file can open a session. */
   readonly secretFile: string;
+  /** The same secret as Spark's own RPC authentication (spark.authenticate), for `--properties-file` (0600). */
+  readonly authPropertiesFile: string;
 }
 
 export function sparkPaths(): SparkPaths {
   const repo = packageRoot();
   const home = path.join(repo, ".cache", "spark");
   const run = path.join(home, "run");
-  return { repo, home, jars: path.join(home, "jars"), run, stateFile: path.join(run, "cluster.json"), secretFile: path.join(run, "thrift-secret") };
+  return { repo, home, jars: path.join(home, "jars"), run, stateFile: path.join(run, "cluster.json"), secretFile: path.join(run, "thrift-secret"),
+    authPropertiesFile: path.join(run, "auth.properties") };
 }
 
-/** A new random secret for a cluster about to start, readable by its owner only; never overwrites one. */
+/**
+ * A new random secret for a cluster about to start, readable by its owner only; never overwrites one. It is the
+ * Thrift server's password and, through the properties file, the key of Spark's RPC authentication between
+ * master, workers, driver and executors, so that no other local program can submit work to the master or talk to
+ * the driver. It is never on a command line (workers hand it to executors in their environment).
+ */
 export async function createSecret(paths: SparkPaths): Promise<void> {
-  await writeFile(paths.secretFile, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  const secret = randomBytes(32).toString("hex");
+  await writeFile(paths.secretFile, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  await writeFile(paths.authPropertiesFile, `spark.authenticate=true\nspark.authenticate.secret=${secret}\n`, { mode: 0o600, flag: "wx" });
 }
 
 /** The running cluster's secret, or undefined when this checkout has started none (or cannot read it). */
