@@ -12,30 +12,18 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
 import type { ClusterState } from "../../engines/spark/cluster/cluster.js";
 import { javaArgs, javaExecutable, readSecret, sparkPaths } from "../../engines/spark/cluster/runtime.js";
 import { sparkConnector } from "../../engines/spark/engine.js";
 import { AuthenticationRefusedError, HiveConnection } from "../../engines/spark/thrift-client.js";
+import { cli } from "../support/cli.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 const run = promisify(execFile);
 const TEST_TIMEOUT_MS = 600_000;
 const JARS = path.join(REPO, ".cache", "spark", "jars", "*");
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => { out += d.toString(); });
-  stderr.on("data", (d: Buffer) => { err += d.toString(); });
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,15 +54,6 @@ function sparkPids(): number[] {
       return false;
     }
   }).map(Number);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Field 22 of /proc/PID/stat: the process's start time. */
@@ -163,7 +142,7 @@ describe("the Spark cluster's own wall, checker bypassed", () => {
         const stop = await cli("spark", "stop");
         expect(stop.code).toBe(0);
         expect(stop.stdout).toBe("No Spark process was running.\n");
-        expect(isAlive(pid)).toBe(true);
+        expect([bystander.exitCode, bystander.signalCode]).toEqual([null, null]);
       }
     } finally {
       bystander.kill("SIGKILL");
