@@ -233,6 +233,9 @@ describe("the Spark cluster's own wall, checker bypassed", () => {
       `CREATE TABLE patents_copy USING parquet LOCATION '${path.join(dataDir, "patents.parquet")}'`,
       "CREATE VIEW pv AS SELECT * FROM patents",
       "RESET",
+      // Dynamic SQL is analysed like any other statement.
+      "EXECUTE IMMEDIATE 'DROP TABLE patents'",
+      "EXECUTE IMMEDIATE 'INSERT INTO cpc_parts SELECT * FROM patent_cpc LIMIT 1'",
     ];
     const secret = readSecret(sparkPaths());
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
