@@ -15,7 +15,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterState } from "../../engines/spark/cluster/cluster.js";
-import { javaArgs, javaExecutable, readSecret, sparkPaths } from "../../engines/spark/cluster/runtime.js";
+import { confined, javaArgs, javaExecutable, readSecret, sparkPaths } from "../../engines/spark/cluster/runtime.js";
 import { sparkConnector } from "../../engines/spark/engine.js";
 import { AuthenticationRefusedError, HiveConnection } from "../../engines/spark/thrift-client.js";
 import { cli } from "../support/cli.js";
@@ -124,6 +124,15 @@ describe("the Spark cluster's own wall, checker bypassed", () => {
     await cli("spark", "stop");
     await rm(work, { recursive: true, force: true });
   });
+
+  it("a process started the cluster's way cannot write the data folder, even as root", async () => {
+    const target = path.join(dataDir, "patents.parquet");
+    const command = confined("sh", ["-c", `grep CapEff /proc/self/status; echo x >> '${target}' || echo refused; touch '${path.join(dataDir, "new")}' || echo refused`], [dataDir]);
+    const { stdout, stderr } = await run(command.command, command.args);
+    expect(stdout).toMatch(/^CapEff:\s+0+\nrefused\nrefused\n$/);
+    expect(stderr).toContain("Read-only file system");
+    expect(await fingerprints(dataDir)).toEqual(before);
+  }, TEST_TIMEOUT_MS);
 
   it("spark stop leaves alone a recorded pid that is not the Spark process it started", async () => {
     const bystander = spawn("sleep", ["600"], { stdio: "ignore" });
