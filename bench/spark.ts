@@ -1,6 +1,7 @@
 /**
  * `npm run bench:spark`: the cost StreamLink adds on top of Spark. On one local cluster (started here, timed, and
- * stopped at the end) and a generated table of ≥ 10 M patent rows, for the same SQL it times:
+ * stopped at the end) serving generated patents (10 M rows by default, made once by `streamlink data generate`
+ * into .cache/spark/bench: the cluster itself refuses to write tables), for the same SQL it times:
  *   - warm: Spark's own beeline (its "(N seconds)" per statement, one session) vs the StreamLink session in
  *     process (checker + engine + Arrow) and vs a `%%sql --engine spark` cell through the real kernel;
  *   - cold, a process per query: `beeline -e` vs `streamlink sql --engine spark`.
@@ -16,16 +17,16 @@ import { sparkConnector } from "../engines/spark/engine.js";
 import { clusterStatus, stopCluster } from "../engines/spark/cluster/cluster.js";
 import { javaArgs, sparkPaths } from "../engines/spark/cluster/runtime.js";
 import { runKernel } from "../test/support/kernel-client.js";
-import { CANONICAL, REPO } from "../test/support/paths.js";
+import { REPO } from "../test/support/paths.js";
 
 const exec = promisify(execFile);
 const PORT = Number(process.env["BENCH_SPARK_PORT"] ?? 10_400);
 const URL = `thrift://127.0.0.1:${PORT}`;
-const COPIES = Number(process.env["BENCH_SPARK_COPIES"] ?? 682);
+const ROWS = process.env["BENCH_SPARK_ROWS"] ?? "10M";
 const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 3);
-const TABLE = "patents10m";
+const TABLE = "patents";
 const paths = sparkPaths();
-const tableDir = path.join(paths.home, "bench", `${TABLE}-x${COPIES}`);
+const dataDir = path.join(paths.home, "bench", `generated-${ROWS}`);
 
 const QUERIES: Record<string, string> = {
   "patents per country": `SELECT country, count(*) AS n, avg(num_claims) AS claims FROM ${TABLE} GROUP BY country ORDER BY n DESC, country`,
@@ -44,7 +45,8 @@ const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFix
 
 function beelineArgs(extra: readonly string[]): string[] {
   return javaArgs(paths, "512m", "org.apache.hive.beeline.BeeLine", [
-    "-u", `jdbc:hive2://127.0.0.1:${PORT}/default`, "-n", process.env["USER"] ?? "bench", "--outputformat=csv2", "--showHeader=false", ...extra,
+    // The cluster's secret, read by beeline from its 0600 file (-w), never on the command line.
+    "-u", `jdbc:hive2://127.0.0.1:${PORT}/default`, "-n", process.env["USER"] ?? "bench", "-w", paths.secretFile, "--outputformat=csv2", "--showHeader=false", ...extra,
   ]);
 }
 
@@ -63,29 +65,22 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
+const cli = path.join(REPO, "bin", "streamlink.js");
+if (!existsSync(path.join(dataDir, TABLE))) {
+  await rm(dataDir, { recursive: true, force: true });
+  const genMs = await timed(() => exec(process.execPath, [cli, "data", "generate", "--rows", ROWS, "--out", dataDir], { cwd: REPO }));
+  console.log(`generated ${ROWS} patents in ${fmt(genMs)}`);
+}
+
 // A fresh cluster, timed as the user starts it.
 if ((await clusterStatus()).running) {
   console.log("stopping the Spark cluster of this checkout that was running");
   await stopCluster();
 }
-const cli = path.join(REPO, "bin", "streamlink.js");
-const startMs = await timed(() => exec(process.execPath, [cli, "spark", "start", "--workers", "2", "--data", CANONICAL, "--port", String(PORT)], { cwd: REPO }));
+const startMs = await timed(() => exec(process.execPath, [cli, "spark", "start", "--workers", "2", "--data", dataDir, "--port", String(PORT)], { cwd: REPO }));
 
 try {
   const engine = await sparkConnector.connect({ kind: "spark", target: URL, name: "bench" });
-  if (existsSync(path.join(tableDir, "_SUCCESS"))) {
-    await engine.execute(`CREATE TABLE ${TABLE} USING parquet LOCATION '${tableDir}'`, { maxRows: 1 });
-  } else {
-    await rm(tableDir, { recursive: true, force: true });
-    const genMs = await timed(() => engine.execute(
-      `CREATE TABLE ${TABLE} USING parquet LOCATION '${tableDir}' AS
-       SELECT /*+ BROADCAST(p) */ concat(p.publication_number, '-', CAST(r.id AS STRING)) AS publication_number,
-              p.country, p.kind, p.title, p.assignee, p.filing_date, p.grant_date, p.publication_date, p.cpc, p.num_claims
-       FROM range(0, ${COPIES}, 1, 8) AS r CROSS JOIN patents p`,
-      { maxRows: 1 },
-    ));
-    console.log(`generated ${TABLE} with Spark in ${fmt(genMs)}`);
-  }
   const count = await engine.execute(`SELECT count(*) AS n FROM ${TABLE}`, { maxRows: 1 });
   const rows = Number(count.table.get(0)?.toJSON()["n"]);
   await engine.close();
@@ -125,7 +120,7 @@ try {
   await session.close();
 
   console.log(`\nbench:spark — ${rows.toLocaleString("en-US")} rows in ${TABLE}, 2 workers × 1 core, median of ${REPEATS} (warm: first run discarded)`);
-  console.log(`cluster start (streamlink spark start, master + 2 workers + Thrift server + 3 tables): ${fmt(startMs)}\n`);
+  console.log(`cluster start (streamlink spark start, master + 2 workers + Thrift server + 3 generated tables): ${fmt(startMs)}\n`);
   console.log("query | beeline warm | session | ratio | kernel %%sql | ratio | beeline process | streamlink sql | ratio");
   for (const line of lines) console.log(line);
   console.log("\ntarget: ratios ≤ 1.50×");

@@ -13,7 +13,9 @@ const OPTIONS = {
 export const USAGE = `usage: streamlink spark start|stop|status [--workers N] [--data PATH] [--port P]
   start   a local standalone cluster on 127.0.0.1: a master, N workers and the Spark Thrift server;
           --data registers each Parquet file (and folder of Parquet files) as a table named after it
-  stop    stops every process of the cluster
+          (read-only to the cluster); it answers queries only, to clients that hold the secret it
+          writes to .cache/spark/run/thrift-secret (StreamLink's engine and CLI read it)
+  stop    stops every process of the cluster (only processes that start recorded, checked in /proc)
   status  prints the cluster's state as JSON
 Logs and pid state: .cache/spark/run/. Needs the jars of \`bash scripts/setup-spark.sh\`.
 Then: %connect spark thrift://127.0.0.1:P, or streamlink sql --engine spark --url thrift://127.0.0.1:P "SQL".`;

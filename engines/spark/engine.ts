@@ -4,14 +4,16 @@ import type {
   ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
+import { readSecret, sparkPaths } from "./cluster/runtime.js";
 import { fetchTable } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
-import { ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
+import { AuthenticationRefusedError, ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const PROGRESS_EVERY_MS = 1_000;
 const START_HINT = "Start a local cluster with `npx streamlink spark start --data PATH`, then run the cell again.";
+const CREDENTIALS_HINT = "It accepts only the secret of the cluster this checkout started (.cache/spark/run/thrift-secret): connect to the URL `npx streamlink spark start` printed, or restart it with `npx streamlink spark stop`, then `spark start`.";
 const GONE_HINT = "Check it with `npx streamlink spark status`; restart it with `npx streamlink spark start`. The next query reconnects by itself.";
 const WORKER_HINT = "A Spark worker died during the query. Check `npx streamlink spark status`, restart the cluster with `npx streamlink spark stop && npx streamlink spark start`, then run the cell again.";
 
@@ -40,7 +42,7 @@ export function cleanSparkMessage(raw: string): string {
 }
 
 function hintFor(message: string): string {
-  if (/STREAMLINK_BLOCKED/.test(message)) return "This Spark cluster refuses statements that run code or change settings; query the tables with SELECT.";
+  if (/STREAMLINK_BLOCKED/.test(message)) return "This Spark cluster refuses statements that run code or change settings, data or tables; query the tables with SELECT.";
   if (/TABLE_OR_VIEW_NOT_FOUND/.test(message)) return "Run %tables to see the tables of this connection.";
   if (/UNRESOLVED_COLUMN|UNRESOLVED_FIELD/.test(message)) return "Run %schema TABLE to see its columns.";
   if (/PARSE_SYNTAX_ERROR|ParseException/.test(message)) return "Fix the SQL near the position Spark names (Spark SQL dialect).";
@@ -98,9 +100,14 @@ export class SparkEngine implements Engine {
 
   private static async connect(address: ThriftTarget, url: string): Promise<HiveConnection> {
     try {
-      return await HiveConnection.open({ ...address, username: process.env["USER"] ?? "streamlink", timeoutMs: CONNECT_TIMEOUT_MS });
+      // The secret of the cluster this checkout started; a server without authentication ignores the password.
+      const password = readSecret(sparkPaths()) ?? "";
+      return await HiveConnection.open({ ...address, username: process.env["USER"] ?? "streamlink", password, timeoutMs: CONNECT_TIMEOUT_MS });
     } catch (error) {
       const reason = asError(error).message;
+      if (error instanceof AuthenticationRefusedError) {
+        throw new EngineUnavailableError(`The Spark Thrift server at ${url} refused StreamLink's credentials (${reason})`, CREDENTIALS_HINT, { target: url, reason }, { cause: error });
+      }
       throw new EngineUnavailableError(`No Spark Thrift server answers at ${url} (${reason})`, START_HINT, { target: url, reason }, { cause: error });
     }
   }

@@ -60,6 +60,9 @@ export const TYPE_ID = {
   VARCHAR: 18, CHAR: 19, INTERVAL_YEAR_MONTH: 20, INTERVAL_DAY_TIME: 21, TIMESTAMP_LOCAL_TZ: 22,
 } as const;
 
+/** How many more times an ERROR status without its message is asked again. */
+const ERROR_MESSAGE_TRIES = 10;
+
 /** Indexed by TOperationState: INITIALIZED 0, RUNNING 1, FINISHED 2, CANCELED 3, CLOSED 4, ERROR 5, UKNOWN 6, PENDING 7, TIMEDOUT 8. */
 const STATES: readonly OperationState[] = ["pending", "running", "finished", "cancelled", "closed", "error", "unknown", "pending", "timedout"];
 
@@ -76,6 +79,14 @@ export class ConnectionLostError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectionLostError";
+  }
+}
+
+/** The server refused our credentials during the SASL handshake: it is not a server that knows our secret. */
+export class AuthenticationRefusedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AuthenticationRefusedError";
   }
 }
 
@@ -140,6 +151,8 @@ export interface ConnectOptions {
   readonly host: string;
   readonly port: number;
   readonly username: string;
+  /** The PLAIN password; StreamLink's own cluster accepts only its secret (see cluster/runtime.ts). */
+  readonly password: string;
   readonly timeoutMs: number;
 }
 
@@ -173,7 +186,7 @@ export class HiveConnection {
       await client.connect(
         { host: options.host, port: options.port },
         new hive.connections.TcpConnection(),
-        new hive.auth.PlainTcpAuthentication({ username: options.username, password: "streamlink" }),
+        new hive.auth.PlainTcpAuthentication({ username: options.username, password: options.password }),
       );
       const driver = new hive.HiveDriver(hive.thrift.TCLIService_types, client.getClient());
       const response = await driver.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10 as number });
@@ -187,6 +200,10 @@ export class HiveConnection {
       return connection;
     } catch (error) {
       client.close();
+      // hive-driver fails the handshake with its AuthenticationError, a class its index does not export.
+      if (error instanceof Error && error.constructor.name === "AuthenticationError") {
+        throw new AuthenticationRefusedError(error.message, { cause: error });
+      }
       throw error;
     }
   }
@@ -239,15 +256,25 @@ export class HiveConnection {
     return { handle: response.operationHandle };
   }
 
+  /**
+   * The operation's state. Spark's Thrift server marks a failed statement ERROR a moment before it stores the
+   * error, so an ERROR without a message is asked again (a few times, 50 ms apart) until the message is there.
+   */
   async status(operation: RunningOperation): Promise<OperationStatus> {
-    const response = await this.call(() => this.driver.getOperationStatus({ operationHandle: operation.handle }));
-    HiveConnection.check(response.status as RawStatus);
-    const state = STATES[response.operationState ?? 6] ?? "unknown";
-    return {
-      state,
-      ...(response.errorMessage ? { errorMessage: response.errorMessage } : {}),
-      ...(response.sqlState ? { sqlState: response.sqlState } : {}),
-    };
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.call(() => this.driver.getOperationStatus({ operationHandle: operation.handle }));
+      HiveConnection.check(response.status as RawStatus);
+      const state = STATES[response.operationState ?? 6] ?? "unknown";
+      if (state === "error" && !response.errorMessage && attempt < ERROR_MESSAGE_TRIES) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      return {
+        state,
+        ...(response.errorMessage ? { errorMessage: response.errorMessage } : {}),
+        ...(response.sqlState ? { sqlState: response.sqlState } : {}),
+      };
+    }
   }
 
   async schema(operation: RunningOperation): Promise<ThriftColumnDesc[]> {

@@ -5,13 +5,12 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueryProgress } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError } from "../../core/errors.js";
-import { main } from "../../cli/main.js";
 import type { ClusterStatus } from "../../engines/spark/cluster/cluster.js";
 import { SparkEngine, sparkConnector } from "../../engines/spark/engine.js";
+import { cli } from "../support/cli.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 const PORT = 10_312;
@@ -27,17 +26,6 @@ const SLOW_ANSWER = BigInt(Math.floor((N - 1 - 3) / 7) + 1);
 /** The same work 20 times over (minutes on 2 cores), for the tests that stop a job: on an idle machine SLOW_SQL
  * itself can finish before a 3 s limit or a cancel takes effect. */
 const SLOWER_SQL = SLOW_SQL.replace(`range(0, ${N},`, `range(0, ${N * 20},`);
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => { out += d.toString(); });
-  stderr.on("data", (d: Buffer) => { err += d.toString(); });
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 async function status(): Promise<ClusterStatus> {
   const { code, stdout } = await cli("spark", "status");

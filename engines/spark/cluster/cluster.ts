@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { EngineUnavailableError, UsageError, asError } from "../../../core/errors.js";
 import { SparkEngine } from "../engine.js";
 import { probePort } from "../thrift-client.js";
-import { javaArgs, javaExecutable, requireJars, sparkEnv, sparkPaths, type SparkPaths } from "./runtime.js";
+import {
+  GUARD_DATA_DIR_CONF, confined, createSecret, javaArgs, javaExecutable, requireConfinement, requireJars, sparkEnv, sparkPaths, type SparkPaths,
+} from "./runtime.js";
 
 const HOST = "127.0.0.1";
 const MASTER_CLASS = "org.apache.spark.deploy.master.Master";
@@ -14,6 +16,8 @@ const WORKER_CLASS = "org.apache.spark.deploy.worker.Worker";
 const SUBMIT_CLASS = "org.apache.spark.deploy.SparkSubmit";
 const THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2";
 const EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
+/** The guard's authenticator (engines/spark/cluster/guard): the password must be the run folder's secret. */
+const AUTHENTICATOR_CLASS = "dev.streamlink.spark.SecretAuthenticator";
 /** Master and workers only schedule: the quick JIT tier and a serial GC start them with less CPU. */
 const DAEMON_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"];
 
@@ -35,6 +39,8 @@ export type Role = "master" | "worker" | "thrift";
 export interface ClusterProcess {
   readonly role: Role;
   readonly pid: number;
+  /** When the process started (clock ticks after boot, /proc/PID/stat): with the pid, it names this process only. */
+  readonly startTicks: number;
   readonly log: string;
   readonly uiPort: number;
 }
@@ -108,19 +114,58 @@ async function readState(paths: SparkPaths): Promise<ClusterState | undefined> {
   }
 }
 
-/** Starts one detached JVM with its output in `log`; it outlives this process (the CLI exits after start). */
-function launch(paths: SparkPaths, role: Role, uiPort: number, log: string, heap: string, mainClass: string, args: readonly string[], jvmOptions: readonly string[] = []): ClusterProcess {
+const MAIN_CLASS: Record<Role, string> = { master: MASTER_CLASS, worker: WORKER_CLASS, thrift: SUBMIT_CLASS };
+
+/** Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces). */
+function startTicksOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's arguments; empty when it has ended (or never was). */
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * True only for the very process `launch` started: same pid and start time as recorded, and still a Spark JVM of
+ * this checkout's jars running the role's class. A pid reused by another program (or a hand-edited state file)
+ * is never signalled.
+ */
+function isOurs(paths: SparkPaths, proc: ClusterProcess): boolean {
+  if (startTicksOf(proc.pid) !== proc.startTicks) return false;
+  const args = commandLine(proc.pid);
+  return args.includes(path.join(paths.jars, "*")) && args.includes(MAIN_CLASS[proc.role]);
+}
+
+/**
+ * Starts one detached JVM with its output in `log`, confined so that `readOnly` folders cannot be written; it
+ * outlives this process (the CLI exits after start).
+ */
+function launch(paths: SparkPaths, role: Role, uiPort: number, log: string, heap: string, args: readonly string[], readOnly: readonly string[], jvmOptions: readonly string[] = []): ClusterProcess {
   const fd = openSync(log, "a");
   try {
-    const child = spawn(javaExecutable(), javaArgs(paths, heap, mainClass, args, jvmOptions), {
+    const command = confined(javaExecutable(), javaArgs(paths, heap, MAIN_CLASS[role], args, jvmOptions), readOnly);
+    const child = spawn(command.command, command.args, {
       cwd: paths.run,
       env: sparkEnv(paths),
       detached: true,
       stdio: ["ignore", fd, fd],
     });
     child.unref();
-    if (child.pid === undefined) throw new Error(`could not start java for the ${role}`);
-    return { role, pid: child.pid, log, uiPort };
+    const startTicks = child.pid === undefined ? undefined : startTicksOf(child.pid);
+    if (child.pid === undefined || startTicks === undefined) throw new Error(`could not start java for the ${role}`);
+    return { role, pid: child.pid, startTicks, log, uiPort };
   } finally {
     closeSync(fd);
   }
@@ -202,8 +247,11 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 8) {
     throw new UsageError(`--workers must be 1…8, not ${options.workers}`, "Use e.g. --workers 2 (each worker takes one core).");
   }
-  const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
-  if (dataDir) await tableSources(dataDir);
+  if (options.dataDir) await tableSources(path.resolve(options.dataDir));
+  // The real path: it is what the mount covers and what the guard compares table locations with.
+  const dataDir = options.dataDir ? await realpath(path.resolve(options.dataDir)) : undefined;
+  const readOnly = dataDir ? [dataDir] : [];
+  requireConfinement(readOnly);
   const current = await clusterStatus();
   if (current.running) {
     throw new EngineUnavailableError(
@@ -216,6 +264,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   }
   await rm(paths.run, { recursive: true, force: true });
   await mkdir(path.join(paths.run, "conf"), { recursive: true });
+  await createSecret(paths);
 
   const [masterPort, masterUiPort, driverUiPort, ...workerUiPorts] = await Promise.all(
     Array.from({ length: 3 + options.workers }, () => freePort()),
@@ -242,8 +291,8 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   // Written as each JVM starts, so that `status` and `stop` see a cluster that is still coming up.
   const record = (): Promise<void> => writeFile(paths.stateFile, `${JSON.stringify(stateNow(false, []), null, 2)}\n`);
   try {
-    const master = launch(paths, "master", masterUiPort, path.join(paths.run, "master.log"), "256m", MASTER_CLASS,
-      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort)], DAEMON_FLAGS);
+    const master = launch(paths, "master", masterUiPort, path.join(paths.run, "master.log"), "256m",
+      ["--host", HOST, "--port", String(masterPort), "--webui-port", String(masterUiPort), "--properties-file", paths.authPropertiesFile], readOnly, DAEMON_FLAGS);
     processes.push(master);
     await record();
     await waitFor("the master", master, 60_000, () => portOpen(masterPort));
@@ -251,8 +300,9 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
 
     workerUiPorts.forEach((uiPort, i) => {
       const workDir = path.join(paths.run, `worker-${i + 1}`);
-      processes.push(launch(paths, "worker", uiPort, path.join(paths.run, `worker-${i + 1}.log`), "256m", WORKER_CLASS,
-        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir, masterUrl], DAEMON_FLAGS));
+      processes.push(launch(paths, "worker", uiPort, path.join(paths.run, `worker-${i + 1}.log`), "256m",
+        ["--host", HOST, "--cores", String(cores), "--memory", memory, "--webui-port", String(uiPort), "--work-dir", workDir,
+          "--properties-file", paths.authPropertiesFile, masterUrl], readOnly, DAEMON_FLAGS));
     });
     const conf: Record<string, string> = {
       "spark.driver.host": HOST,
@@ -267,8 +317,12 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       "spark.sql.session.timeZone": "UTC",
       // Security: a query cannot name a file (`parquet.\`/etc/…\``); only registered tables are reachable.
       "spark.sql.runSQLOnFiles": "false",
-      // The second wall behind the checker: no TRANSFORM/reflect/ADD JAR/CREATE FUNCTION, no SET key=value.
+      // The second wall behind the checker: only queries run (no write, DDL, LOAD, CACHE, view over a path, TRANSFORM,
+      // reflect, ADD JAR, CREATE FUNCTION, SET key=value), except registering the data folder's own files.
       "spark.sql.extensions": "dev.streamlink.spark.GuardExtension",
+      ...(dataDir ? { [GUARD_DATA_DIR_CONF]: dataDir } : {}),
+      // Nobody kills jobs from the web UI either.
+      "spark.ui.killEnabled": "false",
       // The Thrift server streams a result partition by partition instead of collecting it whole on the driver.
       "spark.sql.thriftServer.incrementalCollect": "true",
       "spark.sql.shuffle.partitions": String(Math.max(4, 2 * cores * options.workers)),
@@ -277,18 +331,23 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     };
     const hiveConf: Record<string, string> = {
       "hive.server2.thrift.bind.host": HOST,
+      "hive.server2.transport.mode": "binary",
+      // SASL PLAIN; the password must be the run folder's 0600 secret (read by the JVM, never on a command line).
+      "hive.server2.authentication": "CUSTOM",
+      "hive.server2.custom.authentication.class": AUTHENTICATOR_CLASS,
       "hive.server2.thrift.port": String(options.thriftPort),
       // GetOperationStatus long-polls; 1 s keeps progress updates flowing during long queries.
       "hive.server2.long.polling.timeout": "1000ms",
     };
-    const thrift = launch(paths, "thrift", driverUiPort, path.join(paths.run, "thrift-server.log"), options.driverMemory ?? "1g", SUBMIT_CLASS, [
+    const thrift = launch(paths, "thrift", driverUiPort, path.join(paths.run, "thrift-server.log"), options.driverMemory ?? "1g", [
       "--master", masterUrl,
+      "--properties-file", paths.authPropertiesFile,
       "--name", "streamlink-thrift-server",
       "--class", THRIFT_CLASS,
       ...Object.entries(conf).flatMap(([k, v]) => ["--conf", `${k}=${v}`]),
       "spark-internal",
       ...Object.entries(hiveConf).flatMap(([k, v]) => ["--hiveconf", `${k}=${v}`]),
-    ], [`-Dderby.system.home=${paths.run}`]);
+    ], readOnly, [`-Dderby.system.home=${paths.run}`, `-Dstreamlink.thrift.secretFile=${paths.secretFile}`]);
     processes.push(thrift);
     await record();
 
@@ -328,13 +387,10 @@ function leftoverPids(paths: SparkPaths): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      const spark = [MASTER_CLASS, WORKER_CLASS, SUBMIT_CLASS, EXECUTOR_CLASS].some((c) => args.includes(c));
-      if (spark && args.includes(ours)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
+    const args = commandLine(Number(entry));
+    const spark = [MASTER_CLASS, WORKER_CLASS, SUBMIT_CLASS, EXECUTOR_CLASS].some((c) => args.includes(c));
+    // A worker starts its executors with a class path of its own that lists the jars folder among others.
+    if (spark && args.some((arg) => arg.split(path.delimiter).includes(ours))) pids.push(Number(entry));
   }
   return pids;
 }
@@ -357,7 +413,7 @@ async function stopProcesses(paths: SparkPaths, processes: readonly ClusterProce
   const order: Role[] = ["thrift", "worker", "master"];
   const pids: number[] = [];
   for (const role of order) {
-    const group = processes.filter((p) => p.role === role).map((p) => p.pid);
+    const group = processes.filter((p) => p.role === role && isOurs(paths, p)).map((p) => p.pid);
     await terminate(group, 15_000);
     pids.push(...group);
   }
@@ -373,6 +429,8 @@ export async function stopCluster(): Promise<{ stopped: number[] }> {
   const state = await readState(paths);
   const stopped = await stopProcesses(paths, state?.processes ?? []);
   await rm(paths.stateFile, { force: true });
+  await rm(paths.secretFile, { force: true });
+  await rm(paths.authPropertiesFile, { force: true });
   return { stopped: stopped.filter((pid, i, all) => all.indexOf(pid) === i) };
 }
 
@@ -380,7 +438,7 @@ export async function stopCluster(): Promise<{ stopped: number[] }> {
 export async function clusterStatus(): Promise<ClusterStatus> {
   const paths = sparkPaths();
   const state = await readState(paths);
-  const processes = (state?.processes ?? []).map((p) => ({ ...p, alive: isAlive(p.pid) }));
+  const processes = (state?.processes ?? []).map((p) => ({ ...p, alive: isOurs(paths, p) }));
   const master = processes.find((p) => p.role === "master");
   const workers = master?.alive ? await aliveWorkers(master.uiPort).catch(() => undefined) : undefined;
   const thriftReachable = state ? await portOpen(state.thriftPort) : false;
