@@ -65,6 +65,8 @@ export interface VerdictBundle {
   readonly cellSource: string;
   readonly question?: string;
   readonly provenance?: import("./llm.js").Provenance;
+  /** The semantic filter's ranking (`--similar-to`): the text, the columns and the embedding model (name, SHA-256). */
+  readonly similarity?: import("./embedder.js").SimilarityProvenance;
   /** ISO time the cell ran. */
   readonly ranAt: string;
 }

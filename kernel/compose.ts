@@ -12,7 +12,7 @@ import { modelMagic } from "../magics/model.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { rememberMagic } from "../magics/remember.js";
 import { sqlMagic } from "../magics/sql.js";
-import { LocalSqlGenerator } from "../models/index.js";
+import { LocalSqlGenerator, loadOnnxEmbedder, resolveEmbedding } from "../models/index.js";
 import { Session } from "../session/session.js";
 
 export interface SessionOptions {
@@ -25,6 +25,7 @@ export function createSession(options: SessionOptions = {}): Session {
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
     generator: async () => new LocalSqlGenerator({ model: options.model }),
+    embedder: () => loadOnnxEmbedder(resolveEmbedding()),
   });
 }
 

@@ -6,7 +6,8 @@ import { blockedError, type CheckedRun, type Session } from "../session/session.
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
-import { cellArguments, showResult } from "./run-checked.js";
+import { planSimilarity, rankRun } from "../session/similar.js";
+import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
 
 /** Rows a value-linking probe may bring back to the generator. */
 const PROBE_ROWS = 200;
@@ -72,6 +73,7 @@ const OPTIONS: OptionSpecs = {
   engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
   "sql-only": { type: "flag", help: "show the checked SQL without running it" },
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
+  ...SIMILARITY_OPTIONS,
 };
 
 /** `%%ask`: the cell body is a question; a local model writes the SQL, which is checked and run like `%%sql`. */
@@ -85,6 +87,7 @@ export const askMagic: Magic = {
     const out = stringOption(args, "out");
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
+    const similarity = similarityOption(args);
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
     const generator = await context.session.generator();
     const { generation, run, error } = await askQuestion(context.session, generator, question, {
@@ -94,13 +97,14 @@ export const askMagic: Magic = {
     });
     const { provenance } = generation;
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });
+    const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity) : undefined;
     context.display({
       kind: "verdict",
-      bundle: { verdict: generation.verdict, magic: "ask", cellSource: invocation.cellSource, question, provenance, ranAt: new Date().toISOString() },
+      bundle: verdictBundle({ magic: "ask", cellSource: invocation.cellSource, question, provenance }, generation.verdict, plan?.provenance),
     });
     if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
     if (error) throw error;
     if (sqlOnly || !run) return;
-    await showResult(context, run, out);
+    await showResult(context, plan ? await rankRun(context.session, run, plan) : run, out);
   },
 };

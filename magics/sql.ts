@@ -2,7 +2,7 @@ import type { ChartSpec } from "../core/output.js";
 import { UsageError } from "../core/errors.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, intOption, stringOption, stringsOption, type OptionSpecs } from "./options.js";
-import { cellArguments, runChecked, showResult } from "./run-checked.js";
+import { cellArguments, runChecked, showResult, SIMILARITY_OPTIONS, similarityOption } from "./run-checked.js";
 
 const CHART_KINDS: readonly ChartSpec["kind"][] = ["bar", "line", "scatter", "hist"];
 
@@ -11,6 +11,7 @@ const OPTIONS: OptionSpecs = {
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
   limit: { type: "int", help: "rows to fetch into the result", metavar: "N" },
   plot: { type: "strings", arity: 3, help: "chart the result: bar|line|scatter|hist X Y", metavar: "KIND X Y" },
+  ...SIMILARITY_OPTIONS,
 };
 
 /** Reads `--plot KIND X Y`; a histogram takes `-` for Y. */
@@ -34,12 +35,14 @@ export const sqlMagic: Magic = {
     const out = stringOption(args, "out");
     if (out !== undefined) checkVariableName(out);
     const chart = chartOption(stringsOption(args, "plot"));
+    const similarity = similarityOption(args);
     const run = await runChecked(context, {
       sql: body,
       magic: "sql",
       cellSource: invocation.cellSource,
       engine: stringOption(args, "engine"),
       maxRows: intOption(args, "limit"),
+      similarity,
     });
     await showResult(context, run, out, chart);
   },

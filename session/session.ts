@@ -1,9 +1,11 @@
 import type { Catalog } from "../core/catalog.js";
+import type { Embedder } from "../core/embedder.js";
 import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import type { QueryChecker, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
+import { EmbeddingCache } from "./embedding-cache.js";
 
 /** The default connection when the user has not run `%connect`: embedded DuckDB, in memory. */
 const DEFAULT_CONNECT: ConnectRequest = { kind: "duckdb", target: ":memory:", name: "duckdb" };
@@ -13,6 +15,8 @@ export interface SessionDependencies {
   readonly connectors: readonly EngineConnector[];
   /** Loads the local model on first use; absent when no model is configured. */
   readonly generator?: () => Promise<SqlGenerator>;
+  /** Loads the embedding model of the semantic filter (`--similar-to`) on first use; absent when none is configured. */
+  readonly embedder?: () => Promise<Embedder>;
 }
 
 export interface RunOptions {
@@ -36,10 +40,13 @@ export interface CheckedRun {
  */
 export class Session {
   readonly config: Config = { ...DEFAULT_CONFIG };
+  /** Vectors of texts the semantic filter embedded in this session. */
+  readonly embeddings = new EmbeddingCache();
   private readonly connections = new Map<string, Engine>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
   private generatorHandle: Promise<SqlGenerator> | undefined;
+  private embedderHandle: Promise<Embedder> | undefined;
 
   constructor(private readonly deps: SessionDependencies) {}
 
@@ -138,6 +145,17 @@ export class Session {
     return this.generatorHandle;
   }
 
+  /** The embedding model, loaded once per session on first use (a failed load is retried next time). */
+  embedder(): Promise<Embedder> {
+    const load = this.deps.embedder;
+    if (!load) {
+      return Promise.reject(new UsageError("No embedding model is configured", "Run the set-up (npm run lab) to fetch the bundled embedding model."));
+    }
+    this.embedderHandle ??= load();
+    this.embedderHandle.catch(() => { this.embedderHandle = undefined; });
+    return this.embedderHandle;
+  }
+
   /** Stops whatever any connection is running (the Jupyter stop button). */
   async cancel(): Promise<void> {
     await Promise.all([...this.connections.values()].map((engine) => engine.cancel()));
@@ -146,6 +164,7 @@ export class Session {
   async close(): Promise<void> {
     await Promise.all([...this.connections.keys()].map((name) => this.disconnect(name)));
     if (this.generatorHandle) await (await this.generatorHandle.catch(() => undefined))?.close();
+    if (this.embedderHandle) await (await this.embedderHandle.catch(() => undefined))?.close();
   }
 }
 
