@@ -55,3 +55,8 @@ export interface SimilaritySql {
    */
   rank(candidates: string, embeddings: string, key: string, vector: Float32Array, top: number): string;
 }
+
+/** The text a row is compared by: its `--on` values in order, empty ones left out (the same in kernel and `data embed`). */
+export function joinTexts(values: readonly (string | null | undefined)[]): string {
+  return values.filter((v): v is string => typeof v === "string" && v !== "").join(". ");
+}

@@ -6,7 +6,7 @@
  */
 import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray, type Data } from "apache-arrow";
 import { findColumn, findTable, type Catalog, type TableInfo } from "../core/catalog.js";
-import { DEFAULT_TOP, type Embedder, type SimilarityProvenance, type SimilarityRequest } from "../core/embedder.js";
+import { DEFAULT_TOP, joinTexts, type Embedder, type SimilarityProvenance, type SimilarityRequest } from "../core/embedder.js";
 import type { Engine } from "../core/engine.js";
 import { QueryError, StreamLinkError, UsageError } from "../core/errors.js";
 import { SQL_TYPE_KEY } from "../core/format.js";
@@ -107,7 +107,15 @@ export async function rankRun(session: Session, run: CheckedRun, plan: Similarit
 }
 
 /** `rank(table, text, { on, top })` for TypeScript cells: the kernel-side ranking of any Arrow table. */
-export async function rankTable(session: Session, table: Table, text: string, options: { on: readonly string[] | string; top?: number }): Promise<Table> {
+export interface RankOptions {
+  /** Text columns to compare, as an array or comma-separated. */
+  readonly on: readonly string[] | string;
+  readonly top?: number;
+}
+
+export async function rankTable(session: Session, table: Table, text: string, options: RankOptions): Promise<Table> {
+  if (!(table instanceof Table)) throw new UsageError("rank() needs an Arrow table as its first argument", "Pass a %%sql result, e.g. await rank(hits, \"a GPU that …\", { on: [\"title\"] }).");
+  if (typeof text !== "string") throw new UsageError("rank() needs the text to compare with as its second argument", "Example: await rank(hits, \"a GPU that schedules warps\", { on: [\"title\"], top: 20 }).");
   const on = typeof options.on === "string" ? options.on : options.on.join(",");
   const request = similarityRequest(text, on, options.top) as SimilarityRequest;
   if (table.numRows > KERNEL_RANK_CAP) throw tooManyRows(table.numRows, undefined, request);
@@ -208,7 +216,7 @@ async function rankRows(table: Table, request: SimilarityRequest, embedder: Embe
   const columns = request.on.map((name) => textColumn(table, name));
   const texts: string[] = [];
   for (let r = 0; r < table.numRows; r++) {
-    texts.push(columns.map((c) => c.get(r) as string | null).filter((v): v is string => v !== null && v !== "").join(". "));
+    texts.push(joinTexts(columns.map((c) => c.get(r) as string | null)));
   }
   const [query, ...vectors] = await session.embeddings.embed(embedder, [request.text, ...texts]);
   const scores = vectors.map((v) => dot(query as Float32Array, v));
