@@ -6,7 +6,7 @@ import { blockedError, type CheckedRun, type Session } from "../session/session.
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
-import { planSimilarity, rankRun } from "../session/similar.js";
+import { isEmbeddingsTable, planSimilarity, rankRun } from "../session/similar.js";
 import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
 
 /** Rows a value-linking probe may bring back to the generator. */
@@ -34,7 +34,8 @@ export interface AskOutcome {
  */
 export async function askQuestion(session: Session, generator: SqlGenerator, question: string, options: AskOptions = {}): Promise<AskOutcome> {
   const engine = await session.engine(options.engine);
-  const catalog = await session.catalog(engine);
+  // Precomputed embeddings are the semantic filter's, not tables a question is about.
+  const catalog = { tables: (await session.catalog(engine)).tables.filter((t) => !isEmbeddingsTable(t)) };
   let run: CheckedRun | undefined;
   let error: Error | undefined;
   const generation = await generator.generate({

@@ -38,6 +38,11 @@ export function modelTag(embedder: Pick<Embedder, "info">): string {
   return `${embedder.info.name}@${embedder.info.sha256}`;
 }
 
+/** True for a table `streamlink data embed` wrote: its vectors are for ranking, not for the model to query. */
+export function isEmbeddingsTable(table: TableInfo): boolean {
+  return table.name.toLowerCase().includes("_embeddings_") && findColumn(table, EMBEDDING_COLUMNS.vector) !== undefined && findColumn(table, EMBEDDING_COLUMNS.model) !== undefined;
+}
+
 /** Reads `--similar-to TEXT --on a,b --top N` (all absent: no ranking). */
 export function similarityRequest(text: string | undefined, on: string | undefined, top: number | undefined): SimilarityRequest | undefined {
   if (text === undefined) {
