@@ -102,7 +102,8 @@ async function writePart(bench: ParquetWorkbench, file: string, rows: number, ke
   for (let r = 0; r < rows; r++) sink.append([keyOf(r), `[${Array.from(int8 ? quantise(vectors[r] as Float32Array) : (vectors[r] as Float32Array)).join(",")}]`]);
   sink.close();
   const type = int8 ? `TINYINT[${dims}]` : `FLOAT[${dims}]`;
-  const partial = `${file}.partial`;
+  // Hidden while written: Spark skips files starting with '.', DuckDB reads only *.parquet.
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
   await bench.copyToParquet(`SELECT k AS ${sqlIdent(KEY)}, CAST(v AS ${type}) AS ${EMBEDDING_COLUMNS.vector}, ${sqlString(model)} AS ${EMBEDDING_COLUMNS.model} FROM staged`, partial, { compression: "zstd" });
   await bench.run("DROP TABLE staged");
   await rename(partial, file);
