@@ -45,10 +45,15 @@ export class Session {
   private readonly connections = new Map<string, Engine>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
-  private generatorHandle: Promise<SqlGenerator> | undefined;
-  private embedderHandle: Promise<Embedder> | undefined;
+  private readonly generatorHandle: LazyHandle<SqlGenerator>;
+  private readonly embedderHandle: LazyHandle<Embedder>;
 
-  constructor(private readonly deps: SessionDependencies) {}
+  constructor(private readonly deps: SessionDependencies) {
+    this.generatorHandle = new LazyHandle(deps.generator,
+      () => new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
+    this.embedderHandle = new LazyHandle(deps.embedder,
+      () => new UsageError("No embedding model is configured", "Run the set-up (npm run lab) to fetch the bundled embedding model."));
+  }
 
   get checkerVersion(): string {
     return this.deps.checker.version;
@@ -136,24 +141,12 @@ export class Session {
 
   /** The local model, loaded once per session on first use. */
   generator(): Promise<SqlGenerator> {
-    const load = this.deps.generator;
-    if (!load) {
-      return Promise.reject(new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
-    }
-    this.generatorHandle ??= load();
-    this.generatorHandle.catch(() => { this.generatorHandle = undefined; });
-    return this.generatorHandle;
+    return this.generatorHandle.get();
   }
 
-  /** The embedding model, loaded once per session on first use (a failed load is retried next time). */
+  /** The embedding model of the semantic filter, loaded once per session on first use. */
   embedder(): Promise<Embedder> {
-    const load = this.deps.embedder;
-    if (!load) {
-      return Promise.reject(new UsageError("No embedding model is configured", "Run the set-up (npm run lab) to fetch the bundled embedding model."));
-    }
-    this.embedderHandle ??= load();
-    this.embedderHandle.catch(() => { this.embedderHandle = undefined; });
-    return this.embedderHandle;
+    return this.embedderHandle.get();
   }
 
   /** Stops whatever any connection is running (the Jupyter stop button). */
@@ -163,8 +156,26 @@ export class Session {
 
   async close(): Promise<void> {
     await Promise.all([...this.connections.keys()].map((name) => this.disconnect(name)));
-    if (this.generatorHandle) await (await this.generatorHandle.catch(() => undefined))?.close();
-    if (this.embedderHandle) await (await this.embedderHandle.catch(() => undefined))?.close();
+    await this.generatorHandle.close();
+    await this.embedderHandle.close();
+  }
+}
+
+/** A model loaded on first use and shared after; a failed load is forgotten, so the next use tries again. */
+class LazyHandle<T extends { close(): Promise<void> }> {
+  private handle: Promise<T> | undefined;
+
+  constructor(private readonly load: (() => Promise<T>) | undefined, private readonly missing: () => Error) {}
+
+  get(): Promise<T> {
+    if (!this.load) return Promise.reject(this.missing());
+    this.handle ??= this.load();
+    this.handle.catch(() => { this.handle = undefined; });
+    return this.handle;
+  }
+
+  async close(): Promise<void> {
+    if (this.handle) await (await this.handle.catch(() => undefined))?.close();
   }
 }
 
