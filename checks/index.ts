@@ -13,7 +13,7 @@ import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
 import { lex, positionOf } from "./lexer.js";
 import { parseSql, type ParseFailure, type ParseOutcome } from "./parser.js";
-import { applyPolicy } from "./policy.js";
+import { applyPolicy, bareStatement } from "./policy.js";
 import { RULES } from "./rules.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
 import type { ParsedSql } from "./tree.js";
@@ -41,6 +41,10 @@ class Checker implements QueryChecker {
   private readonly cache = new Map<string, ParseOutcome>();
 
   constructor(private readonly cacheSize: number) {}
+
+  bare(sql: string): string {
+    return bareStatement(sql);
+  }
 
   async check(sql: string, context: CheckContext): Promise<Verdict> {
     const started = performance.now();

@@ -52,6 +52,8 @@ export interface CheckContext {
 export interface QueryChecker {
   readonly version: string;
   check(sql: string, context: CheckContext): Promise<Verdict>;
+  /** The statement without trailing comments and semicolons, to nest it in a larger query (the semantic filter's ranking). */
+  bare(sql: string): string;
 }
 
 /**

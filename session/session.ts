@@ -111,6 +111,11 @@ export class Session {
     return catalog;
   }
 
+  /** `sql` without trailing comments and semicolons, as the checker reads it: to nest it in a larger query. */
+  bare(sql: string): string {
+    return this.deps.checker.bare(sql);
+  }
+
   /** Runs both checkers against the connection's catalog and parser; nothing is executed. */
   async check(sql: string, engine: Engine): Promise<Verdict> {
     return this.deps.checker.check(sql, {

@@ -165,7 +165,10 @@ async function rankInEngine(session: Session, engine: Engine, verdict: Verdict, 
   if (!dialect) throw new Error(`engine ${engine.name} cannot rank`);
   await checkModelOf(session, engine, precomputed, embedder, request);
   const [vector] = await session.embeddings.embed(embedder, [request.text]);
-  const sql = dialect.rank(verdict.executedSql, precomputed.table, EMBEDDING_COLUMNS.key, vector as Float32Array, request.top);
+  // The checked SQL as written, without the row cap the checker adds for results that travel: here only `top`
+  // rows travel, and a cap on the candidates would silently leave rows unranked. The whole ranking query is
+  // checked again below, so nothing runs unchecked.
+  const sql = dialect.rank(session.bare(verdict.sql), precomputed.table, EMBEDDING_COLUMNS.key, vector as Float32Array, request.top);
   try {
     const run = await session.run(sql, { engine: engine.name, maxRows: request.top });
     return { ...run, verdict, similarity };

@@ -10,6 +10,6 @@ export const sparkSimilarity: SimilaritySql = {
     const dot = `aggregate(zip_with(e.embedding, ${literal}, (x, y) -> CAST(x AS DOUBLE) * y), CAST(0 AS DOUBLE), (acc, v) -> acc + v)`;
     const norm = `sqrt(aggregate(e.embedding, CAST(0 AS DOUBLE), (acc, x) -> acc + CAST(x AS DOUBLE) * CAST(x AS DOUBLE)))`;
     return `SELECT c.*, ${dot} / ${norm} AS similarity ` +
-      `FROM (${candidates}) AS c JOIN ${embeddings} AS e ON c.${key} = e.${key} ORDER BY similarity DESC LIMIT ${top}`;
+      `FROM (\n${candidates}\n) AS c JOIN ${embeddings} AS e ON c.${key} = e.${key} ORDER BY similarity DESC LIMIT ${top}`;
   },
 };
