@@ -8,7 +8,8 @@
  * 3. Quality from the data itself: each query is a patent's abstract; the patents sharing its first CPC subgroup
  *    are relevant (itself excluded). Precision@10 and nDCG@10 of keyword ILIKE, BM25, embedding rank, and BM25
  *    top 100 re-ranked by embedding, over the demo patents that have an abstract and CPC codes.
- * Options: --sizes 1000,100000,1000000  --queries N (default 100).
+ * Options: --sizes 1000,100000,1000000  --vectors float|int8 (how the precomputed vectors are stored, as
+ * `data embed [--int8]` writes them)  --queries N (default 100)  --skip speed|quality.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -32,6 +33,8 @@ const option = (name: string, fallback: string): string => {
 };
 const sizes = option("sizes", "1000,100000,1000000").split(",").map(Number);
 const queryCount = Number(option("queries", "100"));
+const vectorType = option("vectors", "float") === "int8" ? "TINYINT[384]" : "FLOAT[384]";
+const skip = option("skip", "");
 
 const load = (): string => `load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores`;
 console.log(`bench:semantic, ${load()}`);
@@ -41,7 +44,7 @@ const bench = await ParquetWorkbench.open({ threads: 2 });
 const patentsFile = sqlString(path.join(demo, "patents.parquet"));
 const cpcFile = sqlString(path.join(demo, "patent_cpc.parquet"));
 
-// 1. Embedding throughput.
+// 1. Embedding throughput, 2. ranking latency (skipped with --skip speed).
 async function throughput(label: string, texts: readonly string[]): Promise<void> {
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -54,19 +57,19 @@ async function throughput(label: string, texts: readonly string[]): Promise<void
 }
 const strings = (rows: Record<string, WorkbenchValue>[], key: string): string[] => rows.map((r) => String(r[key]));
 await embedder.embed(["warm-up"]);
-await throughput("titles", strings(await bench.query(`SELECT title FROM read_parquet(${patentsFile}) ORDER BY hash(publication_number) LIMIT 1024`), "title"));
-await throughput("abstracts", strings(await bench.query(`SELECT abstract FROM read_parquet(${patentsFile}) WHERE abstract IS NOT NULL ORDER BY hash(publication_number) LIMIT 256`), "abstract"));
+if (skip !== "speed") await throughput("titles", strings(await bench.query(`SELECT title FROM read_parquet(${patentsFile}) ORDER BY hash(publication_number) LIMIT 1024`), "title"));
+if (skip !== "speed") await throughput("abstracts", strings(await bench.query(`SELECT abstract FROM read_parquet(${patentsFile}) WHERE abstract IS NOT NULL ORDER BY hash(publication_number) LIMIT 256`), "abstract"));
 
 // 2. Ranking latency with precomputed embeddings.
 const scratch = mkdtempSync(path.join(tmpdir(), "streamlink-bench-semantic-"));
 try {
-  for (const size of sizes) {
+  for (const size of skip === "speed" ? [] : sizes) {
     const folder = path.join(scratch, `n${size}`);
     const vectors = path.join(folder, embeddingsTableName("patents", ["title"]));
     mkdirSync(vectors, { recursive: true });
     const made = performance.now();
     await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS publication_number, 'title ' || i AS title FROM range(${size}) t(i)) TO ${sqlString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
-    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS ${EMBEDDING_COLUMNS.key}, list_transform(range(384), x -> (random() - 0.5)::FLOAT)::FLOAT[384] AS ${EMBEDDING_COLUMNS.vector}, ${sqlString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM range(${size}) t(i)) TO ${sqlString(path.join(vectors, "part-00000.parquet"))} (FORMAT parquet)`);
+    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS ${EMBEDDING_COLUMNS.key}, list_transform(range(384), x -> round((random() - 0.5) * 250))::${vectorType} AS ${EMBEDDING_COLUMNS.vector}, ${sqlString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM range(${size}) t(i)) TO ${sqlString(path.join(vectors, "part-00000.parquet"))} (FORMAT parquet)`);
     const session = new Session({ checker: createChecker(), connectors: [duckdbConnector], embedder: async () => ({ info: embedder.info, embed: (t) => embedder.embed(t), close: async () => undefined }) });
     await session.connect({ kind: "duckdb", target: folder, name: "bench" });
     const times: number[] = [];
@@ -78,14 +81,19 @@ try {
     }
     await session.close();
     times.sort((a, b) => a - b);
-    console.log(`rank ${String(size).padStart(8)} precomputed candidates in DuckDB: median ${(times[1] ?? 0).toFixed(0)} ms (min ${(times[0] ?? 0).toFixed(0)}, data made in ${((performance.now() - made) / 1000).toFixed(0)} s; ${load()}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
+    console.log(`rank ${String(size).padStart(8)} precomputed ${vectorType} candidates in DuckDB: median ${(times[1] ?? 0).toFixed(0)} ms (min ${(times[0] ?? 0).toFixed(0)}, data made in ${((performance.now() - made) / 1000).toFixed(0)} s; ${load()}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
     rmSync(folder, { recursive: true, force: true });
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-// 3. Quality: relevance from shared CPC subgroups.
+// 3. Quality: relevance from shared CPC subgroups (skipped with --skip quality).
+if (skip === "quality") {
+  bench.close();
+  await embedder.close();
+  process.exit(0);
+}
 interface Doc { readonly key: string; readonly title: string; readonly abstract: string; readonly groups: ReadonlySet<string>; readonly first: string }
 const docs: Doc[] = (await bench.query(`
   SELECT p.publication_number AS key, p.title, p.abstract, list(c.cpc ORDER BY c.sequence) AS groups
