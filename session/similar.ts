@@ -251,13 +251,11 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-/** The rows `order` of `table` (types and field metadata kept), then `similarity`. */
+/** The rows `order` of `table` (types and field metadata kept), then `similarity` (replacing an earlier ranking's). */
 function selectRows(table: Table, order: readonly number[], similarity: Float64Array): Table {
-  const fields = [...table.schema.fields, new Field(SIMILARITY_COLUMN, new Float64(), false, new Map([[SQL_TYPE_KEY, "DOUBLE"]]))];
-  const children: Data[] = table.schema.fields.map((field, c) => {
-    const column = table.getChildAt(c);
-    return vectorFromArray(order.map((r) => column?.get(r) ?? null), field.type).data[0] as Data;
-  });
+  const kept = table.schema.fields.map((field, c) => ({ field, column: table.getChildAt(c) })).filter(({ field }) => field.name !== SIMILARITY_COLUMN);
+  const fields = [...kept.map(({ field }) => field), new Field(SIMILARITY_COLUMN, new Float64(), false, new Map([[SQL_TYPE_KEY, "DOUBLE"]]))];
+  const children: Data[] = kept.map(({ field, column }) => vectorFromArray(order.map((r) => column?.get(r) ?? null), field.type).data[0] as Data);
   children.push(makeData({ type: new Float64(), length: similarity.length, data: similarity }));
   const schema = new Schema(fields, table.schema.metadata);
   return new Table(schema, new RecordBatch(schema, makeData({ type: new Struct(fields), length: order.length, nullCount: 0, children })));
