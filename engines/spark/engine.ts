@@ -8,7 +8,6 @@ import { fetchTable } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
 import { ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
-import { sparkSimilarity } from "./similarity.js";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const PROGRESS_EVERY_MS = 1_000;
@@ -75,7 +74,6 @@ type CancelReason = "interrupt" | "timeout";
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
   readonly capabilities: EngineCapabilities = { remote: true, progress: true };
-  readonly similarity = sparkSimilarity;
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
