@@ -116,13 +116,16 @@ export class Session {
     return this.deps.checker.bare(sql);
   }
 
-  /** Runs both checkers against the connection's catalog and parser; nothing is executed. */
-  async check(sql: string, engine: Engine): Promise<Verdict> {
+  /**
+   * Runs both checkers against the connection's catalog and parser; nothing is executed. `rowCap: false` when the
+   * rows do not travel as they are (the semantic filter ranks them in the engine and only its top rows come back).
+   */
+  async check(sql: string, engine: Engine, options: { readonly rowCap?: boolean } = {}): Promise<Verdict> {
     return this.deps.checker.check(sql, {
       dialect: engine.dialect,
       catalog: await this.catalog(engine),
       engineParse: (text) => engine.parse(text),
-      rowCap: this.config.row_cap > 0 ? this.config.row_cap : undefined,
+      rowCap: this.config.row_cap > 0 && options.rowCap !== false ? this.config.row_cap : undefined,
     });
   }
 

@@ -96,7 +96,7 @@ export async function runSimilar(
   const engine = await session.engine(options.engine);
   const plan = await planSimilarity(session, engine, request);
   if (plan.precomputed) {
-    const verdict = await session.check(sql, engine);
+    const verdict = await session.check(sql, engine, { rowCap: false });
     onVerdict?.(verdict, plan.provenance);
     if (verdict.verdict === "block") throw blockedError(verdict);
     return rankInEngine(session, engine, verdict, plan.precomputed, plan);
