@@ -1,5 +1,6 @@
 import { createChecker } from "../../checks/index.js";
 import type { Embedder } from "../../core/embedder.js";
+import type { SqlGenerator } from "../../core/llm.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { loadOnnxEmbedder, resolveEmbedding } from "../../models/index.js";
 import { Session } from "../../session/session.js";
@@ -20,11 +21,15 @@ export async function closeSharedEmbedder(): Promise<void> {
   shared = undefined;
 }
 
-/** A session wired like the kernel's (real checker, real DuckDB, the shared embedding model) on `target`. */
-export async function semanticSession(target: string): Promise<Session> {
+/**
+ * A session wired like the kernel's (real checker, real DuckDB, the shared embedding model) on `target`; `generator`
+ * stands in for the LLM where a test is about what happens to the SQL it wrote.
+ */
+export async function semanticSession(target: string, generator?: SqlGenerator): Promise<Session> {
   const session = new Session({
     checker: createChecker(),
     connectors: [duckdbConnector],
+    ...(generator ? { generator: async () => generator } : {}),
     embedder: async () => {
       const embedder = await sharedEmbedder();
       return { info: embedder.info, embed: (texts, onProgress) => embedder.embed(texts, onProgress), close: async () => undefined };

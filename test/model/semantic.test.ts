@@ -11,6 +11,11 @@ import { ParquetWorkbench, sqlString } from "../../engines/duckdb/writer.js";
 import { loadOnnxEmbedder, resolveEmbedding } from "../../models/index.js";
 import type { Session } from "../../session/session.js";
 import { KERNEL_RANK_CAP, rankTable, runSimilar, similarityRequest } from "../../session/similar.js";
+import type { SqlGenerator } from "../../core/llm.js";
+import type { View } from "../../core/output.js";
+import { askMagic } from "../../magics/ask.js";
+import type { MagicContext } from "../../magics/magic.js";
+import { tokenize } from "../../magics/options.js";
 import { REPO } from "../support/paths.js";
 import { closeSharedEmbedder, semanticSession, sharedEmbedder } from "./embedder.js";
 
@@ -103,6 +108,34 @@ describe("the semantic filter on the demo patents with the bundled embedding mod
     expect(new Set(column(inEngine.result.table, "publication_number"))).toEqual(new Set(column(inKernel.result.table, "publication_number")));
     const engineScores = column(inEngine.result.table, "similarity") as number[];
     (column(inKernel.result.table, "similarity") as number[]).forEach((s, i) => expect(engineScores[i]).toBeCloseTo(s, 5));
+  });
+});
+
+describe("%%ask --similar-to", () => {
+  it("ranks the rows of the SQL the model wrote, and the verdict records the embedding model beside the LLM", async () => {
+    // The SQL a model would write for the question, through the same tryQuery path (the LLM's own tests cover writing it).
+    const sql = "SELECT publication_number, title, abstract FROM patents WHERE country = 'US'";
+    const scripted: SqlGenerator = {
+      async generate(request) {
+        const { verdict } = await request.tryQuery(sql);
+        return { sql, verdict, provenance: { model: "scripted", modelSha256: "0".repeat(64), promptVersion: "test", tries: 1, timings: {} } };
+      },
+      async close() {},
+    };
+    const session = await semanticSession(DEMO, scripted);
+    const views: View[] = [];
+    const assigned = new Map<string, unknown>();
+    const context: MagicContext = { session, cwd: DEMO, display: (view) => views.push(view), magicHelp: () => [], assign: async (name, value) => { assigned.set(name, value); } };
+    const cell = '%%ask --out hits --similar-to "ray tracing hardware" --on title,abstract --top 3\nUS patents';
+    await askMagic.run({ tokens: tokenize('--out hits --similar-to "ray tracing hardware" --on title,abstract --top 3'), body: "US patents", cellSource: cell }, context);
+    await session.close();
+    const verdict = views.find((v) => v.kind === "verdict");
+    expect(verdict?.kind === "verdict" && verdict.bundle.similarity).toMatchObject({ rankedIn: "engine", model: resolveEmbedding().spec.name, modelSha256: resolveEmbedding().spec.sha256 });
+    expect(verdict?.kind === "verdict" && verdict.bundle.provenance?.model).toBe("scripted");
+    const hits = assigned.get("hits") as import("apache-arrow").Table;
+    expect(hits.numRows).toBe(3);
+    expect(hits.schema.fields.map((f) => f.name)).toEqual(["publication_number", "title", "abstract", "similarity"]);
+    expect(column(hits, "title").every((t) => /ray|trac/i.test(String(t)))).toBe(true);
   });
 });
 
