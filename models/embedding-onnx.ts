@@ -32,7 +32,9 @@ export async function loadOnnxEmbedder(resolved: ResolvedEmbedding): Promise<Emb
     const [tokenizerJson, tokenizerConfig] = await Promise.all([readFile(paths.tokenizer, "utf8"), readFile(paths["tokenizer-config"], "utf8")]);
     const tokenizer = new tokenizers.Tokenizer(JSON.parse(tokenizerJson) as object, JSON.parse(tokenizerConfig) as object);
     const threads = defaultThreads();
-    const session = await ort.InferenceSession.create(paths.model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+    // Without the CPU arena: it keeps every batch shape's buffers (peak RSS 1.9 GB against 1.1 GB for 128 x 128
+    // tokens, measured), at the same speed.
+    const session = await ort.InferenceSession.create(paths.model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all", enableCpuMemArena: false });
     return new OnnxEmbedder(ort, session, tokenizer, { name: spec.name, sha256: spec.sha256, dimensions: spec.dimensions }, spec.maxTokens);
   } catch (thrown) {
     throw new StreamLinkError("embedding-model-load", `Could not load the embedding model ${spec.name}: ${asError(thrown).message}`,
