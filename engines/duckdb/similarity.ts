@@ -9,6 +9,6 @@ export const duckdbSimilarity: SimilaritySql = {
     const n = vector.length;
     const literal = `CAST([${Array.from(vector, (v) => v.toPrecision(7)).join(", ")}] AS FLOAT[${n}])`;
     return `SELECT c.*, CAST(array_cosine_similarity(CAST(e.embedding AS FLOAT[${n}]), ${literal}) AS DOUBLE) AS similarity ` +
-      `FROM (\n${candidates}\n) AS c JOIN ${embeddings} AS e ON c.${key} = e.${key} ORDER BY similarity DESC LIMIT ${top}`;
+      `FROM (\n${candidates}\n) AS c JOIN ${embeddings} AS e ON c.${key} = e.${key} ORDER BY similarity DESC, c.${key} LIMIT ${top}`;
   },
 };
