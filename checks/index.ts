@@ -18,7 +18,7 @@ import { fragmentFindings, refusedByKeyword, signalFinding, signalNames, startsS
 import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
-import { applyPolicy } from "./policy.js";
+import { applyPolicy, bareStatement } from "./policy.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
@@ -56,6 +56,10 @@ class Checker implements QueryChecker {
     private readonly bounds: ParseBounds,
   ) {
     this.parser = new BoundedParser(bounds);
+  }
+
+  bare(sql: string): string {
+    return bareStatement(sql);
   }
 
   check(sql: string, context: CheckContext): Promise<Verdict> {

@@ -315,6 +315,11 @@ function ownerOf(ref: { qualifier?: string; name: string }, sources: readonly Re
 
 /** Appends the row cap after the statement's last token (a trailing `;` and comments are dropped). */
 export function withRowCap(sql: string, cap: number): string {
+  return `${bareStatement(sql)}\nLIMIT ${cap}`;
+}
+
+/** The statement without the comments and semicolons after it (read from tokens), so that text can follow or wrap it. */
+export function bareStatement(sql: string): string {
   const tokens = lex(sql);
   let end = sql.length;
   for (let i = tokens.length - 1; i >= 0; i--) {
@@ -327,7 +332,7 @@ export function withRowCap(sql: string, cap: number): string {
     end = t.end;
     break;
   }
-  return `${sql.slice(0, end)}\nLIMIT ${cap}`;
+  return sql.slice(0, end);
 }
 
 function findSecond(sql: string): { line: number; column: number } | undefined {

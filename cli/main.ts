@@ -4,12 +4,12 @@ import { UsageError } from "../core/errors.js";
 
 /** Each sub-command loads only what it needs (no model or Spark for `sql`). */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<CommandModule> }>> = {
-  sql: { summary: "run one checked query: sql --db PATH [--format json|table] \"SQL\"", load: () => import("./commands/sql.js") },
+  sql: { summary: "run one checked query: sql --db PATH [--format json|table] [--similar-to TEXT --on COLS --top N] \"SQL\"", load: () => import("./commands/sql.js") },
   ask: { summary: "ask in plain language: ask --db PATH [--model NAME|PATH] [--format json] \"QUESTION\" | --questions FILE.jsonl", load: () => import("./commands/ask.js") },
   eval: { summary: "execution accuracy of the model: eval spider … | eval questions --db PATH --file FILE.jsonl", load: () => import("./commands/eval.js") },
   check: { summary: "check JSON lines {id, sql} from stdin: check [--dialect duckdb|spark] [--db PATH]", load: () => import("./commands/check.js") },
   spark: { summary: "local Spark cluster: spark start|stop|status [--workers N] [--data PATH] [--port P]", load: () => import("./commands/spark.js") },
-  data: { summary: "patent data: data import patentsview DIR|google-patents FILE… --out DIR | data generate --rows N --out DIR [--seed S]", load: () => import("./commands/data.js") },
+  data: { summary: "patent data: data import patentsview DIR|google-patents FILE… --out DIR | data generate --rows N --out DIR [--seed S] | data embed --db PATH --table T --on COLS --out DIR", load: () => import("./commands/data.js") },
 };
 
 export function helpText(): string {

@@ -1,5 +1,6 @@
 import type { Table } from "apache-arrow";
 import type { Catalog } from "./catalog.js";
+import type { SimilaritySql } from "./embedder.js";
 
 export type Dialect = "duckdb" | "spark";
 
@@ -46,6 +47,8 @@ export interface Engine {
   readonly capabilities: EngineCapabilities;
   /** Human-readable target, e.g. the data folder or the Thrift URL. */
   readonly target: string;
+  /** How this engine ranks rows by precomputed embeddings (`--similar-to`); absent: the kernel ranks. */
+  readonly similarity?: SimilaritySql;
   catalog(): Promise<Catalog>;
   /** Parse without running; the checker's second opinion for syntax our parser lacks. */
   parse(sql: string): Promise<EngineParseResult>;

@@ -84,6 +84,8 @@ export interface QueryChecker {
    * parser reads every SELECT of the batch in one call, and its tree is the one judged.
    */
   checkMany(sqls: readonly string[], context: CheckContext): Promise<Verdict[]>;
+  /** The statement without trailing comments and semicolons, to nest it in a larger query (the semantic filter's ranking). */
+  bare(sql: string): string;
 }
 
 /**
@@ -104,6 +106,8 @@ export interface VerdictBundle {
    * cell's outputs (an error, an empty table) and keeps it with the verdict, so the badge says it.
    */
   readonly outcome?: RunOutcome;
+  /** The semantic filter's ranking (`--similar-to`): the text, the columns and the embedding model (name, SHA-256). */
+  readonly similarity?: import("./embedder.js").SimilarityProvenance;
   /** ISO time the cell ran. */
   readonly ranAt: string;
 }

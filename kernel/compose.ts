@@ -33,8 +33,12 @@ export function createSession(options: SessionOptions = {}): Session {
   return new Session({
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
-    // The model's code (prompts, schema linking, repairs) loads with the first %%ask, not with every session.
+    // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every session.
     generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model }),
+    embedder: async () => {
+      const models = await import("../models/index.js");
+      return models.loadOnnxEmbedder(models.resolveEmbedding());
+    },
   });
 }
 

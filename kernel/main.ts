@@ -2,6 +2,8 @@
  * Entry point Jupyter starts (see the kernelspec): `node dist/kernel/main.js CONNECTION_FILE`.
  */
 import { readFileSync } from "node:fs";
+import type { Table } from "apache-arrow";
+import { rankTable, type RankOptions } from "../session/similar.js";
 import { createMagics, createSession } from "./compose.js";
 import { StreamLinkKernel } from "./kernel.js";
 import { TypeScriptRunner, serve } from "./tslab.js";
@@ -13,10 +15,16 @@ if (!connectionFile) {
 }
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const session = createSession();
+const runner = new TypeScriptRunner(process.cwd());
+// `await rank(hits, "a GPU that …", { on: ["title"], top: 20 })` in TypeScript cells: the semantic filter on any
+// Arrow table, with the session's embedding model and cache.
+await runner.declare("rank", (table: Table, text: string, options: RankOptions) => rankTable(session, table, text, options),
+  '(table: import("apache-arrow").Table, text: string, options: { on: string | readonly string[]; top?: number }) => Promise<import("apache-arrow").Table>');
 const kernel = new StreamLinkKernel({
-  session: createSession(),
+  session,
   magics: createMagics(),
-  runner: new TypeScriptRunner(process.cwd()),
+  runner,
   cwd: process.cwd(),
   version,
 });

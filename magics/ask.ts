@@ -8,7 +8,8 @@ import { blockedError, type CheckedRun, type Session } from "../session/session.
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
-import { cellArguments, showResult } from "./run-checked.js";
+import { isEmbeddingsTable, planSimilarity, rankRun } from "../session/similar.js";
+import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
 
 /** Rows a value-linking probe may bring back to the generator. */
 const PROBE_ROWS = 200;
@@ -35,7 +36,8 @@ export interface AskOutcome {
  */
 export async function askQuestion(session: Session, generator: SqlGenerator, question: string, options: AskOptions = {}): Promise<AskOutcome> {
   const engine = await session.engine(options.engine);
-  const catalog = await session.catalog(engine);
+  // Precomputed embeddings are the semantic filter's, not tables a question is about.
+  const catalog = { tables: (await session.catalog(engine)).tables.filter((t) => !isEmbeddingsTable(t)) };
   let run: CheckedRun | undefined;
   let error: Error | undefined;
   const generation = await generator.generate({
@@ -48,14 +50,14 @@ export async function askQuestion(session: Session, generator: SqlGenerator, que
     tryQuery: async (sql) => {
       run = undefined;
       error = undefined;
-      if (options.sqlOnly) return { verdict: await session.check(sql, engine, "model") };
+      if (options.sqlOnly) return { verdict: await session.check(sql, engine, { author: "model" }) };
       let verdict: Verdict | undefined;
       try {
         run = await session.run(sql, { engine: engine.name, maxRows: options.maxRows, author: "model" }, (v) => { verdict = v; });
         return { verdict: run.verdict };
       } catch (thrown) {
         error = asError(thrown);
-        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine, "model")) };
+        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine, { author: "model" })) };
         return { verdict, error: error.message };
       }
     },
@@ -74,6 +76,7 @@ const OPTIONS: OptionSpecs = {
   engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
   "sql-only": { type: "flag", help: "show the checked SQL without running it" },
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
+  ...SIMILARITY_OPTIONS,
 };
 
 /** `%%ask`: the cell body is a question; a local model writes the SQL, which is checked and run like `%%sql`. */
@@ -87,6 +90,7 @@ export const askMagic: Magic = {
     const out = stringOption(args, "out");
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
+    const similarity = similarityOption(args);
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
     // A request to change data or read files is refused as such: no model is asked, nothing runs.
     const refused = refusedRequest(question, (await context.session.engine(stringOption(args, "engine"))).dialect);
@@ -104,13 +108,14 @@ export const askMagic: Magic = {
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });
     const explanation = await explainSql(generation.sql, generation.verdict.dialect);
     context.display({ kind: "explanation", explanation });
+    const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity) : undefined;
     context.display({
       kind: "verdict",
-      bundle: { verdict: generation.verdict, magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation, ranAt: new Date().toISOString() },
+      bundle: verdictBundle({ magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation }, generation.verdict, plan?.provenance),
     });
     if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
     if (error) throw error;
     if (sqlOnly || !run) return;
-    await showResult(context, run, out);
+    await showResult(context, plan ? await rankRun(context.session, run, plan) : run, out);
   },
 };

@@ -1,12 +1,14 @@
 import { UsageError } from "../core/errors.js";
 import type { QueryExplanation } from "../core/explain.js";
 import type { Provenance } from "../core/llm.js";
+import type { SimilarityProvenance, SimilarityRequest } from "../core/embedder.js";
 import type { ChartSpec } from "../core/output.js";
-import type { VerdictBundle } from "../core/verdict.js";
+import type { Verdict, VerdictBundle } from "../core/verdict.js";
 import { emptyResultNote, type RowProbe } from "../explain/index.js";
 import type { CheckedRun } from "../session/session.js";
+import { runSimilar, similarityRequest } from "../session/similar.js";
 import type { MagicContext, MagicInvocation } from "./magic.js";
-import { parseArgs, type OptionSpecs, type ParsedArgs } from "./options.js";
+import { intOption, parseArgs, stringOption, type OptionSpecs, type ParsedArgs } from "./options.js";
 
 /** The type the kernel declares for result variables, so `top.numRows` type-checks in the next cell. */
 export const ARROW_TABLE_TYPE = 'import("apache-arrow").Table';
@@ -20,31 +22,44 @@ export interface CheckedRunRequest {
   readonly question?: string;
   readonly provenance?: Provenance;
   readonly explanation?: QueryExplanation;
+  /** Rank the rows by similarity to a text (`--similar-to`). */
+  readonly similarity?: SimilarityRequest;
 }
 
-/** Check and run through the session, showing the verdict (with its bundle) before any result or error. */
+/** The semantic filter's options, the same on `%%sql` and `%%ask`. */
+export const SIMILARITY_OPTIONS: OptionSpecs = {
+  "similar-to": { type: "string", help: "rank the rows by similarity to this text (quote it)", metavar: "TEXT" },
+  on: { type: "string", help: "text columns to compare with --similar-to, comma-separated", metavar: "COLUMNS" },
+  top: { type: "int", help: "rows to keep after ranking (default 20)", metavar: "N" },
+};
+
+export function similarityOption(args: ParsedArgs): SimilarityRequest | undefined {
+  return similarityRequest(stringOption(args, "similar-to"), stringOption(args, "on"), intOption(args, "top"));
+}
+
+/**
+ * Check and run through the session, showing the verdict (with its bundle) before any result or error; with
+ * `similarity`, the rows come back ranked.
+ */
 export function runChecked(context: MagicContext, request: CheckedRunRequest): Promise<CheckedRun> {
-  return context.session.run(
-    request.sql,
-    {
-      engine: request.engine,
-      maxRows: request.maxRows,
-      onProgress: (progress) => context.display({ kind: "progress", progress }),
-    },
-    (verdict) =>
-      context.display({
-        kind: "verdict",
-        bundle: {
-          verdict,
-          magic: request.magic,
-          cellSource: request.cellSource,
-          question: request.question,
-          provenance: request.provenance,
-          ...(request.explanation ? { explanation: request.explanation } : {}),
-          ranAt: new Date().toISOString(),
-        },
-      }),
-  );
+  const options = { engine: request.engine, maxRows: request.maxRows, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
+  const show = (verdict: Verdict, similarity?: SimilarityProvenance): void =>
+    context.display({ kind: "verdict", bundle: verdictBundle(request, verdict, similarity) });
+  if (request.similarity) return runSimilar(context.session, request.sql, request.similarity, options, show);
+  return context.session.run(request.sql, options, show);
+}
+
+export function verdictBundle(request: Omit<CheckedRunRequest, "sql">, verdict: Verdict, similarity?: SimilarityProvenance): VerdictBundle {
+  return {
+    verdict,
+    magic: request.magic,
+    cellSource: request.cellSource,
+    question: request.question,
+    provenance: request.provenance,
+    ...(request.explanation ? { explanation: request.explanation } : {}),
+    ...(similarity ? { similarity } : {}),
+    ranAt: new Date().toISOString(),
+  };
 }
 
 /**

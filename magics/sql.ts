@@ -3,7 +3,7 @@ import { UsageError } from "../core/errors.js";
 import { explainSql } from "../explain/index.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, intOption, stringOption, stringsOption, type OptionSpecs } from "./options.js";
-import { cellArguments, runChecked, showResult } from "./run-checked.js";
+import { cellArguments, runChecked, showResult, SIMILARITY_OPTIONS, similarityOption } from "./run-checked.js";
 
 const CHART_KINDS: readonly ChartSpec["kind"][] = ["bar", "line", "scatter", "hist"];
 
@@ -13,6 +13,7 @@ const OPTIONS: OptionSpecs = {
   limit: { type: "int", help: "rows to fetch into the result", metavar: "N" },
   plot: { type: "strings", arity: 3, help: "chart the result: bar|line|scatter|hist X Y", metavar: "KIND X Y" },
   explain: { type: "flag", help: "say in plain words what the query does (from its parse tree)" },
+  ...SIMILARITY_OPTIONS,
 };
 
 /** Reads `--plot KIND X Y`; a histogram takes `-` for Y. */
@@ -39,6 +40,7 @@ export const sqlMagic: Magic = {
     const engine = stringOption(args, "engine");
     const explanation = flagOption(args, "explain") ? await explainSql(body, (await context.session.engine(engine)).dialect) : undefined;
     if (explanation) context.display({ kind: "explanation", explanation });
+    const similarity = similarityOption(args);
     const run = await runChecked(context, {
       sql: body,
       magic: "sql",
@@ -46,6 +48,7 @@ export const sqlMagic: Magic = {
       engine,
       maxRows: intOption(args, "limit"),
       explanation,
+      similarity,
     });
     await showResult(context, run, out, chart);
   },

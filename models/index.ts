@@ -4,6 +4,7 @@
  */
 export { LocalSqlGenerator, extractSql, describeProblem, type LocalGeneratorOptions } from "./generator.js";
 export { ExampleStore, EXAMPLES_FILE, examplesFileFor, retrieveExamples } from "./examples.js";
-export { loadRegistry, resolveModel, modelsDir, sha256File, type ModelSpec, type ResolvedModel } from "./registry.js";
+export { loadRegistry, resolveModel, resolveEmbedding, modelsDir, sha256File, type ModelSpec, type ResolvedModel, type EmbeddingSpec } from "./registry.js";
+export { loadOnnxEmbedder } from "./embedding-onnx.js";
 export { buildSqlGrammar } from "./grammar.js";
 export type { TextModel, ChatMessage, CompletionRequest, Completion } from "./text-model.js";

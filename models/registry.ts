@@ -27,9 +27,37 @@ export interface ModelSpec {
   readonly parts: readonly ModelPart[];
 }
 
+/** One file of an embedding model (the ONNX graph, the tokenizer), a single wheel member. */
+export interface EmbeddingFile extends ModelPart {
+  readonly role: "model" | "tokenizer" | "tokenizer-config";
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** A bundled sentence-embedding model for the semantic filter. */
+export interface EmbeddingSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly dimensions: number;
+  /** Longer texts are cut to this many tokens ([CLS] and [SEP] included), as the model was trained. */
+  readonly maxTokens: number;
+  /** The ONNX file's sha256: the model's identity in provenance. */
+  readonly sha256: string;
+  readonly files: readonly EmbeddingFile[];
+}
+
 export interface ModelRegistry {
   readonly default: string;
   readonly models: readonly ModelSpec[];
+  readonly defaultEmbedding?: string;
+  readonly embeddings?: readonly EmbeddingSpec[];
+}
+
+/** An embedding model's files on disk. */
+export interface ResolvedEmbedding {
+  readonly spec: EmbeddingSpec;
+  readonly paths: Readonly<Record<EmbeddingFile["role"], string>>;
 }
 
 /** A model ready to load: a file on disk, with the registry entry when it is a bundled one. */
@@ -81,6 +109,27 @@ export function resolveModel(nameOrPath: string | undefined, registry: ModelRegi
     throw new UsageError(`No model file at ${path}.`, "Give the path of an existing .gguf file (no download happens at run time).", { path });
   }
   return { name: basename(path), path, contextSize: DEFAULT_CONTEXT_SIZE };
+}
+
+/**
+ * The bundled embedding model's files, as the set-up assembled them; nothing is downloaded here. A missing file
+ * is an error that names the set-up command.
+ */
+export function resolveEmbedding(name?: string, registry: ModelRegistry = loadRegistry(), dir = modelsDir()): ResolvedEmbedding {
+  const wanted = name ?? registry.defaultEmbedding;
+  const spec = registry.embeddings?.find((e) => e.name === wanted);
+  if (!spec) {
+    throw new UsageError(`Unknown embedding model "${wanted ?? ""}".`,
+      `Use one of ${(registry.embeddings ?? []).map((e) => e.name).join(", ") || "(none in models/registry.json)"}.`, { model: wanted });
+  }
+  const paths = Object.fromEntries(spec.files.map((f) => [f.role, join(dir, f.file)])) as Record<EmbeddingFile["role"], string>;
+  const missing = Object.values(paths).filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    throw new StreamLinkError("embedding-model-missing", `The embedding model ${spec.name} is not on this machine (${missing.join(", ")} missing).`,
+      `Run \`bash scripts/setup-models.sh ${spec.name}\` once (it fetches the model from PyPI and checks its SHA-256); %%sql without --similar-to works meanwhile.`,
+      { model: spec.name, missing });
+  }
+  return { spec, paths };
 }
 
 /** sha256 of a file, streamed (a 1 GB model takes a few seconds). */

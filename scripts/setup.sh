@@ -14,7 +14,9 @@ if [ "$(cat node_modules/.streamlink-lock 2>/dev/null)" != "$lock_sum" ]; then
   # `npm install`, not `npm ci`: npm 11 refuses `ci` on lock files that leave out other platforms' optional
   # native packages (DuckDB, node-llama-cpp), even on a lock file it has just written itself.
   log "installing npm packages"
-  npm install --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's install script fetches GPU libraries from a host that may be unreachable; the CPU build
+  # inside the package is all the embedder uses (.npmrc says the same for a plain `npm install`).
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.streamlink-lock
 fi
 

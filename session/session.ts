@@ -1,9 +1,11 @@
 import type { Catalog } from "../core/catalog.js";
+import type { Embedder } from "../core/embedder.js";
 import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
+import { EmbeddingCache } from "./embedding-cache.js";
 
 /** The default connection when the user has not run `%connect`: embedded DuckDB, in memory. */
 const DEFAULT_CONNECT: ConnectRequest = { kind: "duckdb", target: ":memory:", name: "duckdb" };
@@ -13,6 +15,8 @@ export interface SessionDependencies {
   readonly connectors: readonly EngineConnector[];
   /** Loads the local model on first use; absent when no model is configured. */
   readonly generator?: () => Promise<SqlGenerator>;
+  /** Loads the embedding model of the semantic filter (`--similar-to`) on first use; absent when none is configured. */
+  readonly embedder?: () => Promise<Embedder>;
 }
 
 export interface RunOptions {
@@ -38,12 +42,20 @@ export interface CheckedRun {
  */
 export class Session {
   readonly config: Config = { ...DEFAULT_CONFIG };
+  /** Vectors of texts the semantic filter embedded in this session. */
+  readonly embeddings = new EmbeddingCache();
   private readonly connections = new Map<string, Engine>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
-  private generatorHandle: Promise<SqlGenerator> | undefined;
+  private readonly generatorHandle: LazyHandle<SqlGenerator>;
+  private readonly embedderHandle: LazyHandle<Embedder>;
 
-  constructor(private readonly deps: SessionDependencies) {}
+  constructor(private readonly deps: SessionDependencies) {
+    this.generatorHandle = new LazyHandle(deps.generator,
+      () => new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
+    this.embedderHandle = new LazyHandle(deps.embedder,
+      () => new UsageError("No embedding model is configured", "Run the set-up (npm run lab) to fetch the bundled embedding model."));
+  }
 
   get checkerVersion(): string {
     return this.deps.checker.version;
@@ -101,14 +113,23 @@ export class Session {
     return catalog;
   }
 
-  /** Runs both checkers against the connection's catalog and parser; nothing is executed. */
-  async check(sql: string, engine: Engine, author: SqlAuthor = "person"): Promise<Verdict> {
+  /** `sql` without trailing comments and semicolons, as the checker reads it: to nest it in a larger query. */
+  bare(sql: string): string {
+    return this.deps.checker.bare(sql);
+  }
+
+  /**
+   * Runs both checkers against the connection's catalog and parser; nothing is executed. `author: "model"` for SQL a
+   * model wrote (a weak injection signal then blocks). `rowCap: false` when the rows do not travel as they are (the
+   * semantic filter ranks them in the engine and only its top rows come back).
+   */
+  async check(sql: string, engine: Engine, options: { readonly rowCap?: boolean; readonly author?: SqlAuthor } = {}): Promise<Verdict> {
     return this.deps.checker.check(sql, {
       dialect: engine.dialect,
       catalog: await this.catalog(engine),
       engineParse: (text) => engine.parse(text),
-      rowCap: this.config.row_cap > 0 ? this.config.row_cap : undefined,
-      author,
+      rowCap: this.config.row_cap > 0 && options.rowCap !== false ? this.config.row_cap : undefined,
+      author: options.author ?? "person",
     });
   }
 
@@ -118,7 +139,7 @@ export class Session {
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
     const engine = await this.engine(options.engine);
-    const verdict = await this.check(sql, engine, options.author);
+    const verdict = await this.check(sql, engine, { author: options.author });
     onVerdict?.(verdict);
     if (verdict.verdict === "block") throw blockedError(verdict);
     const maxRows = options.maxRows ?? this.config.max_rows;
@@ -132,13 +153,12 @@ export class Session {
 
   /** The local model, loaded once per session on first use. */
   generator(): Promise<SqlGenerator> {
-    const load = this.deps.generator;
-    if (!load) {
-      return Promise.reject(new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
-    }
-    this.generatorHandle ??= load();
-    this.generatorHandle.catch(() => { this.generatorHandle = undefined; });
-    return this.generatorHandle;
+    return this.generatorHandle.get();
+  }
+
+  /** The embedding model of the semantic filter, loaded once per session on first use. */
+  embedder(): Promise<Embedder> {
+    return this.embedderHandle.get();
   }
 
   /** Stops whatever any connection is running (the Jupyter stop button). */
@@ -148,7 +168,26 @@ export class Session {
 
   async close(): Promise<void> {
     await Promise.all([...this.connections.keys()].map((name) => this.disconnect(name)));
-    if (this.generatorHandle) await (await this.generatorHandle.catch(() => undefined))?.close();
+    await this.generatorHandle.close();
+    await this.embedderHandle.close();
+  }
+}
+
+/** A model loaded on first use and shared after; a failed load is forgotten, so the next use tries again. */
+class LazyHandle<T extends { close(): Promise<void> }> {
+  private handle: Promise<T> | undefined;
+
+  constructor(private readonly load: (() => Promise<T>) | undefined, private readonly missing: () => Error) {}
+
+  get(): Promise<T> {
+    if (!this.load) return Promise.reject(this.missing());
+    this.handle ??= this.load();
+    this.handle.catch(() => { this.handle = undefined; });
+    return this.handle;
+  }
+
+  async close(): Promise<void> {
+    if (this.handle) await (await this.handle.catch(() => undefined))?.close();
   }
 }
 

@@ -11,6 +11,11 @@ export const USAGE = `usage:
       Google Patents search-result CSV exports → canonical Parquet in --out.
   streamlink data generate --rows N --out DIR [--seed S] [--sample DIR] [--chunk-rows N] [--overwrite]
       Synthetic patents learned from a real sample (default: the bundled canonical sample); N may be 10M, 1e8, …
+  streamlink data embed --db PATH --table TABLE --on COL[,COL] --out DIR [--int8] [--overwrite] [--chunk-rows N]
+      Precomputes the semantic filter's embeddings (the local embedding model) of TABLE's text columns into
+      DIR/TABLE_embeddings_COLS/part-*.parquet (publication_number, embedding FLOAT[384] or TINYINT[384] with
+      --int8, model). With DIR the data folder, \`--similar-to\` then ranks inside the engine. Resumes after the
+      last part written; progress and rows/s on stderr.
 
 Imports merge: every source imported into the same --out is kept in --out/.import/ and the canonical files
 (patents.parquet, patent_cpc.parquet, patent_inventors.parquet) are rebuilt from all of them; a field comes from
@@ -30,6 +35,17 @@ const GENERATE_OPTIONS = {
   "chunk-rows": { type: "int", help: "rows per Parquet part (default 1000000)", metavar: "N" },
   threads: { type: "int", help: "DuckDB threads (default 2)", metavar: "N" },
   overwrite: { type: "flag", help: "replace generated tables already in --out" },
+  help: { type: "flag", help: "show this help" },
+} as const;
+
+const EMBED_OPTIONS = {
+  db: { type: "string", help: "the data: a folder of Parquet/CSV files or a .duckdb file", metavar: "PATH" },
+  table: { type: "string", help: "table whose rows to embed", metavar: "TABLE" },
+  on: { type: "string", help: "text columns, comma-separated (joined as the ranking joins them)", metavar: "COLS" },
+  out: { type: "string", help: "folder that receives TABLE_embeddings_COLS/ (the data folder to rank in the engine)", metavar: "DIR" },
+  int8: { type: "flag", help: "store int8 vectors (4x smaller)" },
+  overwrite: { type: "flag", help: "start again instead of resuming" },
+  "chunk-rows": { type: "int", help: "rows per Parquet part (default 4096)", metavar: "N" },
   help: { type: "flag", help: "show this help" },
 } as const;
 
@@ -100,5 +116,46 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       `${report.seconds.toFixed(1)} s (${Math.round(report.rowsPerSecond)} patents/s, seed ${report.seed})\n`);
     return EXIT.ok;
   }
-  throw new UsageError(`Unknown data action '${action}'.`, "Use `streamlink data import …` or `streamlink data generate …` (see `streamlink data --help`).");
+  if (action === "embed") {
+    const args = parseArgs("streamlink data embed", rest, EMBED_OPTIONS);
+    if (flagOption(args, "help")) {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    const db = stringOption(args, "db");
+    const table = stringOption(args, "table");
+    const on = (stringOption(args, "on") ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
+    if (db === undefined || table === undefined || on.length === 0) {
+      throw new UsageError("data embed needs --db, --table and --on.", "Example: streamlink data embed --db data/patents --table patents --on title,abstract --out data/patents");
+    }
+    const { createSession } = await import("../../kernel/compose.js");
+    const { embedTable } = await import("../../datasets/embed.js");
+    const session = createSession();
+    try {
+      await session.connect({ kind: "duckdb", target: db, name: "duckdb" });
+      const chunkRows = intOption(args, "chunk-rows");
+      const report = await embedTable({
+        session,
+        embedder: await session.embedder(),
+        table,
+        on,
+        outDir: requireOut(stringOption(args, "out")),
+        int8: flagOption(args, "int8"),
+        overwrite: flagOption(args, "overwrite"),
+        ...(chunkRows !== undefined ? { chunkRows } : {}),
+        onProgress: (done, total, rate) => io.stderr.write(`\r${progressBar(done, total)} ${done}/${total} rows, ${Math.round(rate)} rows/s`),
+      });
+      io.stderr.write("\n");
+      io.stdout.write(`embedded ${report.rows} rows into ${report.folder}${report.resumed > 0 ? ` (${report.resumed} from an earlier run)` : ""}, ${report.seconds.toFixed(1)} s (${Math.round(report.rowsPerSecond)} rows/s)\n`);
+    } finally {
+      await session.close();
+    }
+    return EXIT.ok;
+  }
+  throw new UsageError(`Unknown data action '${action}'.`, "Use `streamlink data import …`, `streamlink data generate …` or `streamlink data embed …` (see `streamlink data --help`).");
+}
+
+function progressBar(done: number, total: number, width = 24): string {
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
 }

@@ -10,6 +10,7 @@ import type {
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
 import { introspect } from "./introspector.js";
 import type { ArrowCollector } from "./to-arrow.js";
+import { duckdbSimilarity } from "./similarity.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
@@ -97,6 +98,7 @@ function lockdownStatements(sources: readonly TableSource[]): string[] {
 export class DuckDBEngine implements Engine {
   readonly dialect = "duckdb" as const;
   readonly capabilities: EngineCapabilities = { remote: false, progress: false };
+  readonly similarity = duckdbSimilarity;
   private cancelReason: "interrupt" | "timeout" | undefined;
   private running = false;
 

@@ -31,7 +31,7 @@ describe("the streamlink kernel under jupyter_client", () => {
     const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay, , underscoreAgain, mine, , underscoreLast] = results as StepResult[] & { length: 19 };
 
     expect(connect.reply.status).toBe("ok");
-    expect(visibleText(connect.iopub)).toMatch(/3 table\(s\): patent_cpc, patent_inventors, patents/);
+    expect(visibleText(connect.iopub)).toMatch(/4 table\(s\): patent_cpc, patent_inventors, patents, patents_embeddings_title_abstract/);
 
     expect(sql.reply.status).toBe("ok");
     const html = outputsOfType(sql.iopub, "text/html").join("");

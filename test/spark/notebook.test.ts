@@ -42,7 +42,7 @@ describe("notebooks/04-spark.ipynb", () => {
     const cell = (fragment: string): Cell | undefined => cells.find((c) => c.cell_type === "code" && text(c.source).includes(fragment));
 
     expect(shown(cell("spark\", \"status\""))).toMatch(/Spark cluster ready in [\d.]+ s: thrift:\/\/127\.0\.0\.1:10000/);
-    expect(shown(cell("%connect spark"))).toMatch(/3 table\(s\): patent_cpc, patent_inventors, patents/);
+    expect(shown(cell("%connect spark"))).toMatch(/4 table\(s\): patent_cpc, patent_inventors, patents, patents_embeddings_title_abstract/);
     expect(shown(cell("--out by_country\n"))).toMatch(/US\s*\|\s*13,?514/);
     const chart = cell("--plot line year inventors");
     expect((chart?.outputs ?? []).some((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined)).toBe(true);
