@@ -91,7 +91,11 @@ class LlamaTextModel implements TextModel {
   }
 
   complete(request: CompletionRequest): Promise<Completion> {
-    const run = this.queue.then(() => this.completeNow(request));
+    const run = this.queue.then(() => {
+      // A request stopped while it waited for the sequence never starts.
+      request.signal?.throwIfAborted();
+      return this.completeNow(request);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -101,6 +105,7 @@ class LlamaTextModel implements TextModel {
     const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
     const history = toHistory(request.messages);
     let tokens = 0;
+    let text = "";
     const response = await this.chat.generateResponse(history, {
       grammar,
       maxTokens: request.maxTokens,
@@ -109,6 +114,7 @@ class LlamaTextModel implements TextModel {
       signal: request.signal,
       stopOnAbortSignal: false,
       onToken: (generated) => { tokens += generated.length; },
+      onTextChunk: request.onText && ((chunk: string) => { text += chunk; request.onText?.(text); }),
     });
     return { text: response.response, tokens, elapsedMs: performance.now() - started };
   }

@@ -1,13 +1,15 @@
 import { type Catalog, type TableInfo, findColumn, findTable } from "../core/catalog.js";
+import type { Problem } from "../core/problem.js";
 import type { SchemaProfile } from "./profile.js";
 import { escapeRegExp } from "./values.js";
 
 /**
- * Repairs of a failed try that need no model, and what the model is told about the rest: each reads the checker's or
- * the engine's message and the query's text (aliases, the catalog, the profile's inferred references).
+ * Repairs of a failed try that need no model, and what the model is told about the rest: each reads the typed
+ * problems of the try (from the checker or the engine's error mapper, either dialect) and the query's text
+ * (aliases, the catalog, the profile's inferred references).
  */
 
-type Repair = (sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile) => string | undefined;
+type Repair = (sql: string, problems: readonly Problem[], catalog: Catalog, profile?: SchemaProfile) => string | undefined;
 
 /**
  * In the order they are tried: names the query's tables have elsewhere, then tables to join, then spellings, then the
@@ -16,7 +18,7 @@ type Repair = (sql: string, problem: string, catalog: Catalog, profile?: SchemaP
 const REPAIRS: readonly Repair[] = [
   requalifyColumns,
   respellByPart,
-  (sql, problem, catalog, profile) => (profile ? joinMissingTable(sql, problem, catalog, profile) : undefined),
+  (sql, problems, catalog, profile) => (profile ? joinMissingTable(sql, problems, catalog, profile) : undefined),
   respellNames,
   nameAlias,
   qualifyAmbiguous,
@@ -26,9 +28,9 @@ const REPAIRS: readonly Repair[] = [
 ];
 
 /** The query the first repair that recognises the problem makes of it; undefined when none does. */
-export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
+export function mechanicalRepair(sql: string, problems: readonly Problem[], catalog: Catalog, profile?: SchemaProfile): string | undefined {
   for (const repair of REPAIRS) {
-    const fixed = repair(sql, problem, catalog, profile);
+    const fixed = repair(sql, problems, catalog, profile);
     if (fixed !== undefined) return fixed;
   }
   return undefined;
@@ -39,11 +41,12 @@ export function mechanicalRepair(sql: string, problem: string, catalog: Catalog,
  * grouped by a year it meant to select and never defined. It is added to the select list as `year(grant_date) AS
  * grant_year`, the per-year rows the question asked for. Only for a query without subqueries or set operations.
  */
-function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  const missing = /Column "(\w+?)_?year" does not exist in any table of this query/i.exec(problem);
-  if (!missing || /\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
-  const alias = /Column "(\w+)"/.exec(missing[0])?.[1] ?? "";
-  const dates = tablesOf(sql, catalog).flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${(missing[1] ?? "").toLowerCase()}_date`));
+function yearAliasRepair(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
+  const problem = missingColumns(problems).find((p) => p.qualifier === undefined && /^\w+?_?year$/i.test(p.column ?? ""));
+  if (!problem || /\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
+  const alias = problem.column ?? "";
+  const stem = alias.slice(0, -"year".length).replace(/_$/, "").toLowerCase();
+  const dates = tablesOf(sql, catalog).flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${stem}_date`));
   const date = dates.length === 1 ? dates[0] : undefined;
   const select = /^\s*SELECT\s+(?:DISTINCT\s+)?/i.exec(sql);
   if (!date || !select) return undefined;
@@ -55,13 +58,13 @@ function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string
  * a name in the query's tables, and the model, told so, has repeated the wrong name. Every use outside string
  * literals is respelled.
  */
-function respellNames(sql: string, problem: string, catalog: Catalog): string | undefined {
+function respellNames(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
   let fixed = sql;
-  for (const m of problem.matchAll(/Column "(\w+)" does not exist[^(;]*\(Did you mean "(\w+)"\?\)/g)) {
+  for (const { column = "", suggestion } of missingColumns(problems)) {
     // A name some table has is not a typo: it is on the wrong table (the repairs before this one).
-    if (catalog.tables.some((t) => findColumn(t, m[1] ?? "") !== undefined)) continue;
-    const wrong = new RegExp(`(?<!\\w)${escapeRegExp(m[1] ?? "")}(?!\\w)`, "gi");
-    fixed = outsideStrings(fixed, (part) => part.replace(wrong, m[2] ?? ""));
+    if (suggestion === undefined || catalog.tables.some((t) => findColumn(t, column) !== undefined)) continue;
+    const wrong = new RegExp(`(?<!\\w)${escapeRegExp(column)}(?!\\w)`, "gi");
+    fixed = outsideStrings(fixed, (part) => part.replace(wrong, suggestion));
   }
   return fixed === sql ? undefined : fixed;
 }
@@ -72,21 +75,20 @@ function respellNames(sql: string, problem: string, catalog: Catalog): string | 
  * behind it, and told so it swaps one mistake for another. The table is joined (`JOIN Pets AS T3 ON T3.PetID =
  * T2.PetID`) and the column moved to it, in each SELECT of a set operation. Not for queries with subqueries.
  */
-function joinMissingTable(sql: string, problem: string, catalog: Catalog, profile: SchemaProfile): string | undefined {
+function joinMissingTable(sql: string, problems: readonly Problem[], catalog: Catalog, profile: SchemaProfile): string | undefined {
   if (/\(\s*SELECT\b/i.test(sql)) return undefined;
   const blocks = sql.split(/(\s+(?:UNION(?:\s+ALL)?|INTERSECT|EXCEPT)\s+)/i);
   let changed = false;
-  for (const m of problem.matchAll(MISSING_COLUMN)) {
-    const column = m[1] ?? "";
+  for (const { column = "", qualifier } of missingColumns(problems)) {
     const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
     const owner = owners.length === 1 ? owners[0] : undefined;
     if (!owner) continue;
     for (let i = 0; i < blocks.length; i += 2) {
       const block = blocks[i] ?? "";
       const aliases = aliasesOf(block, catalog);
-      const wrong = m[2] === undefined ? undefined : aliases?.get(m[2].toLowerCase());
+      const wrong = qualifier === undefined ? undefined : aliases?.get(qualifier.toLowerCase());
       const uses = wrong ? qualifiedUse(wrong.spelled, column) : bareUse(column);
-      if (!aliases || (m[2] !== undefined && !wrong) || !uses.test(block) || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
+      if (!aliases || (qualifier !== undefined && !wrong) || !uses.test(block) || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
       const link = linkTo(owner, [...aliases.values()].map((a) => a.table.name), profile);
       const partner = link && [...aliases.values()].find((a) => a.table.name === link.table);
       if (!link || !partner) continue;
@@ -101,8 +103,10 @@ function joinMissingTable(sql: string, problem: string, catalog: Catalog, profil
   return changed ? blocks.join("") : undefined;
 }
 
-/** The checker's finding for a column, on one alias ("t2") or on none ("any table of this query"). */
-const MISSING_COLUMN = /Column "(\w+)" does not exist in (?:"(\w+)"|any table of this query)/g;
+/** The problems about a column that a table of the query (the qualifier's, or any) lacks. */
+function missingColumns(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.kind === "unknown-column" && p.column !== undefined);
+}
 const qualifiedUse = (alias: string, column: string) => new RegExp(`\\b${escapeRegExp(alias)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi");
 const bareUse = (column: string) => new RegExp(`(?<![\\w."])${escapeRegExp(column)}(?![\\w"(])`, "gi");
 
@@ -116,20 +120,19 @@ function outsideStrings(sql: string, edit: (part: string) => string): string {
  * "code" for countrylanguage.CountryCode): small models shorten names, and the table they chose is more likely
  * meant than another table that happens to have the short name (Student.Age).
  */
-function respellByPart(sql: string, problem: string, catalog: Catalog): string | undefined {
+function respellByPart(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
   if (/\(\s*SELECT\b/i.test(sql)) return undefined;
   const aliases = aliasesOf(sql, catalog);
   if (!aliases) return undefined;
   let fixed = sql;
-  for (const m of problem.matchAll(MISSING_COLUMN)) {
-    const column = m[1] ?? "";
+  for (const { column = "", qualifier } of missingColumns(problems)) {
     const wanted = nameParts(column).join(" ");
-    const scope = m[2] === undefined ? [...aliases.values()] : [aliases.get(m[2].toLowerCase())].filter((a) => a !== undefined);
+    const scope = qualifier === undefined ? [...aliases.values()] : [aliases.get(qualifier.toLowerCase())].filter((a) => a !== undefined);
     const candidates = [...new Set(scope.flatMap(({ table }) => table.columns.map((c) => c.name)
       .filter((name) => name.toLowerCase() !== column.toLowerCase() && ` ${nameParts(name).join(" ")} `.includes(` ${wanted} `))))];
     const only = candidates.length === 1 ? candidates[0] : undefined;
-    const alias = m[2] === undefined ? undefined : scope[0]?.spelled;
-    if (only === undefined || (m[2] !== undefined && alias === undefined)) continue;
+    const alias = qualifier === undefined ? undefined : scope[0]?.spelled;
+    if (only === undefined || (qualifier !== undefined && alias === undefined)) continue;
     const uses = alias === undefined ? bareUse(column) : qualifiedUse(alias, column);
     fixed = outsideStrings(fixed, (part) => part.replace(uses, alias === undefined ? only : `${alias}.${only}`));
   }
@@ -155,10 +158,11 @@ function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): strin
  * joined two tables on that column and then named it bare. Either side holds the same value after the join, so the
  * first one the engine offers is written wherever the name stands alone outside string literals.
  */
-function qualifyAmbiguous(sql: string, problem: string): string | undefined {
-  const m = /Ambiguous reference to column name "(\w+)" \(use: "(\w+)\.(\w+)"/.exec(problem);
-  if (!m) return undefined;
-  const fixed = outsideStrings(sql, (part) => part.replace(bareUse(m[1] ?? ""), `${m[2]}.${m[3]}`));
+function qualifyAmbiguous(sql: string, problems: readonly Problem[]): string | undefined {
+  const problem = problems.find((p) => p.kind === "ambiguous-column" && p.column !== undefined && p.candidates?.[0] !== undefined);
+  const first = problem?.candidates?.[0];
+  if (!problem || first === undefined) return undefined;
+  const fixed = outsideStrings(sql, (part) => part.replace(bareUse(problem.column ?? ""), first));
   return fixed === sql ? undefined : fixed;
 }
 
@@ -166,8 +170,8 @@ function qualifyAmbiguous(sql: string, problem: string): string | undefined {
  * The checker's `"p" is not a table or alias in this query` where one table of the query has no alias and has every
  * column the query reads through `p.`: the model used an alias it never gave (`FROM patents WHERE p.kind = 'B2'`).
  */
-function nameAlias(sql: string, problem: string, catalog: Catalog): string | undefined {
-  const alias = /"(\w+)" is not a table or alias in this query/.exec(problem)?.[1];
+function nameAlias(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
+  const alias = problems.find((p) => p.kind === "unknown-qualifier")?.qualifier;
   const aliases = aliasesOf(sql, catalog);
   if (alias === undefined || !aliases) return undefined;
   const used = [...sql.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(alias)}\\.("?)(\\w+)\\1`, "gi"))].map((m) => m[2] ?? "");
@@ -183,8 +187,8 @@ function nameAlias(sql: string, problem: string, catalog: Catalog): string | und
  * DuckDB's "invalid date field format: "2009"" for `filing_date > '2009'`: the model compared a date with a year.
  * Comparing the date's year says what it meant, for every operator (`year(filing_date) > 2009`).
  */
-function yearRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  if (!/invalid date field format: "\d{4}"/.test(problem)) return undefined;
+function yearRepair(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
+  if (!problems.some((p) => p.kind === "date-format" && /^\d{4}$/.test(p.value ?? ""))) return undefined;
   const tables = tablesOf(sql, catalog);
   const isDate = (ref: string) => {
     const name = ref.split(".").pop()?.replace(/"/g, "") ?? "";
@@ -230,13 +234,13 @@ function tablesOf(sql: string, catalog: Catalog): TableInfo[] {
  * small models join the right tables but qualify a column with the wrong alias (a sixth of a Spider sample was
  * blocked so), and the fix is that other alias.
  */
-function requalifyColumns(sql: string, problem: string, catalog: Catalog): string | undefined {
+function requalifyColumns(sql: string, problems: readonly Problem[], catalog: Catalog): string | undefined {
   const aliases = aliasesOf(sql, catalog);
   if (!aliases) return undefined;
   let fixed = sql;
-  for (const m of problem.matchAll(/Column "([^"]+)" does not exist in "([^"]+)"/g)) {
-    const column = m[1] ?? "";
-    const wrong = (m[2] ?? "").toLowerCase();
+  for (const { column = "", qualifier } of missingColumns(problems)) {
+    if (qualifier === undefined) continue;
+    const wrong = qualifier.toLowerCase();
     if (!aliases.has(wrong)) continue;
     const owners = [...aliases.values()].filter(({ table }) => findColumn(table, column) !== undefined);
     const right = owners.length === 1 ? owners[0] : undefined;
@@ -255,10 +259,10 @@ function requalifyColumns(sql: string, problem: string, catalog: Catalog): strin
  *   so it is dropped.
  * Only the outer query is touched: nothing is done when a subquery follows the place of the edit.
  */
-function groupByRepair(sql: string, problem: string): string | undefined {
-  const missing = /column "([^"]+)" must appear in the GROUP BY clause/i.exec(problem);
+function groupByRepair(sql: string, problems: readonly Problem[]): string | undefined {
+  const missing = problems.find((p) => p.kind === "not-grouped");
   if (!missing || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
-  const column = (missing[1] ?? "").split(".").pop() ?? "";
+  const column = missing.column ?? "";
   const selectList = /^\s*SELECT\s+(?:DISTINCT\s+)?([\s\S]*?)\s+FROM\s/i.exec(sql)?.[1] ?? "";
   const key = selectList.split(",").map((item) => item.trim()).find((item) => new RegExp(`^(?:\\w+\\.)?"?${escapeRegExp(column)}"?$`, "i").test(item));
   const tail = /\s+(?:HAVING|ORDER\s+BY|LIMIT)\b|$/i.exec(sql.slice(sql.lastIndexOf(")") + 1));
@@ -271,35 +275,44 @@ function groupByRepair(sql: string, problem: string): string | undefined {
   return (sql.slice(0, order.index) + sql.slice(order.index + order[0].length)).trim();
 }
 
+/** Where a column the query's tables lack is: each table that has it, and the join to a table of the query if any. */
+export interface ColumnHome {
+  readonly column: string;
+  readonly places: readonly { readonly table: string; readonly column: string; readonly join?: string }[];
+}
+
 /**
- * For each column the checker did not find in the query's tables: the tables that have it, and how one joins a
- * table of the query (from the inferred references). Small models join the link table and take a column of the
- * table behind it ("SELECT T1.Fname FROM Has_Pet AS T1"), and the checker alone only says what is missing.
+ * For each column the query's tables lack: the tables that have it, and how one joins a table of the query (from the
+ * inferred references). Small models join the link table and take a column of the table behind it ("SELECT T1.Fname
+ * FROM Has_Pet AS T1"), and the checker alone only says what is missing.
  */
-export function whereColumnsAre(problem: string, sql: string, profile: SchemaProfile, catalog: Catalog): string {
+export function whereColumnsAre(problems: readonly Problem[], sql: string, profile: SchemaProfile, catalog: Catalog): ColumnHome[] {
   const inQuery = tablesOf(sql, catalog).map((t) => t.name);
-  const notes = new Set<string>();
-  for (const m of problem.matchAll(/Column "([^"]+)" does not exist/g)) {
-    const column = m[1] ?? "";
+  const homes = new Map<string, ColumnHome>();
+  for (const { column = "" } of missingColumns(problems)) {
     const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
-    if (owners.length === 0 || owners.length > 3) continue;
-    const where = owners.map((owner) => {
-      const spelled = findColumn(owner, column)?.name ?? column;
-      const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
-      const join = link && `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}`;
-      return `${owner.name}.${spelled}${join ? ` (join ${owner.name} ON ${join})` : ""}`;
+    if (owners.length === 0 || owners.length > 3 || homes.has(column)) continue;
+    homes.set(column, {
+      column,
+      places: owners.map((owner) => {
+        const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
+        return {
+          table: owner.name,
+          column: findColumn(owner, column)?.name ?? column,
+          ...(link ? { join: `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}` } : {}),
+        };
+      }),
     });
-    notes.add(`"${m[1]}" is ${where.join(" or ")}`);
   }
-  return notes.size === 0 ? "" : `. Where the columns are: ${[...notes].join("; ")}`;
+  return [...homes.values()];
 }
 
 /**
  * A join on a column compared with itself (`JOIN Treatments AS T2 ON T1.owner_id = T1.owner_id`) pairs every row
  * with every row: small models write it when the two tables share no column. It runs, so only this check sees it;
- * the model is told, with the path of references that joins the two tables when there is one (through Dogs).
+ * the problem carries the path of references that joins the two tables when there is one (through Dogs).
  */
-export function selfJoinProblem(sql: string, profile: SchemaProfile): string | undefined {
+export function selfJoinProblem(sql: string, profile: SchemaProfile): Problem | undefined {
   const tables = [...sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?/gi)].map((m) => ({ name: m[1] ?? "", at: m.index }));
   for (const m of sql.matchAll(/\bON\s+(\w+)\.("?\w+"?)\s*=\s*(\w+)\.("?\w+"?)/gi)) {
     if ((m[1] ?? "").toLowerCase() !== (m[3] ?? "").toLowerCase() || (m[2] ?? "").toLowerCase() !== (m[4] ?? "").toLowerCase()) continue;
@@ -308,10 +321,11 @@ export function selfJoinProblem(sql: string, profile: SchemaProfile): string | u
     const partner = findTable(profile, before.at(-2)?.name ?? "");
     if (!joined || !partner) continue;
     const path = joinPath(partner.name, joined.name, profile);
-    const how = path === undefined ? `Join them on a column of one that holds the values of a column of the other.`
-      : path.tables.length > 2 ? `Join them through ${path.tables.slice(1, -1).join(", ")}: ${path.conditions.join(" AND ")}.`
-        : `Join them on ${path.conditions.join(" AND ")}.`;
-    return `the join "${m[0]}" compares a column with itself, which pairs every row of ${partner.name} with every row of ${joined.name}. ${how}`;
+    return {
+      kind: "self-join", origin: "pipeline", dialect: profile.dialect,
+      join: { condition: m[0], partner: partner.name, joined: joined.name, ...(path ? { path } : {}) },
+      message: `the join "${m[0]}" compares a column with itself`,
+    };
   }
   return undefined;
 }

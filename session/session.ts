@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Rows to materialise; `Config.max_rows` when absent. */
   readonly maxRows?: number;
   readonly onProgress?: (progress: QueryProgress) => void;
+  /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
+  readonly timeoutMs?: number;
 }
 
 export interface CheckedRun {
@@ -40,6 +42,8 @@ export class Session {
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
   private generatorHandle: Promise<SqlGenerator> | undefined;
+  /** Work that the stop button must end besides engine queries (decoding a model's answer). */
+  private readonly stoppable = new Set<AbortController>();
 
   constructor(private readonly deps: SessionDependencies) {}
 
@@ -119,9 +123,10 @@ export class Session {
     onVerdict?.(verdict);
     if (verdict.verdict === "block") throw blockedError(verdict);
     const maxRows = options.maxRows ?? this.config.max_rows;
+    const timeoutMs = options.timeoutMs ?? this.config.timeout_s * 1000;
     const result = await engine.execute(verdict.executedSql, {
       maxRows,
-      timeoutMs: this.config.timeout_s > 0 ? this.config.timeout_s * 1000 : undefined,
+      timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
       onProgress: options.onProgress,
     });
     return { verdict, engine, result, maxRows };
@@ -138,8 +143,23 @@ export class Session {
     return this.generatorHandle;
   }
 
-  /** Stops whatever any connection is running (the Jupyter stop button). */
+  /**
+   * Runs `work` with a signal that the stop button aborts (besides stopping every engine's query), for work that
+   * is not an engine query, such as a model decoding an answer.
+   */
+  async stoppableWork<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.stoppable.add(controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.stoppable.delete(controller);
+    }
+  }
+
+  /** Stops whatever any connection is running and any stoppable work (the Jupyter stop button). */
   async cancel(): Promise<void> {
+    for (const controller of this.stoppable) controller.abort();
     await Promise.all([...this.connections.values()].map((engine) => engine.cancel()));
   }
 

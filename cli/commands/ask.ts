@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
 import { createSession } from "../../kernel/compose.js";
-import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
+import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
@@ -16,14 +16,17 @@ const OPTIONS = {
   questions: { type: "string", help: "batch: a JSONL file of {\"id\",\"question\"} lines", metavar: "FILE.jsonl" },
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
   limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
+  timeout: { type: "int", help: "seconds each generated query may run before it counts as too expensive (default 30; 0 = none)", metavar: "S" },
   "no-grammar": { type: "flag", help: "decode without the catalog grammar" },
   help: { type: "flag", help: "show this help" },
 } as const;
 
 export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--examples FILE]
-                     [--format json|table] [--limit N] [--no-grammar] "QUESTION"
-       streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE]
-A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`.
+                     [--format json|table] [--limit N] [--timeout S] [--no-grammar] "QUESTION"
+       streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE] [--timeout S]
+A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`,
+each try stopped after --timeout seconds (the model is then told the query is too expensive). The table format
+prints the stages (writing SQL, checking, running try 2 of 3) on stderr.
 JSON output: {"question","sql","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
 Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"}
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
@@ -49,26 +52,34 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
-    const options = { maxRows: intOption(args, "limit"), examples, notes };
+    const timeout = intOption(args, "timeout");
+    const options: Omit<AskRequest, "question"> = {
+      maxRows: intOption(args, "limit"), examples, notes,
+      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+    };
     if (batch !== undefined) {
       for (const item of items) {
         const started = performance.now();
         try {
-          const { generation, error } = await askQuestion(session, generator, item.question, options);
-          io.stdout.write(`${JSON.stringify({ id: item.id, sql: generation.sql, verdict: generation.verdict.verdict, error: error?.message ?? null, ms: Math.round(performance.now() - started), tries: generation.provenance.tries })}\n`);
+          const answer = await askQuestion(session, generator, { ...options, question: item.question });
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: answer.sql, verdict: answer.verdict.verdict, error: answer.error?.message ?? null, ms: Math.round(performance.now() - started), tries: answer.tries })}\n`);
         } catch (thrown) {
           io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: null, error: asError(thrown).message, ms: Math.round(performance.now() - started) })}\n`);
         }
       }
       return EXIT.ok;
     }
-    const { generation, run, error } = await askQuestion(session, generator, question, options);
-    const { verdict, provenance } = generation;
+    const answer = await askQuestion(session, generator, {
+      ...options,
+      question,
+      ...(format === "json" ? {} : { onStage: (stage) => { if (stage.kind !== "writing" || stage.text === "") io.stderr.write(`… ${describeStage(stage)}\n`); } }),
+    });
+    const { verdict, provenance, run, error } = answer;
     const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ question, sql: generation.sql, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ question, sql: answer.sql, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
     } else {
-      io.stdout.write(`-- ${question}\n${generation.sql};\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries; ${provenance.timings["totalMs"]} ms\n`);
+      io.stdout.write(`-- ${question}\n${answer.sql};\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries${answer.chosenTry < answer.tries ? ` (try ${answer.chosenTry} kept)` : ""}; ${provenance.timings["totalMs"]} ms\n`);
       if (run) io.stdout.write(`${[result.columns.map((c) => c.name).join("\t"), ...result.rows.map((r) => r.map((v) => String(v)).join("\t"))].join("\n")}\n`);
     }
     if (verdict.verdict === "block") {

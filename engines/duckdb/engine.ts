@@ -7,6 +7,7 @@ import type {
   ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
+import { duckdbProblem } from "./errors.js";
 import { introspect } from "./introspector.js";
 import { ArrowCollector, sqlTypeName } from "./to-arrow.js";
 
@@ -172,7 +173,7 @@ export class DuckDBEngine implements Engine {
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
       const message = asError(error).message;
-      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error });
+      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error, problem: duckdbProblem(message) });
     } finally {
       clearTimeout(watchdog);
       this.running = false;
