@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
 import { createSession } from "../../kernel/compose.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
-import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
+import type { SqlGenerator } from "../../core/llm.js";
+import { ExampleStore, LocalSqlGenerator, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
 import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
@@ -31,7 +32,10 @@ JSON output: {"question","sql","verdict","columns","rows","rowCount","timings":{
 Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"}
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
 
-export async function run(argv: string[], io: CommandIO): Promise<number> {
+/** How the command gets its generator: the local model by default; a test may pass a scripted one. */
+export type GeneratorFactory = (options: LocalGeneratorOptions) => SqlGenerator;
+
+export async function run(argv: string[], io: CommandIO, openGenerator: GeneratorFactory = (options) => new LocalSqlGenerator(options)): Promise<number> {
   const args = parseArgs("streamlink ask", argv, OPTIONS);
   if (flagOption(args, "help")) {
     io.stdout.write(`${USAGE}\n`);
@@ -48,7 +52,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
+  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
