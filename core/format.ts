@@ -1,9 +1,12 @@
 import { DataType, type Table } from "apache-arrow";
 
+/** The Arrow field metadata key under which every engine keeps a result column's own SQL type. */
+export const SQL_TYPE_KEY = "streamlink.sql_type";
+
 /** The engine's SQL type of a result column (kept in field metadata by the engines), else Arrow's type. */
 export function columnSqlType(table: Table, index: number): string {
   const field = table.schema.fields[index];
-  return field?.metadata.get("streamlink.sql_type") ?? String(field?.type ?? "");
+  return field?.metadata.get(SQL_TYPE_KEY) ?? String(field?.type ?? "");
 }
 
 /** One cell as text: dates as ISO dates, big integers exact, nulls as NULL. */

@@ -97,7 +97,7 @@ class LlamaTextModel implements TextModel {
       return this.completeNow(request);
     });
     this.queue = run.catch(() => undefined);
-    return run;
+    return settleOnAbort(run, request.signal);
   }
 
   private async completeNow(request: CompletionRequest): Promise<Completion> {
@@ -134,6 +134,21 @@ class LlamaTextModel implements TextModel {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/**
+ * node-llama-cpp stops decoding at the next token once the signal aborts, but not while it evaluates a prompt (tens
+ * of seconds for a long one on a busy CPU): the caller is answered at once, and the evaluation finishes in the
+ * background, holding the sequence (`queue`) so that the next request waits for it.
+ */
+function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {

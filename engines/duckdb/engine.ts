@@ -10,6 +10,7 @@ import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from
 import { duckdbProblem } from "./errors.js";
 import { introspect } from "./introspector.js";
 import { ArrowCollector, sqlTypeName } from "./to-arrow.js";
+import { quotedIdentifier, quotedString } from "../../core/sql-text.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
@@ -33,14 +34,6 @@ interface TableSource {
   readonly location: { readonly file: string } | { readonly folder: string };
 }
 
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /** One table per file (named by its stem), and one per sub-folder of Parquet files (a partitioned dataset). */
 async function tableSources(folder: string): Promise<TableSource[]> {
   const sources: TableSource[] = [];
@@ -51,7 +44,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
       if (nested.some((f) => f.endsWith(".parquet"))) {
         sources.push({
           name: entry.name,
-          sql: `read_parquet(${quoteLiteral(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
+          sql: `read_parquet(${quotedString(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
           location: { folder: full + path.sep },
         });
       }
@@ -59,7 +52,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
     }
     const ext = path.extname(entry.name).toLowerCase();
     const reader = READERS[ext];
-    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quoteLiteral(full)})`, location: { file: full } });
+    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quotedString(full)})`, location: { file: full } });
   }
   return sources;
 }
@@ -69,7 +62,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
  * are allowed one by one (not their folder), so even COPY could not write a new file next to them.
  */
 function lockdownStatements(sources: readonly TableSource[]): string[] {
-  const list = (items: string[]): string => `[${items.map(quoteLiteral).join(", ")}]`;
+  const list = (items: string[]): string => `[${items.map((item) => quotedString(item)).join(", ")}]`;
   const files = sources.flatMap((s) => ("file" in s.location ? [s.location.file] : []));
   const folders = sources.flatMap((s) => ("folder" in s.location ? [s.location.folder] : []));
   return [
@@ -127,7 +120,7 @@ export class DuckDBEngine implements Engine {
         const builder = await DuckDBInstance.create(catalogFile, { threads });
         const setup = await builder.connect();
         for (const source of sources) {
-          await setup.run(`CREATE VIEW ${quoteIdent(source.name)} AS SELECT * FROM ${source.sql}`);
+          await setup.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
         }
         setup.closeSync();
         builder.closeSync();

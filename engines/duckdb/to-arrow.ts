@@ -3,9 +3,9 @@ import {
   RecordBatch, Struct, makeData, makeVector, vectorFromArray, type Data, type DataType, type Vector,
 } from "apache-arrow";
 import type { DuckDBType, JS } from "@duckdb/node-api";
+import { SQL_TYPE_KEY } from "../../core/format.js";
 
 /** Field metadata key holding the engine's own SQL type, so DECIMAL(10,2) stays visible after conversion. */
-export const SQL_TYPE_KEY = "streamlink.sql_type";
 
 const MS_PER_DAY = 86_400_000;
 

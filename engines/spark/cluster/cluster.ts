@@ -7,6 +7,7 @@ import { EngineUnavailableError, UsageError, asError } from "../../../core/error
 import { SparkEngine } from "../engine.js";
 import { probePort } from "../thrift-client.js";
 import { javaArgs, javaExecutable, requireJars, sparkEnv, sparkPaths, type SparkPaths } from "./runtime.js";
+import { quotedIdentifier, quotedString } from "../../../core/sql-text.js";
 
 const HOST = "127.0.0.1";
 const MASTER_CLASS = "org.apache.spark.deploy.master.Master";
@@ -149,14 +150,6 @@ async function aliveWorkers(masterUiPort: number): Promise<number> {
   return typeof body.aliveworkers === "number" ? body.aliveworkers : 0;
 }
 
-function quoteIdent(name: string): string {
-  return `\`${name.replaceAll("`", "``")}\``;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-}
-
 /** Each Parquet file (named by its stem) and each folder of Parquet files (named by the folder) of `dataDir`. */
 async function tableSources(dataDir: string): Promise<{ name: string; location: string }[]> {
   const info = await stat(dataDir).catch(() => undefined);
@@ -181,7 +174,7 @@ async function registerTables(thriftUrl: string, dataDir: string): Promise<strin
   const engine = await SparkEngine.open({ kind: "spark", target: thriftUrl, name: "setup" });
   try {
     for (const source of sources) {
-      await engine.execute(`CREATE TABLE ${quoteIdent(source.name)} USING parquet LOCATION ${quoteLiteral(source.location)}`, { maxRows: 1 });
+      await engine.execute(`CREATE TABLE ${quotedIdentifier(source.name, "spark")} USING parquet LOCATION ${quotedString(source.location, "spark")}`, { maxRows: 1 });
     }
   } finally {
     await engine.close();
