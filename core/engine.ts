@@ -25,12 +25,6 @@ export interface QueryResult {
   readonly elapsedMs: number;
 }
 
-/** What differs between engines, as read-only flags rather than `if (engine.name === …)` chains. */
-export interface EngineCapabilities {
-  readonly remote: boolean;
-  readonly progress: boolean;
-}
-
 /** The engine's own parser, asked when ours cannot decide (fail closed when neither parses). */
 export interface EngineParseResult {
   readonly ok: boolean;
@@ -43,7 +37,6 @@ export interface Engine {
   /** The connection's name as the user sees it (`%connect … --as NAME`). */
   readonly name: string;
   readonly dialect: Dialect;
-  readonly capabilities: EngineCapabilities;
   /** Human-readable target, e.g. the data folder or the Thrift URL. */
   readonly target: string;
   catalog(): Promise<Catalog>;

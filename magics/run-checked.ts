@@ -1,5 +1,4 @@
 import { UsageError } from "../core/errors.js";
-import type { Provenance } from "../core/llm.js";
 import type { ChartSpec } from "../core/output.js";
 import type { VerdictBundle } from "../core/verdict.js";
 import type { CheckedRun } from "../session/session.js";
@@ -15,8 +14,6 @@ export interface CheckedRunRequest {
   readonly cellSource: string;
   readonly engine?: string;
   readonly maxRows?: number;
-  readonly question?: string;
-  readonly provenance?: Provenance;
 }
 
 /** Check and run through the session, showing the verdict (with its bundle) before any result or error. */
@@ -35,8 +32,6 @@ export function runChecked(context: MagicContext, request: CheckedRunRequest): P
           verdict,
           magic: request.magic,
           cellSource: request.cellSource,
-          question: request.question,
-          provenance: request.provenance,
           ranAt: new Date().toISOString(),
         },
       }),

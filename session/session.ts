@@ -47,10 +47,6 @@ export class Session {
 
   constructor(private readonly deps: SessionDependencies) {}
 
-  get checkerVersion(): string {
-    return this.deps.checker.version;
-  }
-
   get connectorKinds(): string[] {
     return this.deps.connectors.map((c) => c.kind);
   }
@@ -74,10 +70,6 @@ export class Session {
     this.connections.delete(name);
     this.catalogs.delete(name);
     await engine.close();
-  }
-
-  listConnections(): { name: string; engine: Engine; current: boolean }[] {
-    return [...this.connections].map(([name, engine]) => ({ name, engine, current: name === this.current }));
   }
 
   /** The named connection, or the default one (opening in-memory DuckDB when nothing is connected). */

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult, JS } from "@duckdb/node-api";
 import type { Catalog } from "../../core/catalog.js";
 import type {
-  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
+  ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
 import { duckdbProblem } from "./errors.js";
@@ -79,7 +79,6 @@ function lockdownStatements(sources: readonly TableSource[]): string[] {
 /** A DuckDB engine embedded in this process, read-only on the user's data and locked down. */
 export class DuckDBEngine implements Engine {
   readonly dialect = "duckdb" as const;
-  readonly capabilities: EngineCapabilities = { remote: false, progress: false };
   private cancelReason: "interrupt" | "timeout" | undefined;
   private running = false;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../../core/catalog.js";
 import type {
-  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
+  ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
 import { sparkProblem } from "./errors.js";
@@ -74,7 +74,6 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
-  readonly capabilities: EngineCapabilities = { remote: true, progress: true };
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
