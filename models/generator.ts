@@ -11,7 +11,7 @@ import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
 import { resolveModel } from "./registry.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "./repairs.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
-import { dropRepeatedConditions, orderGroups, showGroups } from "./tidy.js";
+import { dropRepeatedConditions, tidyGroups } from "./tidy.js";
 
 export interface LocalGeneratorOptions {
   /** Registry name or GGUF path; the registry's default when absent. */
@@ -142,7 +142,7 @@ export class LocalSqlGenerator implements SqlGenerator {
         }));
         signal?.throwIfAborted();
         const sql = extractSql(answer.text);
-        return orderGroups(showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql));
+        return tidyGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql, request.dialect);
       };
       const previous = attempts.at(-1);
       const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : mechanicalRepair(previous.sql, previousProblems, request.catalog, profile);

@@ -1,8 +1,9 @@
 /**
- * Shaping of a model's answer before it runs, with no model and no data: a looping answer cut back, a grouped
- * answer given its groups and an order. Text edits on the outer query, guarded by patterns rather than a parse, so
- * each one leaves alone what it does not recognise.
+ * Shaping of a model's answer before it runs, with no model and no data: a looping answer cut back (its text does
+ * not parse, so it is cut at conditions), a grouped answer given its groups and an order (on its parse tree).
  */
+import type { Dialect } from "../core/engine.js";
+import { EditableSelect } from "../checks/sql-edit.js";
 
 /**
  * An answer cut at the token limit is nearly always a loop: greedy decoding repeats one condition
@@ -24,63 +25,36 @@ export function dropRepeatedConditions(sql: string): string {
   return kept.join("");
 }
 
-const AGGREGATE = /^(?:count|sum|avg|min|max|median|round|stddev\w*|string_agg|list|array_agg)\s*\(/i;
-
-/** The select list and GROUP BY keys of a plain grouped query (no subquery, no set operation, no DISTINCT). */
-function groupedQuery(sql: string): { items: string[]; keys: string[]; listAt: number } | undefined {
-  if (/\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
-  const select = /^\s*SELECT\s+(?!DISTINCT\b)([\s\S]*?)\s+FROM\s/i.exec(sql);
-  const group = /\sGROUP\s+BY\s+([\s\S]*?)(?=\s+(?:HAVING|ORDER\s+BY|LIMIT|QUALIFY|WINDOW)\b|$)/i.exec(sql);
-  if (!select || !group) return undefined;
-  const keys = splitTopLevel(group[1] ?? "");
-  if (keys.some((key) => /^\d+$/.test(key) || /^(?:ALL|ROLLUP|CUBE|GROUPING)\b/i.test(key))) return undefined;
-  return { items: splitTopLevel(select[1] ?? ""), keys, listAt: sql.indexOf(select[1] ?? "", select.index) };
-}
-
 /**
- * A grouped query that selects only aggregates ("SELECT count(*) … GROUP BY country") answers with numbers
- * nobody can tell apart: the model forgot the groups, so they are put first in the select list.
+ * A grouped answer made readable, on its parse tree:
+ * - one that selects only aggregates ("SELECT count(*) … GROUP BY country") answers with numbers nobody can tell
+ *   apart: the model forgot the groups, so they are put first in the select list;
+ * - one without ORDER BY comes back in no particular order (DuckDB's hash order changes from run to run): groups are
+ *   listed as people read such tables, years in order, anything else biggest first, then by name.
+ * A query that is not one plain grouped SELECT (set operations, subqueries, DISTINCT, positional or ROLLUP keys, or
+ * syntax the parser does not read) is left as the model wrote it, and so is one that needs neither edit.
  */
-export function showGroups(sql: string): string {
-  const query = groupedQuery(sql);
-  if (!query || !query.items.every((item) => AGGREGATE.test(item))) return sql;
-  return `${sql.slice(0, query.listAt)}${query.keys.join(", ")}, ${sql.slice(query.listAt)}`;
-}
-
-/**
- * A grouped query without ORDER BY comes back in no particular order (DuckDB's hash order changes from run to
- * run). Groups are listed as people read such tables: years in order, anything else biggest first, then by name.
- */
-export function orderGroups(sql: string): string {
-  const query = groupedQuery(sql);
-  if (!query || /\bORDER\s+BY\b/i.test(sql)) return sql;
-  const named = query.items.map((item) => ({ item, name: /\s+AS\s+("?\w+"?)$/i.exec(item)?.[1] ?? item }));
-  const labels = named.filter(({ item }) => !AGGREGATE.test(item));
-  const measure = named.find(({ item }) => AGGREGATE.test(item));
-  if (!measure || labels.length === 0) return sql;
-  const years = labels.filter(({ item }) => /year/i.test(item));
-  const order = years.length > 0 ? years.map((l) => l.name) : [`${measure.name} DESC`, ...labels.map((l) => l.name)];
-  const limit = /\s+LIMIT\s+\d+\s*$/i.exec(sql);
-  const at = limit ? limit.index : sql.length;
-  return `${sql.slice(0, at)} ORDER BY ${order.join(", ")}${sql.slice(at)}`;
-}
-
-/** Comma-separated items outside parentheses, trimmed. */
-function splitTopLevel(list: string): string[] {
-  const items: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    const ch = list[i];
-    if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    else if (ch === "," && depth === 0) {
-      items.push(list.slice(start, i).trim());
-      start = i + 1;
+export async function tidyGroups(sql: string, dialect: Dialect): Promise<string> {
+  const query = await EditableSelect.of(sql, dialect);
+  const keys = query?.groupKeys ?? [];
+  if (!query || keys.length === 0 || keys.some((k) => !k.plain)) return sql;
+  let changed = false;
+  if (query.items.every((item) => item.aggregate)) {
+    query.selectGroupKeys();
+    changed = true;
+  }
+  if (!query.ordered) {
+    const items = query.items.map((item, index) => ({ ...item, index }));
+    const labels = items.filter((item) => !item.aggregate);
+    const measure = items.find((item) => item.aggregate);
+    const years = labels.filter((item) => item.names.some((name) => name.includes("year")));
+    if (measure && labels.length > 0) {
+      query.orderBy(years.length > 0 ? years.map((y) => ({ item: y.index, descending: false }))
+        : [{ item: measure.index, descending: true }, ...labels.map((l) => ({ item: l.index, descending: false }))]);
+      changed = true;
     }
   }
-  items.push(list.slice(start).trim());
-  return items.filter((item) => item !== "");
+  return changed ? query.print() : sql;
 }
 
 /** Parentheses closed and quotes even: the text can end there. */

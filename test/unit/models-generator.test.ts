@@ -4,7 +4,7 @@ import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
 import { LocalSqlGenerator, extractSql } from "../../models/generator.js";
 import { verdictProblems } from "../../session/problems.js";
-import { dropRepeatedConditions, orderGroups, showGroups } from "../../models/tidy.js";
+import { dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
 import { loadPrompts } from "../../models/prompts.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 
@@ -147,26 +147,32 @@ describe("dropRepeatedConditions", () => {
   });
 });
 
-describe("grouped answers", () => {
-  const same = (sql: string) => [sql, sql] as const;
+describe("tidyGroups (on the parse tree)", () => {
   it.each([
-    // showGroups: a grouped query that selects only aggregates gets its groups first
-    ["showGroups", "SELECT count(*) AS applications FROM patents WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC",
-      "SELECT country, count(*) AS applications FROM patents WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC"],
-    ["showGroups", "SELECT round(avg(num_claims), 1) AS c FROM patents GROUP BY year(grant_date), kind",
-      "SELECT year(grant_date), kind, round(avg(num_claims), 1) AS c FROM patents GROUP BY year(grant_date), kind"],
-    ["showGroups", ...same("SELECT country, count(*) FROM patents GROUP BY country")],
-    ["showGroups", ...same("SELECT count(*) FROM patents")],
-    ["showGroups", ...same("SELECT count(*) FROM patents WHERE x IN (SELECT y FROM t) GROUP BY country")],
-    // orderGroups: years in order, other groups biggest first then by name, an existing order kept
-    ["orderGroups", "SELECT i.name, count(*) AS patents FROM patent_inventors i GROUP BY i.name HAVING count(*) >= 50",
-      "SELECT i.name, count(*) AS patents FROM patent_inventors i GROUP BY i.name HAVING count(*) >= 50 ORDER BY patents DESC, i.name"],
-    ["orderGroups", "SELECT year(grant_date) AS y, count(*) FROM patents GROUP BY y LIMIT 5",
-      "SELECT year(grant_date) AS y, count(*) FROM patents GROUP BY y ORDER BY y LIMIT 5"],
-    ["orderGroups", ...same("SELECT country, count(*) FROM patents GROUP BY country ORDER BY country")],
-    ["orderGroups", ...same("SELECT country FROM patents GROUP BY country")],
-  ] as const)("%s: %s", (fn, sql, expected) => {
-    expect({ showGroups, orderGroups }[fn](sql)).toBe(expected);
+    // a grouped query that selects only aggregates gets its groups first, and an order: biggest first, then by name
+    ["SELECT count(*) AS applications FROM patents WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC",
+      'SELECT country, COUNT(*) AS "applications" FROM "patents" WHERE year(filing_date) = 2017 GROUP BY country ORDER BY 1 DESC'],
+    ["SELECT round(avg(num_claims), 1) AS c FROM patents GROUP BY year(grant_date), kind",
+      'SELECT year(grant_date), kind, round(AVG(num_claims), 1) AS "c" FROM "patents" GROUP BY year(grant_date), kind ORDER BY year(grant_date) ASC'],
+    // years in order, other groups biggest first then by name
+    ["SELECT i.name, count(*) AS patents FROM patent_inventors i GROUP BY i.name HAVING count(*) >= 50",
+      'SELECT "i".name, COUNT(*) AS "patents" FROM "patent_inventors" AS "i" GROUP BY "i".name HAVING COUNT(*) >= 50 ORDER BY patents DESC, "i".name ASC'],
+    ["SELECT year(grant_date) AS y, count(*) FROM patents GROUP BY y LIMIT 5",
+      'SELECT year(grant_date) AS "y", COUNT(*) FROM "patents" GROUP BY y ORDER BY y ASC LIMIT 5'],
+    // left as written: already ordered, nothing to measure, ungrouped, a subquery, positional keys, a set operation
+    ["SELECT country, count(*) FROM patents GROUP BY country ORDER BY country", undefined],
+    ["SELECT country FROM patents GROUP BY country", undefined],
+    ["SELECT count(*) FROM patents", undefined],
+    ["SELECT count(*) FROM patents WHERE x IN (SELECT y FROM t) GROUP BY country", undefined],
+    ["SELECT country, count(*) FROM patents GROUP BY 1", undefined],
+    ["SELECT count(*) FROM a GROUP BY x UNION SELECT count(*) FROM b GROUP BY y", undefined],
+  ] as const)("%s", async (sql, expected) => {
+    expect(await tidyGroups(sql, "duckdb")).toBe(expected ?? sql);
+  });
+
+  it("edits Spark SQL with Spark's quoting", async () => {
+    expect(await tidyGroups("SELECT count(*) AS n FROM patents GROUP BY country", "spark"))
+      .toBe("SELECT `country`, COUNT(*) AS `n` FROM `patents` GROUP BY `country` ORDER BY n DESC, `country` ASC");
   });
 });
 
