@@ -123,5 +123,240 @@ function hasSubquery(node: unknown, root = false): boolean {
   const o = obj(node);
   if (!o) return false;
   if (!root && o["type"] === "select") return true;
-  return Object.values(o).some((v) => hasSubquery(v));
+  // A set operation's next branch is not a subquery of this one.
+  return Object.entries(o).some(([key, v]) => !(root && key === "_next") && hasSubquery(v));
+}
+
+/** A table a block reads (FROM or JOIN), with the alias the query gave it. */
+export interface SourceRef {
+  readonly table: string;
+  readonly alias?: string;
+  /** The alias, else the table's name, as the query writes it before a column. */
+  readonly spelled: string;
+}
+
+/** A column the query names, with the qualifier it wrote (`t1` of `t1.name`); the setters edit the tree. */
+export interface ColumnUse {
+  readonly qualifier?: string;
+  readonly name: string;
+  setQualifier(qualifier: string): void;
+  setName(name: string): void;
+}
+
+/** `column <op> 'text'` or `column BETWEEN 'a' AND 'b'`. */
+export interface TextComparison {
+  readonly column: ColumnUse;
+  readonly texts: readonly string[];
+  /** Compares the column's year with the texts as numbers: `year(column) > 2009`. */
+  compareYear(): void;
+}
+
+/** A join condition `a.x = b.y`, with the table the JOIN adds and the one before it. */
+export interface JoinCondition {
+  readonly left: ColumnUse;
+  readonly right: ColumnUse;
+  /** How the query wrote it: `ON T1.owner_id = T1.owner_id`. */
+  readonly text: string;
+  readonly joined: string;
+  readonly partner: string | undefined;
+}
+
+/**
+ * A query's parse tree for repairs: its SELECT blocks (the outer one, or one per branch of a set operation; with
+ * `allBlocks`, subqueries too), each with the tables, columns and conditions it names and the edits a repair makes.
+ */
+export class EditableQuery {
+  private constructor(private readonly ast: Loose, private readonly printer: (ast: unknown) => string) {}
+
+  static async of(sql: string, dialect: Dialect): Promise<EditableQuery | undefined> {
+    const tree = await looseTree(sql, dialect);
+    const ast = obj(Array.isArray(tree?.ast) ? (tree.ast.length === 1 ? tree.ast[0] : undefined) : tree?.ast);
+    if (!tree || !ast || ast["type"] !== "select") return undefined;
+    return new EditableQuery(ast, tree.print);
+  }
+
+  /** A subquery or a WITH anywhere: some repairs leave such queries to the model. */
+  get nested(): boolean {
+    return obj(this.ast["with"]) !== undefined || arr(this.ast["with"]).length > 0 || this.outer().some((b) => hasSubquery(b, true));
+  }
+
+  get setOperation(): boolean {
+    return obj(this.ast["_next"]) !== undefined;
+  }
+
+  /** The outer SELECT, or each branch of its set operation. */
+  blocks(): QueryBlock[] {
+    return this.outer().map((b) => new QueryBlock(b));
+  }
+
+  /** Every SELECT of the tree, subqueries and CTEs included. */
+  allBlocks(): QueryBlock[] {
+    const found: Loose[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      const o = obj(node);
+      if (!o) return;
+      if (o["type"] === "select") found.push(o);
+      Object.entries(o).forEach(([key, value]) => { if (key !== "_next" || o["type"] !== "select") visit(value); });
+      if (o["type"] === "select" && o["_next"]) visit(o["_next"]);
+    };
+    visit(this.ast);
+    return found.map((b) => new QueryBlock(b));
+  }
+
+  print(): string {
+    return this.printer(this.ast);
+  }
+
+  private outer(): Loose[] {
+    const blocks: Loose[] = [];
+    for (let b: Loose | undefined = this.ast; b; b = obj(b["_next"])) blocks.push(b);
+    return blocks;
+  }
+}
+
+/** One SELECT of a query. Its columns and conditions are its own, not those of its subqueries. */
+export class QueryBlock {
+  constructor(private readonly ast: Loose) {}
+
+  sources(): SourceRef[] {
+    return arr(this.ast["from"]).flatMap((f) => {
+      const o = obj(f);
+      const table = str(o?.["table"]);
+      if (!o || table === undefined) return [];
+      const alias = str(o["as"]);
+      return [{ table, ...(alias !== undefined ? { alias } : {}), spelled: alias ?? table }];
+    });
+  }
+
+  columns(): ColumnUse[] {
+    const uses: ColumnUse[] = [];
+    walkOwn(this.ast, (node) => {
+      if (node["type"] === "column_ref") {
+        const use = columnUse(node);
+        if (use) uses.push(use);
+      }
+    });
+    return uses;
+  }
+
+  comparisons(): TextComparison[] {
+    const found: TextComparison[] = [];
+    walkOwn(this.ast, (node) => {
+      if (node["type"] !== "binary_expr") return;
+      const operator = str(node["operator"])?.toUpperCase() ?? "";
+      const left = obj(node["left"]);
+      const column = left?.["type"] === "column_ref" ? columnUse(left) : undefined;
+      const right = obj(node["right"]);
+      const literals = operator === "BETWEEN" ? arr(right?.["value"]).map(obj) : [right];
+      const texts = literals.map((l) => (l && isString(l) ? str(l["value"]) : undefined));
+      if (!left || !column || !["=", "<>", "!=", ">", "<", ">=", "<=", "BETWEEN"].includes(operator) || texts.some((t) => t === undefined)) return;
+      found.push({
+        column,
+        texts: texts as string[],
+        compareYear: () => {
+          node["left"] = callNode("year", [left]);
+          for (const literal of literals) if (literal) Object.assign(literal, { type: "number", value: Number(literal["value"]) });
+        },
+      });
+    });
+    return found;
+  }
+
+  joinConditions(): JoinCondition[] {
+    const from = arr(this.ast["from"]).map(obj);
+    return from.flatMap((f, i) => {
+      const on = obj(f?.["on"]);
+      const left = obj(on?.["left"]);
+      const right = obj(on?.["right"]);
+      const l = left?.["type"] === "column_ref" ? columnUse(left) : undefined;
+      const r = right?.["type"] === "column_ref" ? columnUse(right) : undefined;
+      const joined = str(f?.["table"]);
+      if (on?.["operator"] !== "=" || !l || !r || joined === undefined) return [];
+      const text = `ON ${[l, r].map((c) => `${c.qualifier !== undefined ? `${c.qualifier}.` : ""}${c.name}`).join(" = ")}`;
+      return [{ left: l, right: r, text, joined, partner: str(from[i - 1]?.["table"]) }];
+    });
+  }
+
+  /** The select items that are a bare column. */
+  selectedColumns(): ColumnUse[] {
+    return arr(this.ast["columns"]).flatMap((c) => {
+      const expr = obj(obj(c)?.["expr"]);
+      const use = expr?.["type"] === "column_ref" ? columnUse(expr) : undefined;
+      return use ? [use] : [];
+    });
+  }
+
+  get grouped(): boolean {
+    return obj(this.ast["groupby"]) !== undefined && arr(obj(this.ast["groupby"])?.["columns"] ?? this.ast["groupby"]).length > 0;
+  }
+
+  get ordered(): boolean {
+    return arr(this.ast["orderby"]).length > 0;
+  }
+
+  /** Gives the `index`-th table source (as `sources()` lists them) an alias. */
+  setAlias(index: number, alias: string): void {
+    const tables = arr(this.ast["from"]).map(obj).filter((f): f is Loose => str(f?.["table"]) !== undefined);
+    const source = tables[index];
+    if (source) source["as"] = alias;
+  }
+
+  /** `JOIN table AS alias ON alias.column = partner.partnerColumn`, after the block's last join. */
+  addJoin(table: string, alias: string, column: string, partner: string, partnerColumn: string): void {
+    const on = { type: "binary_expr", operator: "=", left: columnNode(alias, column), right: columnNode(partner, partnerColumn) };
+    this.ast["from"] = [...arr(this.ast["from"]), { db: null, table, as: alias, join: "INNER JOIN", on }];
+  }
+
+  /** Puts `fn(column) AS alias` first in the select list. */
+  prependCall(fn: string, column: string, alias: string): void {
+    this.ast["columns"] = [{ type: "expr", expr: callNode(fn, [columnNode(undefined, column)]), as: alias }, ...arr(this.ast["columns"])];
+  }
+
+  /** GROUP BY the select item `column` (as the query wrote it). */
+  groupBy(column: ColumnUse): void {
+    this.ast["groupby"] = { columns: [columnNode(column.qualifier, column.name)] };
+  }
+
+  dropOrderBy(): void {
+    this.ast["orderby"] = null;
+  }
+}
+
+function isString(node: Loose): boolean {
+  return node["type"] === "single_quote_string" || node["type"] === "string";
+}
+
+function columnNode(qualifier: string | undefined, name: string): Loose {
+  return { type: "column_ref", table: qualifier ?? null, column: { expr: { type: "default", value: name } } };
+}
+
+function callNode(name: string, args: unknown[]): Loose {
+  return { type: "function", name: { name: [{ type: "default", value: name }] }, args: { type: "expr_list", value: args } };
+}
+
+/** A column_ref node as a ColumnUse (both the PostgreSQL grammar's `{expr:{value}}` and Hive's plain string). */
+function columnUse(node: Loose): ColumnUse | undefined {
+  const column = node["column"];
+  const name = str(column) ?? str(obj(obj(column)?.["expr"])?.["value"]);
+  if (name === undefined || name === "*") return undefined;
+  const qualifier = str(node["table"]);
+  return {
+    ...(qualifier !== undefined ? { qualifier } : {}),
+    name,
+    setQualifier: (q) => { node["table"] = q; },
+    setName: (n) => { node["column"] = typeof column === "string" ? n : { expr: { type: "default", value: n } }; },
+  };
+}
+
+/** Visits the nodes of one SELECT block, not those of its subqueries or set-operation branches. */
+function walkOwn(block: Loose, visit: (node: Loose) => void): void {
+  const step = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(step);
+    const o = obj(node);
+    if (!o || (o !== block && o["type"] === "select")) return;
+    visit(o);
+    for (const [key, value] of Object.entries(o)) if (!(o === block && key === "_next")) step(value);
+  };
+  step(block);
 }

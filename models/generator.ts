@@ -145,7 +145,7 @@ export class LocalSqlGenerator implements SqlGenerator {
         return tidyGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql, request.dialect);
       };
       const previous = attempts.at(-1);
-      const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : mechanicalRepair(previous.sql, previousProblems, request.catalog, profile);
+      const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : await mechanicalRepair(previous.sql, previousProblems, request.catalog, request.dialect, profile);
       let sql = mechanical ?? await ask({});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
@@ -154,7 +154,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       last = { sql, report, number: tries };
       // A query that runs but joins on a column compared with itself gets one more try; it stays the answer if
       // the tries after it do not run.
-      const suspect = report.problems.length === 0 && tries < this.settings.maxTries ? selfJoinProblem(sql, profile) : undefined;
+      const suspect = report.problems.length === 0 && tries < this.settings.maxTries ? await selfJoinProblem(sql, request.dialect, profile) : undefined;
       if (suspect !== undefined) runnable ??= last;
       const problems = suspect === undefined ? report.problems : [suspect];
       if (problems.length === 0) {
@@ -162,7 +162,7 @@ export class LocalSqlGenerator implements SqlGenerator {
         runnable = undefined;
         break;
       }
-      const problem = renderProblems(this.prompts, problems, whereColumnsAre(problems, sql, profile, request.catalog));
+      const problem = renderProblems(this.prompts, problems, await whereColumnsAre(problems, sql, request.dialect, profile, request.catalog));
       attempts.push({ sql, problem });
       previousProblems = problems;
       messages.push({ role: "assistant", text: `${sql};` }, { role: "user", text: this.prompts.render("repair", { problem }) });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChecker } from "../../checks/index.js";
+import { EditableQuery } from "../../checks/sql-edit.js";
 import type { Catalog } from "../../core/catalog.js";
 import { asError } from "../../core/errors.js";
 import type { Problem } from "../../core/problem.js";
@@ -72,54 +73,59 @@ async function problemsOf(sql: string): Promise<Problem[]> {
   }
 }
 
+/** `sql` as the tree edits print it (node-sql-parser's formatting), to compare queries and not their spacing. */
+async function printed(sql: string): Promise<string> {
+  return (await EditableQuery.of(sql, "duckdb"))?.print() ?? `unreadable: ${sql}`;
+}
+
 /** The repair of `sql` from its real problems; the repaired query must then pass and run. */
 async function repaired(sql: string, profile?: SchemaProfile): Promise<string | undefined> {
   const problems = await problemsOf(sql);
   expect(problems.length, `no problem found for ${sql}`).toBeGreaterThan(0);
-  const fixed = mechanicalRepair(sql, problems, catalog, profile);
+  const fixed = await mechanicalRepair(sql, problems, catalog, "duckdb", profile);
   if (fixed !== undefined) expect(await problemsOf(fixed), fixed).toEqual([]);
   return fixed;
 }
 
 describe("mechanicalRepair on the problems the checker and DuckDB report", () => {
   it("drops an ORDER BY from an ungrouped single-number query the engine rejected", async () => {
-    expect(await repaired("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%' ORDER BY publication_number")).toBe("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%'");
-    expect(await repaired("SELECT count(*) FROM patents ORDER BY publication_number LIMIT 5")).toBe("SELECT count(*) FROM patents LIMIT 5");
+    expect(await repaired("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%' ORDER BY publication_number")).toBe(await printed("SELECT count(*) AS n FROM patents WHERE title ILIKE '%x%'"));
+    expect(await repaired("SELECT count(*) FROM patents ORDER BY publication_number LIMIT 5")).toBe(await printed("SELECT count(*) FROM patents LIMIT 5"));
     expect(await repaired("SELECT count(*) FROM patents WHERE grant_date > 'soon'")).toBeUndefined();
   });
 
   it("compares a date's year where the model compared the date with a year", async () => {
     expect(await repaired("SELECT count(*) FROM patents p WHERE (p.grant_date > '2009' AND filing_date BETWEEN '2001' AND '2005') OR code = '2009'"))
-      .toBe("SELECT count(*) FROM patents p WHERE (year(p.grant_date) > 2009 AND year(filing_date) BETWEEN 2001 AND 2005) OR code = '2009'");
+      .toBe(await printed("SELECT count(*) FROM patents p WHERE (year(p.grant_date) > 2009 AND year(filing_date) BETWEEN 2001 AND 2005) OR code = '2009'"));
   });
 
   it("respells a column as the checker suggests, outside string literals", async () => {
     expect(await repaired("SELECT T.pet_type, avg(weight) FROM Pets AS T WHERE pet_type <> 'pet_type' GROUP BY pet_type"))
-      .toBe("SELECT T.PetType, avg(weight) FROM Pets AS T WHERE PetType <> 'pet_type' GROUP BY PetType");
+      .toBe(await printed("SELECT T.PetType, avg(weight) FROM Pets AS T WHERE PetType <> 'pet_type' GROUP BY PetType"));
   });
 
   it("gives the alias a query uses but never defined to the one table that has its columns", async () => {
     expect(await repaired("SELECT count(*) FROM patents WHERE EXISTS (SELECT 1 FROM patent_cpc pc WHERE pc.publication_number = p.publication_number)"))
-      .toBe("SELECT count(*) FROM patents AS p WHERE EXISTS (SELECT 1 FROM patent_cpc pc WHERE pc.publication_number = p.publication_number)");
+      .toBe(await printed("SELECT count(*) FROM patents AS p WHERE EXISTS (SELECT 1 FROM patent_cpc pc WHERE pc.publication_number = p.publication_number)"));
     // both tables lack an alias and have the column: left to the model
     expect(await repaired("SELECT p.publication_number FROM patents JOIN patent_cpc USING (publication_number)")).toBeUndefined();
   });
 
   it("qualifies a column the engine calls ambiguous with the first table it offers", async () => {
     expect(await repaired("SELECT Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY Document_ID"))
-      .toBe("SELECT T1.Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY T1.Document_ID");
+      .toBe(await printed("SELECT T1.Document_ID, count(*) FROM Documents AS T1 JOIN Paragraphs AS T2 ON T1.Document_ID = T2.Document_ID WHERE T1.x <> 'Document_ID' GROUP BY T1.Document_ID"));
   });
 
   it("respells a shortened name as the one column of the query's tables that has it as a word", async () => {
     expect(await repaired("SELECT code FROM countrylanguage WHERE Language <> 'English' GROUP BY code"))
-      .toBe("SELECT CountryCode FROM countrylanguage WHERE Language <> 'English' GROUP BY CountryCode");
+      .toBe(await printed("SELECT CountryCode FROM countrylanguage WHERE Language <> 'English' GROUP BY CountryCode"));
     // "name" is a word of no column of countrylanguage: not this repair's
     expect(await repaired("SELECT name FROM countrylanguage")).toBeUndefined();
   });
 
   it("selects the year a query grouped by without defining it", async () => {
     expect(await repaired("SELECT avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year"))
-      .toBe("SELECT year(grant_date) AS grant_year, avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year");
+      .toBe(await printed("SELECT year(grant_date) AS grant_year, avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year"));
     // no publish_date to take a year from; a subquery could be the place it was meant for
     expect(await repaired("SELECT count(*) FROM patents GROUP BY publish_year")).toBeUndefined();
     expect(await repaired("SELECT avg(n) FROM (SELECT num_claims AS n FROM patents) GROUP BY grant_year")).toBeUndefined();
@@ -127,7 +133,7 @@ describe("mechanicalRepair on the problems the checker and DuckDB report", () =>
 
   it("moves a column to the one alias of the query whose table has it", async () => {
     expect(await repaired("SELECT T2.Fname FROM Student AS T1 JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets T3 ON T2.PetID = T3.PetID WHERE T2.PetType = 'cat'"))
-      .toBe("SELECT T1.Fname FROM Student AS T1 JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets T3 ON T2.PetID = T3.PetID WHERE T3.PetType = 'cat'");
+      .toBe(await printed("SELECT T1.Fname FROM Student AS T1 JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets T3 ON T2.PetID = T3.PetID WHERE T3.PetType = 'cat'"));
     // no table of the query has it, or an alias names two tables (two scopes): left to the model
     expect(await repaired("SELECT T1.Age FROM Student AS T1")).toBeUndefined();
     expect(await repaired("SELECT T1.PetType FROM Student AS T1 INTERSECT SELECT T1.Fname FROM Pets AS T1")).toBeUndefined();
@@ -135,19 +141,19 @@ describe("mechanicalRepair on the problems the checker and DuckDB report", () =>
 
   it("groups by the listed column an aggregate query forgot to group by, before its ORDER BY or LIMIT", async () => {
     expect(await repaired("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' LIMIT 5"))
-      .toBe("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' GROUP BY assignee LIMIT 5");
+      .toBe(await printed("SELECT assignee, count(*) AS patents FROM patents WHERE title ILIKE '%speech%' GROUP BY assignee LIMIT 5"));
     expect(await repaired("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM patent_cpc) ORDER BY 2 DESC"))
-      .toBe("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM patent_cpc) GROUP BY p.assignee ORDER BY 2 DESC");
-    expect(await repaired("SELECT assignee, count(*) FROM patents")).toBe("SELECT assignee, count(*) FROM patents GROUP BY assignee");
+      .toBe(await printed("SELECT p.assignee, count(*) FROM patents p WHERE p.cpc IN (SELECT cpc FROM patent_cpc) GROUP BY p.assignee ORDER BY 2 DESC"));
+    expect(await repaired("SELECT assignee, count(*) FROM patents")).toBe(await printed("SELECT assignee, count(*) FROM patents GROUP BY assignee"));
   });
 
   it("joins the table that has the missing column through a reference, in each SELECT of a set operation", async () => {
     const one = (type: string) => `SELECT T1.Fname FROM Student AS T1 INNER JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID WHERE T2.PetType = '${type}'`;
     const fixed = (type: string) => `SELECT T1.Fname FROM Student AS T1 INNER JOIN Has_Pet AS T2 ON T1.StuID = T2.StuID JOIN Pets AS T3 ON T3.PetID = T2.PetID WHERE T3.PetType = '${type}'`;
-    expect(await repaired(`${one("cat")} INTERSECT ${one("dog")}`, pets)).toBe(`${fixed("cat")} INTERSECT ${fixed("dog")}`);
+    expect(await repaired(`${one("cat")} INTERSECT ${one("dog")}`, pets)).toBe(await printed(`${fixed("cat")} INTERSECT ${fixed("dog")}`));
     // a bare column: the table is joined and the name qualified
     expect(await repaired("SELECT DISTINCT Fname FROM Has_Pet WHERE PetID = 2001", pets))
-      .toBe("SELECT DISTINCT s1.Fname FROM Has_Pet JOIN Student AS s1 ON s1.StuID = Has_Pet.StuID WHERE PetID = 2001");
+      .toBe(await printed("SELECT DISTINCT s1.Fname FROM Has_Pet JOIN Student AS s1 ON s1.StuID = Has_Pet.StuID WHERE PetID = 2001"));
     // without the profile's references there is nothing to join on
     expect(await repaired(one("cat"))).toBeUndefined();
   });
@@ -159,10 +165,10 @@ describe("what the model reads about a problem", () => {
   it("names where a missing column is and how its table joins the query", async () => {
     const sql = "SELECT T1.Fname FROM Has_Pet AS T1 WHERE T1.PetID = 2001";
     const problems = await problemsOf(sql);
-    expect(renderProblems(prompts, problems, whereColumnsAre(problems, sql, pets, catalog)))
+    expect(renderProblems(prompts, problems, await whereColumnsAre(problems, sql, "duckdb", pets, catalog)))
       .toBe('the checker blocked it: Column "fname" does not exist in "t1". Where the columns are: "fname" is Student.Fname (join Student ON Student.StuID = Has_Pet.StuID)');
     const other = await problemsOf("SELECT count(*) FROM Has_Pet WHERE pettype = 'cat'");
-    expect(whereColumnsAre(other, "SELECT count(*) FROM Has_Pet", pets, catalog)).toEqual([{ column: "pettype", places: [{ table: "Pets", column: "PetType", join: "Pets.PetID = Has_Pet.PetID" }] }]);
+    expect(await whereColumnsAre(other, "SELECT count(*) FROM Has_Pet", "duckdb", pets, catalog)).toEqual([{ column: "pettype", places: [{ table: "Pets", column: "PetType", join: "Pets.PetID = Has_Pet.PetID" }] }]);
   });
 
   it("renders the engine's problems from their data, and caps them", async () => {
@@ -173,23 +179,23 @@ describe("what the model reads about a problem", () => {
     expect(long.length).toBeLessThanOrEqual(400);
   });
 
-  it("tells the model a join compares a column with itself, and which tables join the two", () => {
+  it("tells the model a join compares a column with itself, and which tables join the two", async () => {
     const kennels: SchemaProfile = { dialect: "duckdb", tables: [
       { name: "Owners", columns: [profiled("owner_id"), profiled("last_name")] },
       { name: "Dogs", columns: [profiled("dog_id"), profiled("owner_id", { table: "Owners", column: "owner_id" })] },
       { name: "Treatments", columns: [profiled("treatment_id"), profiled("dog_id", { table: "Dogs", column: "dog_id" }), profiled("cost")] },
       { name: "Breeds", columns: [profiled("breed_code")] },
     ] };
-    const text = (sql: string) => {
-      const problem = selfJoinProblem(sql, kennels);
+    const text = async (sql: string) => {
+      const problem = await selfJoinProblem(sql, "duckdb", kennels);
       return problem && renderProblems(prompts, [problem]);
     };
-    expect(text("SELECT T1.last_name FROM Owners AS T1 INNER JOIN Treatments AS T2 ON T1.owner_id = T1.owner_id ORDER BY T2.cost"))
+    expect(await text("SELECT T1.last_name FROM Owners AS T1 INNER JOIN Treatments AS T2 ON T1.owner_id = T1.owner_id ORDER BY T2.cost"))
       .toBe('the join "ON T1.owner_id = T1.owner_id" compares a column with itself, which pairs every row of Owners with every row of Treatments. ' +
         "Join them through Dogs: Dogs.owner_id = Owners.owner_id AND Treatments.dog_id = Dogs.dog_id.");
-    expect(text("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = d.owner_id")).toContain("Join them on Dogs.owner_id = Owners.owner_id.");
-    expect(text("SELECT * FROM Owners o JOIN Breeds b ON b.breed_code = b.breed_code")).toContain("Join them on a column of one that holds the values");
-    expect(text("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = o.owner_id")).toBeUndefined();
+    expect(await text("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = d.owner_id")).toContain("Join them on Dogs.owner_id = Owners.owner_id.");
+    expect(await text("SELECT * FROM Owners o JOIN Breeds b ON b.breed_code = b.breed_code")).toContain("Join them on a column of one that holds the values");
+    expect(await text("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = o.owner_id")).toBeUndefined();
   });
 });
 
