@@ -1,8 +1,9 @@
 /**
  * Shaping of a model's answer before it runs, with no model and no data: a looping answer cut back (its text does
- * not parse, so it is cut at conditions), a grouped answer given its groups and an order (on its parse tree).
+ * not parse, so it is cut at the AND/OR tokens of the checker's lexer), a grouped answer given its groups and an order (on its parse tree).
  */
 import type { Dialect } from "../core/engine.js";
+import { lex } from "../checks/lexer.js";
 import { EditableSelect } from "../checks/sql-edit.js";
 
 /**
@@ -11,17 +12,24 @@ import { EditableSelect } from "../checks/sql-edit.js";
  * one at the end is dropped; what is left is the query the model had written before it began to repeat itself.
  */
 export function dropRepeatedConditions(sql: string): string {
-  const parts = sql.split(/(\s+(?:AND|OR)\s+)/i);
-  const kept = parts.slice(0, 1);
-  // The first condition is what follows the last WHERE, ON or HAVING of the text before the first AND/OR.
-  const seen = new Set([(parts[0] ?? "").split(/\b(?:WHERE|ON|HAVING)\s+/i).at(-1)]);
-  for (let i = 1; i + 1 < parts.length; i += 2) {
-    const condition = parts[i + 1] ?? "";
-    if (seen.has(condition)) continue;
-    seen.add(condition);
-    kept.push(parts[i] ?? " AND ", condition);
-  }
-  while (kept.length > 1 && !balanced(kept.join(""))) kept.splice(-2);
+  const tokens = lex(sql).filter((t) => t.kind !== "comment");
+  const separators = tokens.filter((t) => t.kind === "word" && (t.value === "and" || t.value === "or"));
+  const first = separators[0];
+  if (!first) return sql;
+  // A condition is known by its tokens, so spacing and case do not make a repeat look new.
+  const condition = (from: number, to: number) => tokens.filter((t) => t.start >= from && t.end <= to).map((t) => t.value).join(" ");
+  // The first condition is what follows the last WHERE, ON or HAVING before the first AND/OR.
+  const clause = tokens.filter((t) => t.end <= first.start && t.kind === "word" && ["where", "on", "having"].includes(t.value)).at(-1);
+  const seen = new Set([condition(clause?.end ?? 0, first.start)]);
+  const kept = [sql.slice(0, first.start).trimEnd()];
+  separators.forEach((separator, i) => {
+    const end = separators[i + 1]?.start ?? sql.length;
+    const text = condition(separator.end, end);
+    if (seen.has(text)) return;
+    seen.add(text);
+    kept.push(` ${sql.slice(separator.start, end).trimEnd()}`);
+  });
+  while (kept.length > 1 && !balanced(kept.join(""))) kept.pop();
   return kept.join("");
 }
 
@@ -57,13 +65,13 @@ export async function tidyGroups(sql: string, dialect: Dialect): Promise<string>
   return changed ? query.print() : sql;
 }
 
-/** Parentheses closed and quotes even: the text can end there. */
+/** Parentheses closed and every string literal closed: the text can end there. */
 function balanced(sql: string): boolean {
-  const unquoted = sql.replace(/'(?:[^']|'')*'/g, "''");
-  if (/'/.test(unquoted.replace(/''/g, ""))) return false;
   let depth = 0;
-  for (const ch of unquoted) {
-    depth += ch === "(" ? 1 : ch === ")" ? -1 : 0;
+  for (const token of lex(sql)) {
+    if (token.kind === "string" && token.unterminated) return false;
+    if (token.kind !== "op") continue;
+    depth += token.value === "(" ? 1 : token.value === ")" ? -1 : 0;
     if (depth < 0) return false;
   }
   return depth === 0;
