@@ -10,35 +10,13 @@ import { tableRows } from "../../evals/compare.js";
 import { askMagic } from "../../magics/ask.js";
 import type { MagicContext } from "../../magics/magic.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
-import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 import { askQuestion } from "../../session/ask.js";
 import { Session } from "../../session/session.js";
 import { REPO } from "../support/paths.js";
+import { ScriptedModel } from "../support/scripted-model.js";
 
 /** The demo data every new user has (notebooks/data/patents: 14,684 patents). */
 const DEMO = path.join(REPO, "notebooks", "data", "patents");
-
-/**
- * A model that answers from a script (a stand-in for the local model, so that the pipeline's own behaviour is what
- * is tested); an answer of `null` waits until the request is aborted, as a long decoding would.
- */
-class ScriptedModel implements TextModel {
-  readonly name = "scripted";
-  readonly path = "/nowhere/scripted.gguf";
-  readonly requests: CompletionRequest[] = [];
-  constructor(private readonly answers: (string | null)[]) {}
-  async sha256(): Promise<string> { return "ab".repeat(32); }
-  async complete(request: CompletionRequest) {
-    this.requests.push(request);
-    const answer = this.answers.shift();
-    if (answer === null) {
-      request.onText?.("SELECT count(*)");
-      await new Promise((_resolve, reject) => request.signal?.addEventListener("abort", () => reject(request.signal?.reason)));
-    }
-    return { text: answer ?? "SELECT 1;", tokens: 3, elapsedMs: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
 const scripted = (answers: (string | null)[]) => new LocalSqlGenerator({ load: async () => new ScriptedModel(answers), constrained: false });
 

@@ -13,10 +13,10 @@ import { renderProblems } from "../../models/problem-text.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { loadPrompts } from "../../models/prompts.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "../../models/repairs.js";
-import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 import { askQuestion } from "../../session/ask.js";
 import { errorProblem, verdictProblems } from "../../session/problems.js";
 import { Session } from "../../session/session.js";
+import { ScriptedModel } from "../support/scripted-model.js";
 
 /**
  * The repairs that need no model, fed the problems the real checker and the real DuckDB report for each query (no
@@ -198,20 +198,6 @@ describe("what the model reads about a problem", () => {
     expect(await text("SELECT * FROM Owners o JOIN Dogs d ON d.owner_id = o.owner_id")).toBeUndefined();
   });
 });
-
-/** A model that answers from a script and records what it was asked. */
-class ScriptedModel implements TextModel {
-  readonly name = "scripted";
-  readonly path = "/nowhere/scripted.gguf";
-  readonly requests: CompletionRequest[] = [];
-  constructor(private readonly answers: string[]) {}
-  async sha256(): Promise<string> { return "ab".repeat(32); }
-  async complete(request: CompletionRequest) {
-    this.requests.push(request);
-    return { text: this.answers.shift() ?? "SELECT 1;", tokens: 3, elapsedMs: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
 describe("the repair loop on real engine errors", () => {
   it("feeds the engine's error back and stops at the first query that runs", async () => {

@@ -6,7 +6,7 @@ import { LocalSqlGenerator, extractSql } from "../../models/generator.js";
 import { verdictProblems } from "../../session/problems.js";
 import { dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
 import { loadPrompts } from "../../models/prompts.js";
-import type { CompletionRequest, TextModel } from "../../models/text-model.js";
+import { ScriptedModel } from "../support/scripted-model.js";
 
 const catalog: Catalog = {
   tables: [{
@@ -24,20 +24,6 @@ function verdict(sql: string, kind: "allow" | "block" = "allow", message = ""): 
     verdict: kind, category: kind === "allow" ? "ok" : "security", checker: "test/0", sql, executedSql: sql, dialect: "duckdb", elapsedMs: 0,
     findings: kind === "allow" ? [] : [{ rule: "security.write", severity: "error", message }],
   };
-}
-
-/** A model that answers from a script and records what it was asked (a fake inside a unit test of the generator). */
-class ScriptedModel implements TextModel {
-  readonly name = "scripted";
-  readonly path = "/nowhere/scripted.gguf";
-  readonly requests: CompletionRequest[] = [];
-  constructor(private readonly answers: string[]) {}
-  async sha256(): Promise<string> { return "ab".repeat(32); }
-  async complete(request: CompletionRequest) {
-    this.requests.push(request);
-    return { text: this.answers.shift() ?? "SELECT 1;", tokens: 3, elapsedMs: 1 };
-  }
-  async close(): Promise<void> {}
 }
 
 /**
