@@ -308,9 +308,19 @@ export class QueryBlock {
     this.ast["from"] = [...arr(this.ast["from"]), { db: null, table, as: alias, join: "INNER JOIN", on }];
   }
 
-  /** Puts `fn(column) AS alias` first in the select list. */
-  prependCall(fn: string, column: string, alias: string): void {
-    this.ast["columns"] = [{ type: "expr", expr: callNode(fn, [columnNode(undefined, column)]), as: alias }, ...arr(this.ast["columns"])];
+  /**
+   * Defines `alias` as `fn(column)` in the select list: the item that names `alias` as a bare column becomes
+   * `fn(column) AS alias`; without one, the definition comes first.
+   */
+  defineAs(fn: string, column: string, alias: string): void {
+    const definition = { type: "expr", expr: callNode(fn, [columnNode(undefined, column)]), as: alias };
+    const columns = arr(this.ast["columns"]);
+    const at = columns.findIndex((c) => {
+      const expr = obj(obj(c)?.["expr"]);
+      const use = expr?.["type"] === "column_ref" ? columnUse(expr) : undefined;
+      return use !== undefined && use.qualifier === undefined && use.name.toLowerCase() === alias.toLowerCase() && aliasOf(c) === undefined;
+    });
+    this.ast["columns"] = at < 0 ? [definition, ...columns] : columns.map((c, i) => (i === at ? definition : c));
   }
 
   /** GROUP BY the select item `column` (as the query wrote it). */

@@ -241,8 +241,8 @@ function isYear(text: string | undefined): boolean {
 
 /**
  * "Column "grant_year" does not exist" in `… GROUP BY grant_year` where the query's table has grant_date: the model
- * grouped by a year it meant to select and never defined. It is added to the select list as `year(grant_date) AS
- * grant_year`, the per-year rows the question asked for. Only for a query without subqueries or set operations.
+ * grouped by a year it meant to select and never defined. It is defined in the select list as `year(grant_date) AS
+ * grant_year` (where the list names it bare, or first), the per-year rows the question asked for. Only for a query without subqueries or set operations.
  */
 function yearAliasRepair(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
   const problem = missingColumns(problems).find((p) => p.qualifier === undefined && (p.column ?? "").toLowerCase().endsWith("year"));
@@ -254,7 +254,7 @@ function yearAliasRepair(query: EditableQuery, problems: readonly Problem[], cat
     .flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${stem}_date`));
   const date = dates.length === 1 ? dates[0] : undefined;
   if (stem === "" || !date) return false;
-  block.prependCall("year", date.name, alias);
+  block.defineAs("year", date.name, alias);
   return true;
 }
 

@@ -126,6 +126,9 @@ describe("mechanicalRepair on the problems the checker and DuckDB report", () =>
   it("selects the year a query grouped by without defining it", async () => {
     expect(await repaired("SELECT avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year"))
       .toBe(await printed("SELECT year(grant_date) AS grant_year, avg(num_claims) AS c FROM patents GROUP BY grant_year ORDER BY grant_year"));
+    // a year the select list names bare is defined there, not added beside it
+    expect(await repaired("SELECT grant_year, round(avg(num_claims), 1) AS avg_claims FROM patents WHERE assignee ILIKE '%nvidia%' GROUP BY grant_year ORDER BY grant_year"))
+      .toBe(await printed("SELECT year(grant_date) AS grant_year, round(avg(num_claims), 1) AS avg_claims FROM patents WHERE assignee ILIKE '%nvidia%' GROUP BY grant_year ORDER BY grant_year"));
     // no publish_date to take a year from; a subquery could be the place it was meant for
     expect(await repaired("SELECT count(*) FROM patents GROUP BY publish_year")).toBeUndefined();
     expect(await repaired("SELECT avg(n) FROM (SELECT num_claims AS n FROM patents) GROUP BY grant_year")).toBeUndefined();
