@@ -109,7 +109,7 @@ async function childMain(mode: string, args: string[]): Promise<unknown> {
   }
   if (mode === "ask") {
     const { createSession } = await import("../kernel/compose.js");
-    const { askQuestion } = await import("../magics/ask.js");
+    const { askQuestion } = await import("../session/ask.js");
     const session = createSession();
     try {
       await session.connect({ kind: "duckdb", target: dir, name: "duckdb" });
@@ -120,20 +120,20 @@ async function childMain(mode: string, args: string[]): Promise<unknown> {
         return { firstMs: Number.NaN, ms: [], maxRssMB: maxRssMB(), skipped: `skipped: ${(e as Error).message}` } satisfies Timed;
       }
       let t = performance.now();
-      const first = await askQuestion(session, generator, QUESTION);
+      const first = await askQuestion(session, generator, { question: QUESTION });
       const firstMs = performance.now() - t;
       const total: number[] = [];
       const stages: Record<string, number[]> = {};
       const failures: string[] = first.error ? [first.error.message] : [];
       for (let i = 0; i < ASK_REPEATS; i++) {
         t = performance.now();
-        const outcome = await askQuestion(session, generator, QUESTION);
+        const outcome = await askQuestion(session, generator, { question: QUESTION });
         total.push(performance.now() - t);
-        for (const [k, v] of Object.entries(outcome.generation.provenance.timings)) (stages[k] ??= []).push(v);
+        for (const [k, v] of Object.entries(outcome.provenance.timings)) (stages[k] ??= []).push(v);
         if (outcome.run) (stages["execute (engine)"] ??= []).push(outcome.run.result.elapsedMs);
         if (outcome.error) failures.push(outcome.error.message);
       }
-      return { firstMs, ms: total, stages, sql: first.generation.sql, rows: first.run?.result.table.numRows ?? 0, failures, maxRssMB: maxRssMB() } satisfies Timed;
+      return { firstMs, ms: total, stages, sql: first.sql, rows: first.run?.result.table.numRows ?? 0, failures, maxRssMB: maxRssMB() } satisfies Timed;
     } finally {
       await session.close();
     }

@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 import { createChecker } from "../checks/index.js";
 import { joinTexts } from "../core/embedder.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
-import { ParquetWorkbench, sqlString, type WorkbenchValue } from "../engines/duckdb/writer.js";
+import { quotedString } from "../core/sql-text.js";
+import { ParquetWorkbench, type WorkbenchValue } from "../engines/duckdb/writer.js";
 import { loadOnnxEmbedder, resolveEmbedding } from "../models/index.js";
 import { Session } from "../session/session.js";
 import { EMBEDDING_COLUMNS, embeddingsTableName, modelTag, runSimilar } from "../session/similar.js";
@@ -41,8 +42,8 @@ console.log(`bench:semantic, ${load()}`);
 
 const embedder = await loadOnnxEmbedder(resolveEmbedding());
 const bench = await ParquetWorkbench.open({ threads: 2 });
-const patentsFile = sqlString(path.join(demo, "patents.parquet"));
-const cpcFile = sqlString(path.join(demo, "patent_cpc.parquet"));
+const patentsFile = quotedString(path.join(demo, "patents.parquet"));
+const cpcFile = quotedString(path.join(demo, "patent_cpc.parquet"));
 
 // 1. Embedding throughput, 2. ranking latency (skipped with --skip speed).
 async function throughput(label: string, texts: readonly string[]): Promise<void> {
@@ -68,8 +69,8 @@ try {
     const vectors = path.join(folder, embeddingsTableName("patents", ["title"]));
     mkdirSync(vectors, { recursive: true });
     const made = performance.now();
-    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS publication_number, 'title ' || i AS title FROM range(${size}) t(i)) TO ${sqlString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
-    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS ${EMBEDDING_COLUMNS.key}, list_transform(range(384), x -> round((random() - 0.5) * 250))::${vectorType} AS ${EMBEDDING_COLUMNS.vector}, ${sqlString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM range(${size}) t(i)) TO ${sqlString(path.join(vectors, "part-00000.parquet"))} (FORMAT parquet)`);
+    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS publication_number, 'title ' || i AS title FROM range(${size}) t(i)) TO ${quotedString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
+    await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS ${EMBEDDING_COLUMNS.key}, list_transform(range(384), x -> round((random() - 0.5) * 250))::${vectorType} AS ${EMBEDDING_COLUMNS.vector}, ${quotedString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM range(${size}) t(i)) TO ${quotedString(path.join(vectors, "part-00000.parquet"))} (FORMAT parquet)`);
     const session = new Session({ checker: createChecker(), connectors: [duckdbConnector], embedder: async () => ({ info: embedder.info, embed: (t) => embedder.embed(t), close: async () => undefined }) });
     await session.connect({ kind: "duckdb", target: folder, name: "bench" });
     const times: number[] = [];
@@ -157,7 +158,7 @@ await embedder.close();
 async function corpusVectors(): Promise<Float32Array[]> {
   const shipped = path.join(demo, embeddingsTableName("patents", ["title", "abstract"]));
   try {
-    const rows = await bench.query(`SELECT ${EMBEDDING_COLUMNS.key} AS key, ${EMBEDDING_COLUMNS.vector} AS v FROM read_parquet(${sqlString(path.join(shipped, "*.parquet"))})`);
+    const rows = await bench.query(`SELECT ${EMBEDDING_COLUMNS.key} AS key, ${EMBEDDING_COLUMNS.vector} AS v FROM read_parquet(${quotedString(path.join(shipped, "*.parquet"))})`);
     const byKey = new Map(rows.map((r) => [String(r["key"]), Float32Array.from(r["v"] as number[])]));
     if (docs.every((d) => byKey.has(d.key))) {
       console.log(`quality corpus vectors: the shipped ${path.relative(root, shipped)}`);

@@ -31,6 +31,7 @@ export function checkCatalog(sql: string, tree: ParsedSql, catalog: Catalog): Fi
           rule: RULES.unknownTable,
           severity: "error",
           message: `Table "${name}" does not exist on this connection.`,
+          subject: { table: name, ...(suggestion ? { suggestion } : {}) },
           hint: suggestion ? `Did you mean "${suggestion}"?` : "Use %schema to list the tables you can query.",
           ...(s.source.position ?? findWord(sql, s.source.name.parts.at(-1) ?? name) ?? {}),
         });
@@ -51,7 +52,7 @@ function checkColumn(sql: string, ref: ColumnRef, scope: BlockScope, findings: F
       if (ref.name === "*" || source.kind === "table") return;
       const columns = source.columns;
       if (!columns || columns.has(ref.name)) return;
-      findings.push(unknownColumn(sql, ref, [...columns], `"${ref.qualifier}"`));
+      findings.push(unknownColumn(sql, ref, [...columns], `"${ref.qualifier}"`, ref.qualifier));
       return;
     }
     // `s.field` on a struct column, or a qualifier naming a column of another source: let the engine decide.
@@ -60,6 +61,7 @@ function checkColumn(sql: string, ref: ColumnRef, scope: BlockScope, findings: F
       rule: RULES.unknownTable,
       severity: "error",
       message: `"${ref.qualifier}" is not a table or alias in this query.`,
+      subject: { qualifier: ref.qualifier },
       hint: hintFor(ref.qualifier, scopes.flatMap((s) => s.sources.flatMap((r) => r.names))),
       ...(ref.position ?? findWord(sql, ref.qualifier) ?? {}),
     });
@@ -89,11 +91,13 @@ function checkColumn(sql: string, ref: ColumnRef, scope: BlockScope, findings: F
   findings.push(unknownColumn(sql, ref, known, "any table of this query"));
 }
 
-function unknownColumn(sql: string, ref: ColumnRef, known: readonly string[], where: string): Finding {
+function unknownColumn(sql: string, ref: ColumnRef, known: readonly string[], where: string, qualifier?: string): Finding {
+  const suggestion = closest(ref.name, known);
   return {
     rule: RULES.unknownColumn,
     severity: "error",
     message: `Column "${ref.name}" does not exist in ${where}.`,
+    subject: { column: ref.name, ...(qualifier !== undefined ? { qualifier } : {}), ...(suggestion ? { suggestion } : {}) },
     hint: hintFor(ref.name, known),
     ...(ref.position ?? findWord(sql, ref.name) ?? {}),
   };

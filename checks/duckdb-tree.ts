@@ -4,6 +4,7 @@
  * `json_serialize_sql` serialises SELECT statements only; anything else never gets a tree and is
  * refused by the caller (fail closed).
  */
+import { AGGREGATE_FUNCTIONS } from "../core/sql-functions.js";
 import { positionOf } from "./lexer.js";
 import { ExpressionCollector } from "./tree.js";
 import type {
@@ -18,8 +19,6 @@ import type {
 } from "./tree.js";
 import { arr, obj, str, type Loose } from "./loose.js";
 
-/** Aggregates that make a block without GROUP BY return one row (DuckDB serialises them as FUNCTION). */
-const AGGREGATES = new Set(["count", "count_star", "sum", "avg", "min", "max", "any_value", "first", "last", "string_agg", "list", "array_agg", "median", "mode", "stddev", "variance", "bool_and", "bool_or"]);
 
 /** Returns our tree, or undefined when `tree` is not a DuckDB serialisation we can read. */
 export function fromDuckDbTree(sql: string, tree: unknown): ParsedSql | undefined {
@@ -105,7 +104,7 @@ class Reader {
         aliases.push(alias.toLowerCase());
       } else if (cls === "COLUMN_REF") outputs.push((str(arr(e["column_names"]).at(-1)) ?? "").toLowerCase());
       else if (cls === "STAR") outputs.push("*");
-      if (cls === "FUNCTION" && AGGREGATES.has((str(e["function_name"]) ?? "").toLowerCase())) aggregates = true;
+      if (cls === "FUNCTION" && AGGREGATE_FUNCTIONS.has((str(e["function_name"]) ?? "").toLowerCase())) aggregates = true;
       this.expr(e, acc);
     }
     for (const key of ["where_clause", "having", "qualify", "group_expressions"]) this.expr(node[key], acc);

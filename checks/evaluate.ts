@@ -6,6 +6,7 @@
  */
 import { UsageError } from "../core/errors.js";
 import type { CheckContext, QueryChecker } from "../core/verdict.js";
+import { parseDelimited } from "../datasets/csv.js";
 
 export interface LabelledQuery {
   readonly query: string;
@@ -48,7 +49,7 @@ export interface Misjudged extends LabelledQuery {
 
 /** Reads RFC 4180 CSV with a `Query,Label` header (quoted fields, `""` escapes, LF or CRLF). */
 export function readLabelledCsv(text: string): LabelledQuery[] {
-  const rows = parseCsv(text);
+  const rows = parseDelimited(text, { delimiter: "," }, "the CSV");
   const header = rows.shift()?.map((h) => h.trim().toLowerCase());
   const q = header?.indexOf("query") ?? -1;
   const l = header?.indexOf("label") ?? -1;
@@ -65,40 +66,6 @@ export function readLabelledCsv(text: string): LabelledQuery[] {
     out.push({ query: row[q] ?? "", malicious: label === "1" });
   });
   return out;
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Precision, recall, escape and misintercept of a confusion matrix (the paper's formulas 3–6). */

@@ -65,6 +65,7 @@ export type ParseOutcome = { readonly ok: true; readonly tree: ParsedSql } | Par
 
 interface LooseParser {
   astify(sql: string, options: { database: string; parseOptions?: { includeLocations?: boolean } }): unknown;
+  sqlify(ast: unknown, options: { database: string }): string;
 }
 
 /**
@@ -128,6 +129,23 @@ async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: tru
     }
   }
   return firstFailure ?? { ok: false, message: "no grammar for this dialect", expected: [] };
+}
+
+/**
+ * node-sql-parser's own tree of `sql` with the grammar that read it, for edits that are printed back to SQL
+ * (`checks/sql-edit.ts`); undefined when no grammar of the dialect reads it.
+ */
+export async function looseTree(sql: string, dialect: Dialect): Promise<{ readonly ast: unknown; print(ast: unknown): string } | undefined> {
+  for (const name of GRAMMARS[dialect]) {
+    const parser = await grammar(name);
+    try {
+      const ast = parser.astify(sql, { database: name });
+      return { ast, print: (edited) => parser.sqlify(edited, { database: name }) };
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
 }
 
 function failureOf(error: unknown): ParseFailure {

@@ -26,12 +26,6 @@ export interface QueryResult {
   readonly elapsedMs: number;
 }
 
-/** What differs between engines, as read-only flags rather than `if (engine.name === …)` chains. */
-export interface EngineCapabilities {
-  readonly remote: boolean;
-  readonly progress: boolean;
-}
-
 /** The engine's own parser, asked when ours cannot decide (fail closed when neither parses). */
 export interface EngineParseResult {
   readonly ok: boolean;
@@ -44,7 +38,6 @@ export interface Engine {
   /** The connection's name as the user sees it (`%connect … --as NAME`). */
   readonly name: string;
   readonly dialect: Dialect;
-  readonly capabilities: EngineCapabilities;
   /** Human-readable target, e.g. the data folder or the Thrift URL. */
   readonly target: string;
   /** How this engine ranks rows by precomputed embeddings (`--similar-to`); absent: the kernel ranks. */

@@ -1,3 +1,5 @@
+import type { Problem } from "./problem.js";
+
 /**
  * Every failure a user can cause or meet is a StreamLinkError: it carries a stable code, the data that
  * explains it, and a one-line hint of what to do. The kernel turns it into a Jupyter `error` message and
@@ -26,8 +28,12 @@ export class UsageError extends StreamLinkError {
 
 /** The engine refused or failed the query (its own message is kept in `data.engineMessage`). */
 export class QueryError extends StreamLinkError {
-  constructor(message: string, hint: string, data: Record<string, unknown> = {}, options?: ErrorOptions) {
+  /** What the engine's message means, mapped by the engine's own error mapper (engines/<kind>/errors.ts). */
+  readonly problem: Problem | undefined;
+
+  constructor(message: string, hint: string, data: Record<string, unknown> = {}, options?: ErrorOptions & { readonly problem?: Problem }) {
     super("query", message, hint, data, options);
+    this.problem = options?.problem;
   }
 }
 
@@ -63,4 +69,23 @@ export class BlockedQueryError extends StreamLinkError {
 export function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   return new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
+}
+
+/** The stop button ended a `%%ask` while it was at `stage` (writing SQL, running a try); nothing was changed. */
+export class AskStoppedError extends StreamLinkError {
+  constructor(stage: string) {
+    super("interrupted", `Stopped while ${stage}.`, "Nothing was changed. Run the cell again, or ask a narrower question.", { stage });
+  }
+}
+
+/** Every try the model wrote ran past the time limit for generated queries and was stopped on the engine. */
+export class TooExpensiveError extends StreamLinkError {
+  constructor(limitMs: number, tries: number) {
+    super(
+      "too-expensive",
+      `The generated query was too expensive: it ran longer than ${Math.round(limitMs / 1000)} s and was stopped (${tries} ${tries === 1 ? "try" : "tries"}).`,
+      "Ask a narrower question (a company, a year, a keyword), or raise the limit with `%config ask_timeout_s=N`.",
+      { limitMs, tries },
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import { DataType, type Table } from "apache-arrow";
 
-/** Field metadata key holding the engine's own SQL type of an Arrow column. */
+/** The Arrow field metadata key under which every engine keeps a result column's own SQL type. */
 export const SQL_TYPE_KEY = "streamlink.sql_type";
 
 /** The engine's SQL type of a result column (kept in field metadata by the engines), else Arrow's type. */

@@ -1,5 +1,6 @@
 import type { Catalog } from "./catalog.js";
 import type { Dialect } from "./engine.js";
+import type { Problem } from "./problem.js";
 import type { Verdict } from "./verdict.js";
 
 /** Where the generated SQL came from, kept with the cell for reviewers. */
@@ -8,6 +9,8 @@ export interface Provenance {
   readonly modelSha256: string;
   readonly promptVersion: string;
   readonly tries: number;
+  /** The try whose SQL is the answer (1-based): an earlier try that ran may be kept over a later one that did not. */
+  readonly chosenTry?: number;
   readonly timings: Readonly<Record<string, number>>;
   /** Every candidate the model wrote, with what was wrong with it (the last one has no problem when it ran). */
   readonly attempts?: readonly { readonly sql: string; readonly problem?: string }[];
@@ -27,29 +30,55 @@ export interface ModelInfo {
   readonly sha256: string;
 }
 
-export interface GenerationRequest {
+/** Which try of how many a candidate is. */
+export interface TryNumber {
+  readonly attempt: number;
+  readonly of: number;
+}
+
+/**
+ * What trying one candidate gave: the checker's verdict, the problems found (none when it passed and ran) and the
+ * caller's own outcome of the try (its rows or error), which the generator hands back with the try it keeps.
+ */
+export interface TryReport<R = unknown> {
+  readonly verdict: Verdict;
+  readonly problems: readonly Problem[];
+  readonly outcome?: R;
+}
+
+/** Where the generator is, for a progress display. */
+export type GenerationStage =
+  | { readonly kind: "schema" }
+  | { readonly kind: "writing"; readonly try: TryNumber; readonly text: string };
+
+export interface GenerationRequest<R = unknown> {
   readonly question: string;
   readonly dialect: Dialect;
   readonly catalog: Catalog;
   /** Runs a read-only probe (distinct values for value linking); already checked by the caller's checker. */
   readonly sampleValues: (sql: string) => Promise<readonly (readonly unknown[])[]>;
-  /** Checks a candidate and, when allowed, runs it; the generator repairs from what comes back. */
-  readonly tryQuery: (sql: string) => Promise<{ verdict: Verdict; error?: string }>;
+  /** Checks a candidate and, when allowed, runs it; the generator repairs from the problems that come back. */
+  readonly tryQuery: (sql: string, number: TryNumber) => Promise<TryReport<R>>;
   /** Saved pairs to pick few-shot examples from (the notebook folder's `%remember` file). */
   readonly examples?: readonly SavedExample[];
   /** The user's own definitions for this data ("granted means grant_date IS NOT NULL"), from the same file. */
   readonly notes?: readonly string[];
+  /** Stops decoding (the stop button); the generation then rejects. */
+  readonly signal?: AbortSignal;
+  readonly onStage?: (stage: GenerationStage) => void;
 }
 
-export interface Generation {
+export interface Generation<R = unknown> {
   readonly sql: string;
   readonly verdict: Verdict;
   readonly provenance: Provenance;
+  /** The report of the try whose SQL this is (not necessarily the last try: an earlier one that ran may be kept). */
+  readonly report: TryReport<R>;
 }
 
 /** Natural language to checked SQL, on a model that runs on this machine. */
 export interface SqlGenerator {
-  generate(request: GenerationRequest): Promise<Generation>;
+  generate<R>(request: GenerationRequest<R>): Promise<Generation<R>>;
   /** The model in use (loads it when it is not loaded yet). */
   model?(): Promise<ModelInfo>;
   /** Switches to another model: a registry name or a local GGUF path; nothing is downloaded. */

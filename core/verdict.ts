@@ -12,6 +12,17 @@ export interface Finding {
   readonly line?: number;
   readonly column?: number;
   readonly hint?: string;
+  /** The names the finding is about, as data for repairs (the message is for people). */
+  readonly subject?: FindingSubject;
+}
+
+export interface FindingSubject {
+  readonly table?: string;
+  readonly column?: string;
+  /** The alias or table the query wrote before the column (`t1` in `t1.name`). */
+  readonly qualifier?: string;
+  /** The near name of "Did you mean …". */
+  readonly suggestion?: string;
 }
 
 export type VerdictKind = "allow" | "block";

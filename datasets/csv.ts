@@ -23,87 +23,112 @@ export function delimiterFor(path: string): string {
   return path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
 }
 
-/** Yields the raw fields of each record. */
-export async function* readFields(path: string, options: DelimitedOptions): AsyncGenerator<string[]> {
-  const delim = options.delimiter;
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-  let field = "";
-  let row: string[] = [];
-  let inQuotes = false;
-  let quotePending = false; // saw a quote inside quotes: either an escaped quote or the closing one
-  let atFieldStart = true;
-  let pendingCR = false;
-  let preambleChecked = options.skipPreamble === undefined;
-  let skippingPreamble = false;
-  let firstChunk = true;
+/**
+ * The record parser, fed text in chunks of any size: a record split across two chunks comes out whole. Used for a
+ * streamed file (`readFields`) and for text already in memory (`parseDelimited`).
+ */
+class FieldParser {
+  private field = "";
+  private row: string[] = [];
+  private inQuotes = false;
+  private quotePending = false; // saw a quote inside quotes: either an escaped quote or the closing one
+  private atFieldStart = true;
+  private pendingCR = false;
+  private preambleChecked: boolean;
+  private skippingPreamble = false;
+  private firstChunk = true;
 
-  for await (const raw of stream) {
-    let chunk = raw as string;
-    if (firstChunk) {
-      firstChunk = false;
+  constructor(private readonly options: DelimitedOptions) {
+    this.preambleChecked = options.skipPreamble === undefined;
+  }
+
+  /** The records completed by this chunk. */
+  push(raw: string): string[][] {
+    const records: string[][] = [];
+    let chunk = raw;
+    if (this.firstChunk) {
+      this.firstChunk = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
     let i = 0;
-    if (!preambleChecked) {
-      preambleChecked = true;
-      skippingPreamble = chunk.startsWith(options.skipPreamble ?? "");
+    if (!this.preambleChecked) {
+      this.preambleChecked = true;
+      this.skippingPreamble = chunk.startsWith(this.options.skipPreamble ?? "");
     }
-    if (skippingPreamble) {
+    if (this.skippingPreamble) {
       const nl = chunk.indexOf("\n");
-      if (nl < 0) continue;
-      skippingPreamble = false;
+      if (nl < 0) return records;
+      this.skippingPreamble = false;
       i = nl + 1;
     }
+    const delim = this.options.delimiter;
     const n = chunk.length;
     for (; i < n; i++) {
       const c = chunk[i] as string;
-      if (pendingCR) {
-        pendingCR = false;
+      if (this.pendingCR) {
+        this.pendingCR = false;
         if (c === "\n") continue;
       }
-      if (inQuotes) {
-        if (quotePending) {
-          quotePending = false;
+      if (this.inQuotes) {
+        if (this.quotePending) {
+          this.quotePending = false;
           if (c === '"') {
-            field += '"';
+            this.field += '"';
             continue;
           }
-          inQuotes = false; // the quote closed the quoted part; fall through to handle c unquoted
+          this.inQuotes = false; // the quote closed the quoted part; fall through to handle c unquoted
         } else if (c === '"') {
-          quotePending = true;
+          this.quotePending = true;
           continue;
         } else {
-          field += c;
+          this.field += c;
           continue;
         }
       }
       if (c === delim) {
-        row.push(field);
-        field = "";
-        atFieldStart = true;
+        this.row.push(this.field);
+        this.field = "";
+        this.atFieldStart = true;
       } else if (c === "\n" || c === "\r") {
-        row.push(field);
-        field = "";
-        atFieldStart = true;
-        if (c === "\r") pendingCR = true;
-        if (!(row.length === 1 && row[0] === "")) yield row;
-        row = [];
-      } else if (c === '"' && atFieldStart) {
-        inQuotes = true;
-        atFieldStart = false;
+        this.row.push(this.field);
+        this.field = "";
+        this.atFieldStart = true;
+        if (c === "\r") this.pendingCR = true;
+        if (!(this.row.length === 1 && this.row[0] === "")) records.push(this.row);
+        this.row = [];
+      } else if (c === '"' && this.atFieldStart) {
+        this.inQuotes = true;
+        this.atFieldStart = false;
       } else {
-        field += c;
-        atFieldStart = false;
+        this.field += c;
+        this.atFieldStart = false;
       }
     }
+    return records;
   }
-  if (inQuotes && !quotePending) {
-    throw new UsageError(`${path}: the file ends inside a quoted field.`, "The file is truncated or not a CSV/TSV export; download it again.", { path });
+
+  /** The last record when the text does not end with a line break; `source` names the input in the error. */
+  end(source: string): string[][] {
+    if (this.inQuotes && !this.quotePending) {
+      throw new UsageError(`${source}: the file ends inside a quoted field.`, "The file is truncated or not a CSV/TSV export; download it again.", { path: source });
+    }
+    if (this.field === "" && this.row.length === 0) return [];
+    this.row.push(this.field);
+    return [this.row];
   }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    yield row;
-  }
+}
+
+/** Yields the raw fields of each record. */
+export async function* readFields(path: string, options: DelimitedOptions): AsyncGenerator<string[]> {
+  const parser = new FieldParser(options);
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) yield* parser.push(chunk as string);
+  yield* parser.end(path);
+}
+
+/** The records of delimited text already in memory; `source` names it in errors. */
+export function parseDelimited(text: string, options: DelimitedOptions, source = "the text"): string[][] {
+  const parser = new FieldParser(options);
+  return [...parser.push(text), ...parser.end(source)];
 }
 
 /** Yields records keyed by the header line; fails with a hint when required columns are missing. */

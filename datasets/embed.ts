@@ -8,7 +8,8 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { joinTexts, type Embedder } from "../core/embedder.js";
 import { StreamLinkError, UsageError } from "../core/errors.js";
-import { ParquetWorkbench, sqlIdent, sqlString } from "../engines/duckdb/writer.js";
+import { quotedIdentifier, quotedString } from "../core/sql-text.js";
+import { ParquetWorkbench } from "../engines/duckdb/writer.js";
 import type { Session } from "../session/session.js";
 import { EMBEDDING_COLUMNS, embeddingsTableName, modelTag } from "../session/similar.js";
 import { findColumn, findTable } from "../core/catalog.js";
@@ -61,7 +62,7 @@ export async function embedTable(options: EmbedOptions): Promise<EmbedReport> {
     let last: string | undefined;
     let resumed = 0;
     if (parts.length > 0) {
-      const glob = sqlString(path.join(folder, "part-*.parquet"));
+      const glob = quotedString(path.join(folder, "part-*.parquet"));
       const [row] = await bench.query(`SELECT max(${KEY}) AS last, count(*) AS n, min(model) AS lo, max(model) AS hi FROM read_parquet(${glob})`);
       if (row?.["lo"] !== modelTag(embedder) || row["hi"] !== modelTag(embedder)) {
         throw new StreamLinkError("embeddings-stale", `${folder} holds embeddings of another model (${String(row?.["lo"])}).`, "Run the command again with --overwrite to rebuild them.", { folder });
@@ -75,7 +76,7 @@ export async function embedTable(options: EmbedOptions): Promise<EmbedReport> {
     const started = performance.now();
     let done = 0;
     for (let part = parts.length; ; part++) {
-      const after = last === undefined ? "" : `WHERE ${KEY} > ${sqlString(last)} `;
+      const after = last === undefined ? "" : `WHERE ${KEY} > ${quotedString(last)} `;
       const sql = `SELECT ${columns.join(", ")} FROM ${source.name} ${after}ORDER BY ${KEY} LIMIT ${chunk}`;
       const rows = (await session.run(sql, { maxRows: chunk })).result.table;
       if (rows.numRows === 0) break;
@@ -104,7 +105,7 @@ async function writePart(bench: ParquetWorkbench, file: string, rows: number, ke
   const type = int8 ? `TINYINT[${dims}]` : `FLOAT[${dims}]`;
   // Hidden while written: Spark skips files starting with '.', DuckDB reads only *.parquet.
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
-  await bench.copyToParquet(`SELECT k AS ${sqlIdent(KEY)}, CAST(v AS ${type}) AS ${EMBEDDING_COLUMNS.vector}, ${sqlString(model)} AS ${EMBEDDING_COLUMNS.model} FROM staged`, partial, { compression: "zstd" });
+  await bench.copyToParquet(`SELECT k AS ${quotedIdentifier(KEY)}, CAST(v AS ${type}) AS ${EMBEDDING_COLUMNS.vector}, ${quotedString(model)} AS ${EMBEDDING_COLUMNS.model} FROM staged`, partial, { compression: "zstd" });
   await bench.run("DROP TABLE staged");
   await rename(partial, file);
 }

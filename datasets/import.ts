@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
-import { ParquetWorkbench, sqlString } from "../engines/duckdb/writer.js";
+import { ParquetWorkbench } from "../engines/duckdb/writer.js";
+import { quotedString } from "../core/sql-text.js";
 import {
   CANONICAL_ORDER,
   CANONICAL_TABLES,
@@ -123,7 +124,7 @@ async function runImport(jobs: readonly { kind: SourceKind; inputs: readonly str
       cpc: join(stageRoot, s.id, "cpc.parquet"),
       inventors: join(stageRoot, s.id, "inventors.parquet"),
     }));
-    for (const sql of mergeStatements(stagedSources, sqlString)) await bench.run(sql);
+    for (const sql of mergeStatements(stagedSources, quotedString)) await bench.run(sql);
     const rows: Partial<Record<CanonicalTable, number>> = {};
     for (const table of CANONICAL_TABLES) {
       rows[table] = await bench.copyToParquet(canonicalSelect(table), join(out, `${table}.parquet`), { orderBy: CANONICAL_ORDER[table] });

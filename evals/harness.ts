@@ -1,8 +1,9 @@
-import type { Catalog } from "../core/catalog.js";
 import type { Engine } from "../core/engine.js";
-import { BlockedQueryError, asError } from "../core/errors.js";
+import { asError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
-import type { CheckContext, QueryChecker } from "../core/verdict.js";
+import type { QueryChecker } from "../core/verdict.js";
+import { askQuestion } from "../session/ask.js";
+import { Session } from "../session/session.js";
 import { compareResults, isOrdered, tableRows, type ResultRows } from "./compare.js";
 
 /** One question with its gold SQL, asked against the named source. */
@@ -59,30 +60,28 @@ export interface HarnessOptions {
   /** Every query the model writes passes here before the engine sees it, as in `%%ask`. */
   readonly checker: QueryChecker;
   readonly openSource: (name: string) => Promise<EvalSource>;
-  /** Rows a result may hold before it counts as cut (and so as wrong); gold results here are far smaller. */
+  /** Rows a result may hold before it counts as cut (and so as wrong); `%config max_rows`'s default when absent. */
   readonly maxRows?: number;
-  /** Limit for each query the model's SQL runs, on the engine. */
+  /** Limit for each query the model's SQL runs, on the engine; `%config ask_timeout_s`'s default when absent. */
   readonly queryTimeoutMs?: number;
   /** No new question is asked once this many ms have passed since the start; the answered ones are kept. */
   readonly budgetMs?: number;
   readonly onResult?: (result: CaseResult) => void;
 }
 
-const DEFAULT_MAX_ROWS = 100_000;
-const DEFAULT_TIMEOUT_MS = 30_000;
-/** Rows a value-linking probe may return to the generator. */
-const PROBE_ROWS = 200;
-
+/** A source's engine in a session of its own, so that questions take the pipeline users get (`session/ask.ts`). */
 interface OpenSource {
   readonly source: EvalSource;
-  readonly catalog: Catalog;
+  readonly session: Session;
 }
 
-/** Runs a predicted query and counts a cut result as wrong rather than comparing a prefix. */
-async function runPredicted(engine: Engine, sql: string, maxRows: number, timeoutMs: number): Promise<ResultRows> {
-  const result = await engine.execute(sql, { maxRows, timeoutMs });
-  if (result.truncated) throw new Error(`the result has more than ${maxRows} rows`);
-  return tableRows(result.table);
+async function openSession(source: EvalSource, options: HarnessOptions): Promise<Session> {
+  const { engine } = source;
+  const session = new Session({ checker: options.checker, connectors: [{ kind: "eval", dialect: engine.dialect, connect: async () => engine }] });
+  if (options.maxRows !== undefined) session.config.max_rows = options.maxRows;
+  if (options.queryTimeoutMs !== undefined) session.config.ask_timeout_s = options.queryTimeoutMs / 1000;
+  await session.connect({ kind: "eval", target: engine.target, name: engine.name });
+  return session;
 }
 
 /**
@@ -92,8 +91,6 @@ async function runPredicted(engine: Engine, sql: string, maxRows: number, timeou
  * results then cover a prefix of `cases`.
  */
 export async function runEvaluation(cases: readonly EvalCase[], options: HarnessOptions): Promise<CaseResult[]> {
-  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
-  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const open = new Map<string, OpenSource>();
   const results: CaseResult[] = [];
   const started = performance.now();
@@ -103,10 +100,10 @@ export async function runEvaluation(cases: readonly EvalCase[], options: Harness
       let entry = open.get(item.source);
       if (!entry) {
         const source = await options.openSource(item.source);
-        entry = { source, catalog: await source.engine.catalog() };
+        entry = { source, session: await openSession(source, options) };
         open.set(item.source, entry);
       }
-      const result = await evaluateCase(item, entry, options, maxRows, timeoutMs);
+      const result = await evaluateCase(item, entry, options);
       results.push(result);
       options.onResult?.(result);
     }
@@ -116,7 +113,7 @@ export async function runEvaluation(cases: readonly EvalCase[], options: Harness
   return results;
 }
 
-async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, options: HarnessOptions, maxRows: number, timeoutMs: number): Promise<CaseResult> {
+async function evaluateCase(item: EvalCase, { source, session }: OpenSource, options: HarnessOptions): Promise<CaseResult> {
   const base = { id: item.id, source: item.source, question: item.question, goldSql: item.goldSql };
   let gold: GoldResult;
   try {
@@ -125,56 +122,28 @@ async function evaluateCase(item: EvalCase, { source, catalog }: OpenSource, opt
     return { ...base, status: "gold-error", reason: asError(error).message };
   }
   const withGold = { ...base, goldEngine: gold.engine, goldRules: gold.rules, goldRows: gold.rows.length };
-  const { engine } = source;
-  const context: CheckContext = { dialect: engine.dialect, catalog, engineParse: (sql) => engine.parse(sql), author: "model" };
 
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
-  let sql: string;
-  let tries: number;
-  let timings: Readonly<Record<string, number>>;
+  let answer;
   try {
-    const generation = await options.generator.generate({
-      question: item.question,
-      dialect: engine.dialect,
-      catalog,
-      sampleValues: async (probe) => {
-        const verdict = await options.checker.check(probe, context);
-        if (verdict.verdict === "block") {
-          throw new BlockedQueryError("The checker blocked a value probe.", "Probes must be read-only queries on the catalog's tables.", { findings: verdict.findings });
-        }
-        return tableRows((await engine.execute(verdict.executedSql, { maxRows: PROBE_ROWS, timeoutMs })).table).rows;
-      },
-      tryQuery: async (candidate) => {
-        const verdict = await options.checker.check(candidate, context);
-        if (verdict.verdict === "block") return { verdict };
-        try {
-          await engine.execute(verdict.executedSql, { maxRows: 1, timeoutMs });
-          return { verdict };
-        } catch (error) {
-          return { verdict, error: asError(error).message };
-        }
-      },
-    });
-    sql = generation.sql;
-    tries = generation.provenance.tries;
-    timings = generation.provenance.timings;
+    answer = await askQuestion(session, options.generator, { question: item.question });
   } catch (error) {
     return { ...withGold, status: "error", reason: `generation failed: ${asError(error).message}`, seconds: seconds() };
   }
-
-  // The generator's own verdict is not trusted: the final SQL is checked again here before it runs.
-  const verdict = await options.checker.check(sql, context);
-  if (verdict.verdict === "block") {
-    const reason = verdict.findings.filter((f) => f.severity === "error").map((f) => `${f.rule}: ${f.message}`).join("; ");
+  const { sql, tries, provenance: { timings }, run } = answer;
+  if (answer.verdict.verdict === "block") {
+    const reason = answer.verdict.findings.filter((f) => f.severity === "error").map((f) => `${f.rule}: ${f.message}`).join("; ");
     return { ...withGold, sql, tries, timings, status: "blocked", reason, seconds: seconds() };
   }
-  let predicted: ResultRows;
-  try {
-    predicted = await runPredicted(engine, verdict.executedSql, maxRows, timeoutMs);
-  } catch (error) {
-    return { ...withGold, sql, tries, timings, status: "error", reason: asError(error).message.split("\n")[0], seconds: seconds() };
+  if (!run) {
+    return { ...withGold, sql, tries, timings, status: "error", reason: (answer.error?.message ?? "the query did not run").split("\n")[0], seconds: seconds() };
   }
+  // A cut result counts as wrong rather than comparing a prefix.
+  if (run.result.truncated) {
+    return { ...withGold, sql, tries, timings, status: "error", reason: `the result has more than ${run.maxRows} rows`, seconds: seconds() };
+  }
+  const predicted = tableRows(run.result.table);
   const comparison = compareResults(gold, predicted, isOrdered(gold.sql));
   return {
     ...withGold,

@@ -6,7 +6,7 @@
  */
 import { parseShape, type Expr, type SelectShape } from "../checks/index.js";
 import type { Dialect } from "../core/engine.js";
-import { quoteIdent, sqlString } from "../models/values.js";
+import { quotedIdentifier, quotedString } from "../core/sql-text.js";
 import { describeCondition } from "./describe.js";
 
 /** Runs a checked probe query; true when it returned at least one row. */
@@ -32,7 +32,7 @@ interface Filter {
 
 /** A filter as SQL, its column qualified with `alias` when the probe joins two tables. */
 function filterSql(f: Filter, dialect: Dialect, alias?: string): string {
-  return `${alias ? `${quoteIdent(alias, dialect)}.` : ""}${quoteIdent(f.column, dialect)} ${f.test}`;
+  return `${alias ? `${quotedIdentifier(alias, dialect)}.` : ""}${quotedIdentifier(f.column, dialect)} ${f.test}`;
 }
 
 /** Two tables of the query joined on one column of each: the probe checks they share rows under the filters. */
@@ -100,7 +100,7 @@ class Prober {
     const reasons: string[] = [];
     const alone: (boolean | undefined)[] = [];
     for (const f of filters) {
-      const found = await this.matches(quoteIdent(f.table, dialect), [filterSql(f, dialect)]);
+      const found = await this.matches(quotedIdentifier(f.table, dialect), [filterSql(f, dialect)]);
       alone.push(found);
       if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
     }
@@ -116,7 +116,7 @@ class Prober {
   async together(filters: readonly Filter[]): Promise<boolean | undefined> {
     const [first] = filters;
     if (!first || filters.some((f) => f.table !== first.table)) return undefined;
-    return this.matches(quoteIdent(first.table, this.dialect), filters.map((f) => filterSql(f, this.dialect)));
+    return this.matches(quotedIdentifier(first.table, this.dialect), filters.map((f) => filterSql(f, this.dialect)));
   }
 
   /** A compared column (a date, a number) that is empty, or nearly so, for the rows the other filters keep. */
@@ -127,8 +127,8 @@ class Prober {
       if (f.expr.op === "LIKE" || f.expr.op === "ILIKE") continue;
       const others = filters.filter((o) => o !== f && o.table === f.table);
       if (others.length === 0) continue;
-      const table = quoteIdent(f.table, dialect);
-      const column = quoteIdent(f.column, dialect);
+      const table = quotedIdentifier(f.table, dialect);
+      const column = quotedIdentifier(f.column, dialect);
       const where = others.map((o) => filterSql(o, dialect));
       const rows = `the rows of ${f.table} where ${others.map((o) => describeCondition(o.expr)).join(" and ")}`;
       const any = await this.matches(table, [...where, `${column} IS NOT NULL`]);
@@ -149,8 +149,8 @@ class Prober {
     const reasons: string[] = [];
     for (const join of joinsOf(block)) {
       const [l, r] = ["l", "r"];
-      const on = `${quoteIdent(l, dialect)}.${quoteIdent(join.left.column, dialect)} = ${quoteIdent(r, dialect)}.${quoteIdent(join.right.column, dialect)}`;
-      const from = `${quoteIdent(join.left.table, dialect)} AS ${quoteIdent(l, dialect)} JOIN ${quoteIdent(join.right.table, dialect)} AS ${quoteIdent(r, dialect)} ON ${on}`;
+      const on = `${quotedIdentifier(l, dialect)}.${quotedIdentifier(join.left.column, dialect)} = ${quotedIdentifier(r, dialect)}.${quotedIdentifier(join.right.column, dialect)}`;
+      const from = `${quotedIdentifier(join.left.table, dialect)} AS ${quotedIdentifier(l, dialect)} JOIN ${quotedIdentifier(join.right.table, dialect)} AS ${quotedIdentifier(r, dialect)} ON ${on}`;
       const sides = filters.flatMap((f) => (f.table === join.left.table ? [filterSql(f, dialect, l)] : f.table === join.right.table ? [filterSql(f, dialect, r)] : []));
       const found = await this.matches(from, sides.length > 0 ? sides : ["TRUE"]);
       if (found !== false) continue;
@@ -200,9 +200,9 @@ function joinsOf(block: SelectShape): Join[] {
 function literalSql(e: Extract<Expr, { kind: "literal" }>): string | undefined {
   switch (e.type) {
     case "string":
-      return sqlString(e.value);
+      return quotedString(e.value);
     case "date":
-      return `DATE ${sqlString(e.value)}`;
+      return `DATE ${quotedString(e.value)}`;
     case "number":
       return Number.isFinite(Number(e.value)) ? String(Number(e.value)) : undefined;
     default:

@@ -1,76 +1,12 @@
-import type { Table } from "apache-arrow";
-import { BlockedQueryError, asError } from "../core/errors.js";
-import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
-import type { Verdict } from "../core/verdict.js";
 import { explainSql } from "../explain/index.js";
 import { refusedRequest } from "../intent/index.js";
-import { blockedError, type CheckedRun, type Session } from "../session/session.js";
+import { askQuestion, describeStage, type AskStage } from "../session/ask.js";
+import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
-import { isEmbeddingsTable, planSimilarity, rankRun } from "../session/similar.js";
+import { planSimilarity, rankRun } from "../session/similar.js";
 import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
-
-/** Rows a value-linking probe may bring back to the generator. */
-const PROBE_ROWS = 200;
-
-export interface AskOptions {
-  readonly engine?: string;
-  readonly maxRows?: number;
-  /** Check each candidate but run none (`--sql-only`): repairs then use the checker's findings only. */
-  readonly sqlOnly?: boolean;
-  readonly examples?: readonly SavedExample[];
-  readonly notes?: readonly string[];
-}
-
-/** A question's outcome: the final SQL with its verdict and provenance, and its run or the error it met. */
-export interface AskOutcome {
-  readonly generation: Generation;
-  readonly run?: CheckedRun;
-  readonly error?: Error;
-}
-
-/**
- * The `%%ask` pipeline, shared with `streamlink ask`: the generator writes SQL, and every candidate (and every
- * value probe) goes through the session, so through the same checker as `%%sql`, before an engine sees it.
- */
-export async function askQuestion(session: Session, generator: SqlGenerator, question: string, options: AskOptions = {}): Promise<AskOutcome> {
-  const engine = await session.engine(options.engine);
-  // Precomputed embeddings are the semantic filter's, not tables a question is about.
-  const catalog = { tables: (await session.catalog(engine)).tables.filter((t) => !isEmbeddingsTable(t)) };
-  let run: CheckedRun | undefined;
-  let error: Error | undefined;
-  const generation = await generator.generate({
-    question,
-    dialect: engine.dialect,
-    catalog,
-    examples: options.examples,
-    notes: options.notes,
-    sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS, author: "model" })).result.table),
-    tryQuery: async (sql) => {
-      run = undefined;
-      error = undefined;
-      if (options.sqlOnly) return { verdict: await session.check(sql, engine, { author: "model" }) };
-      let verdict: Verdict | undefined;
-      try {
-        run = await session.run(sql, { engine: engine.name, maxRows: options.maxRows, author: "model" }, (v) => { verdict = v; });
-        return { verdict: run.verdict };
-      } catch (thrown) {
-        error = asError(thrown);
-        if (error instanceof BlockedQueryError || verdict === undefined) return { verdict: verdict ?? (await session.check(sql, engine, { author: "model" })) };
-        return { verdict, error: error.message };
-      }
-    },
-  });
-  return { generation, run, error };
-}
-
-function rowsOf(table: Table): unknown[][] {
-  const columns = table.schema.fields.map((_f, c) => table.getChildAt(c));
-  const rows: unknown[][] = [];
-  for (let r = 0; r < table.numRows; r++) rows.push(columns.map((v) => v?.get(r)));
-  return rows;
-}
 
 const OPTIONS: OptionSpecs = {
   engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
@@ -99,23 +35,48 @@ export const askMagic: Magic = {
       throw blockedError(refused);
     }
     const generator = await context.session.generator();
-    const { generation, run, error } = await askQuestion(context.session, generator, question, {
+    const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
+    const answer = await askQuestion(context.session, generator, {
+      question,
       engine: stringOption(args, "engine"),
       sqlOnly,
       ...readExamples(context.cwd),
+      onStage: throttled((stage) => progress(stageLine(stage))),
     });
-    const { provenance } = generation;
-    context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${provenance.tries} ${provenance.tries === 1 ? "try" : "tries"})`, sql: generation.sql });
-    const explanation = await explainSql(generation.sql, generation.verdict.dialect);
+    const { provenance, run, error } = answer;
+    progress(`Answered in ${(answer.timings["askMs"] ?? 0) / 1000} s.`);
+    const kept = answer.chosenTry < answer.tries ? `, try ${answer.chosenTry} kept` : "";
+    context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${answer.tries} ${answer.tries === 1 ? "try" : "tries"}${kept})`, sql: answer.sql });
+    const explanation = await explainSql(answer.sql, answer.verdict.dialect);
     context.display({ kind: "explanation", explanation });
     const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity) : undefined;
     context.display({
       kind: "verdict",
-      bundle: verdictBundle({ magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation }, generation.verdict, plan?.provenance),
+      bundle: verdictBundle({ magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation }, answer.verdict, plan?.provenance),
     });
-    if (generation.verdict.verdict === "block") throw blockedError(generation.verdict);
+    if (answer.verdict.verdict === "block") throw blockedError(answer.verdict);
     if (error) throw error;
     if (sqlOnly || !run) return;
     await showResult(context, plan ? await rankRun(context.session, run, plan) : run, out);
   },
 };
+
+/** What the cell shows while it works: the stage, and the SQL as the model writes it. */
+function stageLine(stage: AskStage): string {
+  const words = describeStage(stage);
+  const line = `${words.charAt(0).toUpperCase()}${words.slice(1)}…`;
+  return stage.kind === "writing" && stage.text !== "" ? `${line} ${stage.text.replace(/\s+/g, " ")}` : line;
+}
+
+/** The tokens of an answer arrive tens of times a second; the display is updated at most every 200 ms, and always on a new stage. */
+function throttled(show: (stage: AskStage) => void): (stage: AskStage) => void {
+  let shownAt = 0;
+  let kind = "";
+  return (stage) => {
+    const now = performance.now();
+    if (stage.kind === kind && stage.kind === "writing" && now - shownAt < 200) return;
+    kind = stage.kind;
+    shownAt = now;
+    show(stage);
+  };
+}

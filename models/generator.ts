@@ -1,16 +1,17 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Dialect } from "../core/engine.js";
-import type { Generation, GenerationRequest, ModelInfo, SavedExample, SqlGenerator } from "../core/llm.js";
-import type { Verdict } from "../core/verdict.js";
+import type { Generation, GenerationRequest, ModelInfo, SavedExample, SqlGenerator, TryReport } from "../core/llm.js";
+import type { Problem } from "../core/problem.js";
 import { retrieveExamples } from "./examples.js";
 import { buildSqlGrammar } from "./grammar.js";
 import { identifierHints, linkValues, renderLinks } from "./linking.js";
+import { renderProblems } from "./problem-text.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
 import { resolveModel } from "./registry.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "./repairs.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
-import { dropRepeatedConditions, orderGroups, showGroups } from "./tidy.js";
+import { dropRepeatedConditions, tidyGroups } from "./tidy.js";
 
 export interface LocalGeneratorOptions {
   /** Registry name or GGUF path; the registry's default when absent. */
@@ -41,8 +42,6 @@ export interface LocalGeneratorOptions {
 const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 2, maxSchemaColumns: 60, maxTokens: 256 } as const;
 /** Sampling temperature for a repair whose greedy answer repeats a failed one. */
 const REPAIR_TEMPERATURE = 0.7;
-/** Longest engine message or checker finding fed back to the model. */
-const MAX_PROBLEM_CHARS = 400;
 
 interface LoadedModel {
   readonly text: TextModel;
@@ -95,7 +94,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     return next.info;
   }
 
-  async generate(request: GenerationRequest): Promise<Generation> {
+  async generate<R>(request: GenerationRequest<R>): Promise<Generation<R>> {
     const started = performance.now();
     const timings: Record<string, number> = {};
     const lap = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -106,9 +105,13 @@ export class LocalSqlGenerator implements SqlGenerator {
         timings[name] = Math.round((timings[name] ?? 0) + performance.now() - t0);
       }
     };
+    const { signal } = request;
 
+    request.onStage?.({ kind: "schema" });
     const { text: model, info } = await lap("loadMs", () => this.handle());
+    signal?.throwIfAborted();
     const profile = await lap("profileMs", () => this.profile(request.catalog, request.dialect, request.sampleValues));
+    signal?.throwIfAborted();
     const links = await lap("linkMs", async () => linkValues(request.question, profile));
     const hints = [...identifierHints(request.question, profile), ...(links.length > 0 ? [renderLinks(links)] : [])];
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
@@ -122,45 +125,56 @@ export class LocalSqlGenerator implements SqlGenerator {
     ];
     const grammar = this.settings.constrained ? this.grammar(request.catalog) : undefined;
 
-    let last: { sql: string; verdict: Verdict } | undefined;
-    let runnable: typeof last;
+    interface Tried { readonly sql: string; readonly report: TryReport<R>; readonly number: number }
+    let last: Tried | undefined;
+    let runnable: Tried | undefined;
     const attempts: { sql: string; problem?: string }[] = [];
+    let previousProblems: readonly Problem[] = [];
     let tries = 0;
     while (tries < this.settings.maxTries) {
       tries++;
+      const number = { attempt: tries, of: this.settings.maxTries };
       const ask = async (sampling: { temperature?: number; seed?: number }) => {
-        const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
+        request.onStage?.({ kind: "writing", try: number, text: "" });
+        const answer = await lap("generateMs", () => model.complete({
+          messages, grammar, maxTokens: this.settings.maxTokens, ...sampling, signal,
+          onText: request.onStage && ((text) => request.onStage?.({ kind: "writing", try: number, text })),
+        }));
+        signal?.throwIfAborted();
         const sql = extractSql(answer.text);
-        return orderGroups(showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql));
+        return tidyGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql, request.dialect);
       };
       const previous = attempts.at(-1);
-      const mechanical = previous?.problem === undefined ? undefined : mechanicalRepair(previous.sql, previous.problem, request.catalog, profile);
+      const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : await mechanicalRepair(previous.sql, previousProblems, request.catalog, request.dialect, profile);
       let sql = mechanical ?? await ask({});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
-      const outcome = await lap("checkMs", () => request.tryQuery(sql));
-      last = { sql, verdict: outcome.verdict };
-      const failed = describeProblem(outcome.verdict, outcome.error);
+      const report = await lap("checkMs", () => request.tryQuery(sql, number));
+      signal?.throwIfAborted();
+      last = { sql, report, number: tries };
       // A query that runs but joins on a column compared with itself gets one more try; it stays the answer if
       // the tries after it do not run.
-      const suspect = failed === undefined && tries < this.settings.maxTries ? selfJoinProblem(sql, profile) : undefined;
+      const suspect = report.problems.length === 0 && tries < this.settings.maxTries ? await selfJoinProblem(sql, request.dialect, profile) : undefined;
       if (suspect !== undefined) runnable ??= last;
-      const found = failed ?? suspect;
-      const problem = found === undefined ? undefined : `${found}${whereColumnsAre(found, sql, profile, request.catalog)}`;
-      attempts.push(problem === undefined ? { sql } : { sql, problem });
-      if (problem === undefined) {
+      const problems = suspect === undefined ? report.problems : [suspect];
+      if (problems.length === 0) {
+        attempts.push({ sql });
         runnable = undefined;
         break;
       }
+      const problem = renderProblems(this.prompts, problems, await whereColumnsAre(problems, sql, request.dialect, profile, request.catalog));
+      attempts.push({ sql, problem });
+      previousProblems = problems;
       messages.push({ role: "assistant", text: `${sql};` }, { role: "user", text: this.prompts.render("repair", { problem }) });
     }
     timings["totalMs"] = Math.round(performance.now() - started);
     if (!last) throw new Error("LocalSqlGenerator: maxTries must be at least 1");
-    last = runnable ?? last;
+    const chosen = runnable ?? last;
     return {
-      sql: last.sql,
-      verdict: last.verdict,
-      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, timings, attempts },
+      sql: chosen.sql,
+      verdict: chosen.report.verdict,
+      report: chosen.report,
+      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, chosenTry: chosen.number, timings, attempts },
     };
   }
 
@@ -257,22 +271,6 @@ export function extractSql(text: string): string {
   const body = (fenced ? fenced[1] ?? "" : text).trim();
   const end = body.indexOf(";");
   return (end >= 0 ? body.slice(0, end) : body).trim();
-}
-
-/** What went wrong with a try, as the model will read it; undefined when the query passed and ran. */
-export function describeProblem(verdict: Verdict, error: string | undefined): string | undefined {
-  if (verdict.verdict === "block") {
-    const findings = verdict.findings.filter((f) => f.severity === "error");
-    // One finding per place: a column used four times is one problem to the model.
-    const text = [...new Set((findings.length > 0 ? findings : verdict.findings).map((f) => `${f.message}${f.hint ? ` (${f.hint})` : ""}`))].join("; ");
-    return cap(`the checker blocked it: ${text || "not allowed"}`);
-  }
-  if (error !== undefined) return cap(`the database said: ${error.split("\n").slice(0, 3).join(" ")}`);
-  return undefined;
-}
-
-function cap(text: string): string {
-  return text.length > MAX_PROBLEM_CHARS ? `${text.slice(0, MAX_PROBLEM_CHARS - 1)}…` : text;
 }
 
 function oneLine(text: string): string {

@@ -1,5 +1,6 @@
 import type { ColumnProfile, SchemaProfile } from "./profile.js";
-import { escapeRegExp, quoteValue, sqlString } from "./values.js";
+import { quotedString } from "../core/sql-text.js";
+import { escapeRegExp, quoteValue } from "./values.js";
 
 /** One question word found in a column's values. */
 export interface ValueLink {
@@ -198,7 +199,7 @@ export function identifierHints(question: string, profile: SchemaProfile): strin
 export function renderLinks(links: readonly ValueLink[]): string {
   return links.map((l) => {
     const more = l.distinctValues > l.values.length ? `, … ${l.distinctValues} values in all` : "";
-    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${l.column} = ${l.exactValue}` : `${l.column} ILIKE ${sqlString(`%${l.term}%`)}`;
+    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${l.column} = ${l.exactValue}` : `${l.column} ILIKE ${quotedString(`%${l.term}%`)}`;
     return `- "${l.term}": ${l.table}.${l.column} has ${l.values.join(", ")}${more} -> ${use}`;
   }).join("\n");
 }

@@ -91,9 +91,13 @@ class LlamaTextModel implements TextModel {
   }
 
   complete(request: CompletionRequest): Promise<Completion> {
-    const run = this.queue.then(() => this.completeNow(request));
+    const run = this.queue.then(() => {
+      // A request stopped while it waited for the sequence never starts.
+      request.signal?.throwIfAborted();
+      return this.completeNow(request);
+    });
     this.queue = run.catch(() => undefined);
-    return run;
+    return settleOnAbort(run, request.signal);
   }
 
   private async completeNow(request: CompletionRequest): Promise<Completion> {
@@ -101,6 +105,7 @@ class LlamaTextModel implements TextModel {
     const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
     const history = toHistory(request.messages);
     let tokens = 0;
+    let text = "";
     const response = await this.chat.generateResponse(history, {
       grammar,
       maxTokens: request.maxTokens,
@@ -109,6 +114,7 @@ class LlamaTextModel implements TextModel {
       signal: request.signal,
       stopOnAbortSignal: false,
       onToken: (generated) => { tokens += generated.length; },
+      onTextChunk: request.onText && ((chunk: string) => { text += chunk; request.onText?.(text); }),
     });
     return { text: response.response, tokens, elapsedMs: performance.now() - started };
   }
@@ -128,6 +134,21 @@ class LlamaTextModel implements TextModel {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/**
+ * node-llama-cpp stops decoding at the next token once the signal aborts, but not while it evaluates a prompt (tens
+ * of seconds for a long one on a busy CPU): the caller is answered at once, and the evaluation finishes in the
+ * background, holding the sequence (`queue`) so that the next request waits for it.
+ */
+function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {

@@ -1,6 +1,7 @@
 import type { Catalog, ColumnInfo, TableInfo } from "../core/catalog.js";
 import type { Dialect } from "../core/engine.js";
-import { quoteIdent, quoteValue, valueText } from "./values.js";
+import { quotedIdentifier } from "../core/sql-text.js";
+import { quoteValue, valueText } from "./values.js";
 
 export type ColumnKind = "category" | "identifier" | "text" | "date" | "number" | "other";
 
@@ -89,7 +90,7 @@ export async function profileCatalog(catalog: Catalog, dialect: Dialect, probe: 
  */
 async function inferReferences(tables: readonly TableProfile[], dialect: Dialect, probe: Probe): Promise<Map<string, { table: string; column: string }>> {
   const found = new Map<string, { table: string; column: string }>();
-  const q = (name: string) => quoteIdent(name, dialect);
+  const q = (name: string) => quotedIdentifier(name, dialect);
   for (const from of tables) {
     for (const column of from.columns) {
       if (column.kind === "text" || column.kind === "date") continue;
@@ -126,7 +127,7 @@ const tableWords = (name: string) => [name.toLowerCase(), ...name.toLowerCase().
 const sameKind = (a: Typed, b: Typed) => isInteger(a) === isInteger(b) && isString(a) === isString(b);
 
 async function profileTable(table: TableInfo, dialect: Dialect, probe: Probe): Promise<TableProfile> {
-  const q = (name: string) => quoteIdent(name, dialect);
+  const q = (name: string) => quotedIdentifier(name, dialect);
   const from = q(table.name);
   const strings = table.columns.filter(isString);
   const ranged = table.columns.filter((c) => isDate(c) || isNumber(c));

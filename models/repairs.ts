@@ -1,22 +1,26 @@
 import { type Catalog, type TableInfo, findColumn, findTable } from "../core/catalog.js";
+import type { Dialect } from "../core/engine.js";
+import type { Problem } from "../core/problem.js";
+import { EditableQuery, type QueryBlock } from "../checks/sql-edit.js";
 import type { SchemaProfile } from "./profile.js";
-import { escapeRegExp } from "./values.js";
 
 /**
- * Repairs of a failed try that need no model, and what the model is told about the rest: each reads the checker's or
- * the engine's message and the query's text (aliases, the catalog, the profile's inferred references).
+ * Repairs of a failed try that need no model, and what the model is told about the rest: each reads the typed
+ * problems of the try (from the checker or an engine's error mapper, either dialect) and edits the query's parse
+ * tree (`checks/sql-edit.ts`), which is then printed back to SQL. A query the parser cannot read is left to the model.
  */
 
-type Repair = (sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile) => string | undefined;
+/** Edits `query` for the problems it recognises and says whether it changed anything. */
+type Repair = (query: EditableQuery, problems: readonly Problem[], catalog: Catalog, profile?: SchemaProfile) => boolean;
 
 /**
  * In the order they are tried: names the query's tables have elsewhere, then tables to join, then spellings, then the
- * engine's errors. Each returns undefined when the message is not its own.
+ * engine's errors. Each leaves the query alone when the problems are not its own.
  */
 const REPAIRS: readonly Repair[] = [
   requalifyColumns,
   respellByPart,
-  (sql, problem, catalog, profile) => (profile ? joinMissingTable(sql, problem, catalog, profile) : undefined),
+  (query, problems, catalog, profile) => (profile ? joinMissingTable(query, problems, catalog, profile) : false),
   respellNames,
   nameAlias,
   qualifyAmbiguous,
@@ -25,45 +29,96 @@ const REPAIRS: readonly Repair[] = [
   groupByRepair,
 ];
 
-/** The query the first repair that recognises the problem makes of it; undefined when none does. */
-export function mechanicalRepair(sql: string, problem: string, catalog: Catalog, profile?: SchemaProfile): string | undefined {
+/** The query the first repair that recognises the problems makes of it; undefined when none does. */
+export async function mechanicalRepair(sql: string, problems: readonly Problem[], catalog: Catalog, dialect: Dialect, profile?: SchemaProfile): Promise<string | undefined> {
   for (const repair of REPAIRS) {
-    const fixed = repair(sql, problem, catalog, profile);
-    if (fixed !== undefined) return fixed;
+    // A fresh tree for each repair: one that looked and gave up may have left nothing, but it is not trusted to.
+    const query = await EditableQuery.of(sql, dialect);
+    if (!query) return undefined;
+    if (repair(query, problems, catalog, profile)) return query.print();
   }
   return undefined;
 }
 
+/** The problems about a column that a table of the query (the qualifier's, or any) lacks. */
+function missingColumns(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.kind === "unknown-column" && p.column !== undefined);
+}
+
+const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
 /**
- * "Column "grant_year" does not exist" in `… GROUP BY grant_year` where the query's table has grant_date: the model
- * grouped by a year it meant to select and never defined. It is added to the select list as `year(grant_date) AS
- * grant_year`, the per-year rows the question asked for. Only for a query without subqueries or set operations.
+ * The table each alias of a block names (a table without alias names itself), by the alias in lower case, with the
+ * alias as the query spells it; undefined when an alias names two tables.
  */
-function yearAliasRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  const missing = /Column "(\w+?)_?year" does not exist in any table of this query/i.exec(problem);
-  if (!missing || /\(\s*SELECT\b|\b(?:UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return undefined;
-  const alias = /Column "(\w+)"/.exec(missing[0])?.[1] ?? "";
-  const dates = tablesOf(sql, catalog).flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${(missing[1] ?? "").toLowerCase()}_date`));
-  const date = dates.length === 1 ? dates[0] : undefined;
-  const select = /^\s*SELECT\s+(?:DISTINCT\s+)?/i.exec(sql);
-  if (!date || !select) return undefined;
-  return `${sql.slice(0, select[0].length)}year(${date.name}) AS ${alias}, ${sql.slice(select[0].length)}`;
+function aliasesOf(block: QueryBlock, catalog: Catalog): Map<string, { table: TableInfo; spelled: string }> | undefined {
+  const aliases = new Map<string, { table: TableInfo; spelled: string }>();
+  for (const source of block.sources()) {
+    const table = findTable(catalog, source.table);
+    if (!table) continue;
+    const seen = aliases.get(source.spelled.toLowerCase());
+    if (seen && seen.table !== table) return undefined;
+    aliases.set(source.spelled.toLowerCase(), { table, spelled: source.spelled });
+  }
+  return aliases;
 }
 
 /**
- * The checker's `Column "pet_type" does not exist … (Did you mean "pettype"?)`: its suggestion is a near spelling of
- * a name in the query's tables, and the model, told so, has repeated the wrong name. Every use outside string
- * literals is respelled.
+ * The checker's "Column "fname" does not exist in "t1"" where exactly one other table of the block has that column:
+ * small models join the right tables but qualify a column with the wrong alias (a sixth of a Spider sample was
+ * blocked so), and the fix is that other alias.
  */
-function respellNames(sql: string, problem: string, catalog: Catalog): string | undefined {
-  let fixed = sql;
-  for (const m of problem.matchAll(/Column "(\w+)" does not exist[^(;]*\(Did you mean "(\w+)"\?\)/g)) {
-    // A name some table has is not a typo: it is on the wrong table (the repairs before this one).
-    if (catalog.tables.some((t) => findColumn(t, m[1] ?? "") !== undefined)) continue;
-    const wrong = new RegExp(`(?<!\\w)${escapeRegExp(m[1] ?? "")}(?!\\w)`, "gi");
-    fixed = outsideStrings(fixed, (part) => part.replace(wrong, m[2] ?? ""));
+function requalifyColumns(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  let changed = false;
+  for (const block of query.allBlocks()) {
+    const aliases = aliasesOf(block, catalog);
+    if (!aliases) continue;
+    for (const { column, qualifier } of missingColumns(problems)) {
+      if (qualifier === undefined || !aliases.has(qualifier.toLowerCase())) continue;
+      const owners = [...aliases.values()].filter(({ table }) => findColumn(table, column ?? "") !== undefined);
+      const right = owners.length === 1 ? owners[0] : undefined;
+      if (!right) continue;
+      for (const use of block.columns()) {
+        if (!same(use.qualifier, qualifier) || !same(use.name, column)) continue;
+        use.setQualifier(right.spelled);
+        changed = true;
+      }
+    }
   }
-  return fixed === sql ? undefined : fixed;
+  return changed;
+}
+
+/**
+ * A missing column whose name is a word of exactly one column of the query's own tables ("age" for Pets.pet_age,
+ * "code" for countrylanguage.CountryCode): small models shorten names, and the table they chose is more likely
+ * meant than another table that happens to have the short name (Student.Age). Not for queries with subqueries.
+ */
+function respellByPart(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  if (query.nested) return false;
+  let changed = false;
+  for (const block of query.blocks()) {
+    const aliases = aliasesOf(block, catalog);
+    if (!aliases) continue;
+    for (const { column = "", qualifier } of missingColumns(problems)) {
+      const wanted = nameParts(column).join(" ");
+      const scope = qualifier === undefined ? [...aliases.values()] : [aliases.get(qualifier.toLowerCase())].filter((a) => a !== undefined);
+      const candidates = [...new Set(scope.flatMap(({ table }) => table.columns.map((c) => c.name)
+        .filter((name) => name.toLowerCase() !== column.toLowerCase() && ` ${nameParts(name).join(" ")} `.includes(` ${wanted} `))))];
+      const only = candidates.length === 1 ? candidates[0] : undefined;
+      if (only === undefined || (qualifier !== undefined && scope.length === 0)) continue;
+      for (const use of block.columns()) {
+        if (!same(use.name, column) || (qualifier === undefined ? use.qualifier !== undefined : !same(use.qualifier, qualifier))) continue;
+        use.setName(only);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/** "CountryCode" and "country_code" alike: ["country", "code"]. */
+function nameParts(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((p) => p !== "");
 }
 
 /**
@@ -72,78 +127,32 @@ function respellNames(sql: string, problem: string, catalog: Catalog): string | 
  * behind it, and told so it swaps one mistake for another. The table is joined (`JOIN Pets AS T3 ON T3.PetID =
  * T2.PetID`) and the column moved to it, in each SELECT of a set operation. Not for queries with subqueries.
  */
-function joinMissingTable(sql: string, problem: string, catalog: Catalog, profile: SchemaProfile): string | undefined {
-  if (/\(\s*SELECT\b/i.test(sql)) return undefined;
-  const blocks = sql.split(/(\s+(?:UNION(?:\s+ALL)?|INTERSECT|EXCEPT)\s+)/i);
+function joinMissingTable(query: EditableQuery, problems: readonly Problem[], catalog: Catalog, profile: SchemaProfile): boolean {
+  if (query.nested) return false;
   let changed = false;
-  for (const m of problem.matchAll(MISSING_COLUMN)) {
-    const column = m[1] ?? "";
+  for (const { column = "", qualifier } of missingColumns(problems)) {
     const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
     const owner = owners.length === 1 ? owners[0] : undefined;
     if (!owner) continue;
-    for (let i = 0; i < blocks.length; i += 2) {
-      const block = blocks[i] ?? "";
+    for (const block of query.blocks()) {
       const aliases = aliasesOf(block, catalog);
-      const wrong = m[2] === undefined ? undefined : aliases?.get(m[2].toLowerCase());
-      const uses = wrong ? qualifiedUse(wrong.spelled, column) : bareUse(column);
-      if (!aliases || (m[2] !== undefined && !wrong) || !uses.test(block) || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
+      const wrong = qualifier === undefined ? undefined : aliases?.get(qualifier.toLowerCase());
+      if (!aliases || (qualifier !== undefined && !wrong) || [...aliases.values()].some((a) => a.table.name === owner.name)) continue;
+      const uses = block.columns().filter((use) => same(use.name, column) && (wrong ? same(use.qualifier, wrong.spelled) : use.qualifier === undefined));
       const link = linkTo(owner, [...aliases.values()].map((a) => a.table.name), profile);
       const partner = link && [...aliases.values()].find((a) => a.table.name === link.table);
-      if (!link || !partner) continue;
-      const alias = freshAlias(aliases, owner.name);
-      const end = /\s+(?:WHERE|GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT)\b/i.exec(block)?.index ?? block.length;
-      const joined = `${block.slice(0, end)} JOIN ${owner.name} AS ${alias} ON ${alias}.${link.ownerColumn} = ${partner.spelled}.${link.column}${block.slice(end)}`;
-      // The name as the query spells it, now on the new alias.
-      blocks[i] = outsideStrings(joined, (part) => part.replace(uses, (whole) => `${alias}.${whole.slice(whole.lastIndexOf(".") + 1)}`));
+      if (uses.length === 0 || !link || !partner) continue;
+      const alias = freshAlias([...aliases.keys()], owner.name);
+      block.addJoin(owner.name, alias, link.ownerColumn, partner.spelled, link.column);
+      for (const use of uses) use.setQualifier(alias);
       changed = true;
     }
   }
-  return changed ? blocks.join("") : undefined;
-}
-
-/** The checker's finding for a column, on one alias ("t2") or on none ("any table of this query"). */
-const MISSING_COLUMN = /Column "(\w+)" does not exist in (?:"(\w+)"|any table of this query)/g;
-const qualifiedUse = (alias: string, column: string) => new RegExp(`\\b${escapeRegExp(alias)}\\.("?)${escapeRegExp(column)}\\1(?!\\w)`, "gi");
-const bareUse = (column: string) => new RegExp(`(?<![\\w."])${escapeRegExp(column)}(?![\\w"(])`, "gi");
-
-/** Applies an edit to the text between string literals only. */
-function outsideStrings(sql: string, edit: (part: string) => string): string {
-  return sql.split(/('(?:[^']|'')*')/).map((part, i) => (i % 2 === 1 ? part : edit(part))).join("");
-}
-
-/**
- * A missing column whose name is a word of exactly one column of the query's own tables ("age" for Pets.pet_age,
- * "code" for countrylanguage.CountryCode): small models shorten names, and the table they chose is more likely
- * meant than another table that happens to have the short name (Student.Age).
- */
-function respellByPart(sql: string, problem: string, catalog: Catalog): string | undefined {
-  if (/\(\s*SELECT\b/i.test(sql)) return undefined;
-  const aliases = aliasesOf(sql, catalog);
-  if (!aliases) return undefined;
-  let fixed = sql;
-  for (const m of problem.matchAll(MISSING_COLUMN)) {
-    const column = m[1] ?? "";
-    const wanted = nameParts(column).join(" ");
-    const scope = m[2] === undefined ? [...aliases.values()] : [aliases.get(m[2].toLowerCase())].filter((a) => a !== undefined);
-    const candidates = [...new Set(scope.flatMap(({ table }) => table.columns.map((c) => c.name)
-      .filter((name) => name.toLowerCase() !== column.toLowerCase() && ` ${nameParts(name).join(" ")} `.includes(` ${wanted} `))))];
-    const only = candidates.length === 1 ? candidates[0] : undefined;
-    const alias = m[2] === undefined ? undefined : scope[0]?.spelled;
-    if (only === undefined || (m[2] !== undefined && alias === undefined)) continue;
-    const uses = alias === undefined ? bareUse(column) : qualifiedUse(alias, column);
-    fixed = outsideStrings(fixed, (part) => part.replace(uses, alias === undefined ? only : `${alias}.${only}`));
-  }
-  return fixed === sql ? undefined : fixed;
-}
-
-/** "CountryCode" and "country_code" alike: ["country", "code"]. */
-function nameParts(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter((p) => p !== "");
+  return changed;
 }
 
 /** T3 after T1 and T2, as small models name aliases; else the table's initial with a number no alias has. */
-function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): string {
-  const taken = [...aliases.keys()];
+function freshAlias(taken: readonly string[], table: string): string {
   const numbered = taken.map((a) => /^t(\d+)$/.exec(a)?.[1]).filter((n): n is string => n !== undefined).map(Number);
   if (numbered.length > 0) return `T${Math.max(...numbered) + 1}`;
   const initial = table.slice(0, 1).toLowerCase();
@@ -151,99 +160,102 @@ function freshAlias(aliases: ReadonlyMap<string, unknown>, table: string): strin
 }
 
 /**
- * DuckDB's `Ambiguous reference to column name "Document_ID" (use: "T1.Document_ID" or "T2.Document_ID")`: the model
- * joined two tables on that column and then named it bare. Either side holds the same value after the join, so the
- * first one the engine offers is written wherever the name stands alone outside string literals.
+ * The checker's `Column "pet_type" does not exist … (Did you mean "pettype"?)`: its suggestion is a near spelling of
+ * a name in the query's tables, and the model, told so, has repeated the wrong name. Every use is respelled.
  */
-function qualifyAmbiguous(sql: string, problem: string): string | undefined {
-  const m = /Ambiguous reference to column name "(\w+)" \(use: "(\w+)\.(\w+)"/.exec(problem);
-  if (!m) return undefined;
-  const fixed = outsideStrings(sql, (part) => part.replace(bareUse(m[1] ?? ""), `${m[2]}.${m[3]}`));
-  return fixed === sql ? undefined : fixed;
+function respellNames(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  let changed = false;
+  for (const { column = "", suggestion } of missingColumns(problems)) {
+    // A name some table has is not a typo: it is on the wrong table (the repairs before this one).
+    if (suggestion === undefined || catalog.tables.some((t) => findColumn(t, column) !== undefined)) continue;
+    for (const use of query.allBlocks().flatMap((b) => b.columns())) {
+      if (!same(use.name, column)) continue;
+      use.setName(suggestion);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /**
  * The checker's `"p" is not a table or alias in this query` where one table of the query has no alias and has every
  * column the query reads through `p.`: the model used an alias it never gave (`FROM patents WHERE p.kind = 'B2'`).
  */
-function nameAlias(sql: string, problem: string, catalog: Catalog): string | undefined {
-  const alias = /"(\w+)" is not a table or alias in this query/.exec(problem)?.[1];
-  const aliases = aliasesOf(sql, catalog);
-  if (alias === undefined || !aliases) return undefined;
-  const used = [...sql.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(alias)}\\.("?)(\\w+)\\1`, "gi"))].map((m) => m[2] ?? "");
-  const bare = [...aliases.values()].filter(({ table, spelled }) => spelled.toLowerCase() === table.name.toLowerCase() &&
-    used.every((column) => findColumn(table, column) !== undefined));
-  const only = bare.length === 1 ? bare[0] : undefined;
-  if (!only || used.length === 0) return undefined;
-  const fixed = sql.replace(new RegExp(`\\b(FROM|JOIN)(\\s+)("?)${escapeRegExp(only.spelled)}\\3(?![\\w.])`, "i"), (whole) => `${whole} AS ${alias}`);
-  return fixed === sql ? undefined : fixed;
+function nameAlias(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  const alias = problems.find((p) => p.kind === "unknown-qualifier")?.qualifier;
+  if (alias === undefined) return false;
+  const blocks = query.allBlocks();
+  const used = blocks.flatMap((b) => b.columns()).filter((use) => same(use.qualifier, alias)).map((use) => use.name);
+  const bare = blocks.flatMap((block) => block.sources().flatMap((source, index) => {
+    const table = source.alias === undefined ? findTable(catalog, source.table) : undefined;
+    return table && used.every((column) => findColumn(table, column) !== undefined) ? [{ block, index, table }] : [];
+  }));
+  const tables = new Set(bare.map((b) => b.table));
+  const first = bare[0];
+  if (!first || tables.size !== 1 || used.length === 0) return false;
+  first.block.setAlias(first.index, alias);
+  return true;
 }
 
 /**
- * DuckDB's "invalid date field format: "2009"" for `filing_date > '2009'`: the model compared a date with a year.
- * Comparing the date's year says what it meant, for every operator (`year(filing_date) > 2009`).
+ * DuckDB's `Ambiguous reference to column name "Document_ID" (use: "T1.Document_ID" or "T2.Document_ID")` (Spark's
+ * AMBIGUOUS_REFERENCE alike): the model joined two tables on that column and then named it bare. Either side holds
+ * the same value after the join, so the first one the engine offers is written wherever the name stands alone.
  */
-function yearRepair(sql: string, problem: string, catalog: Catalog): string | undefined {
-  if (!/invalid date field format: "\d{4}"/.test(problem)) return undefined;
-  const tables = tablesOf(sql, catalog);
-  const isDate = (ref: string) => {
-    const name = ref.split(".").pop()?.replace(/"/g, "") ?? "";
-    return tables.some((t) => /DATE|TIME/.test(findColumn(t, name)?.type ?? ""));
-  };
-  const column = String.raw`((?:\w+\.)?"?\w+"?)`;
-  const fixed = sql
-    .replace(new RegExp(String.raw`${column}\s+BETWEEN\s+'(\d{4})'\s+AND\s+'(\d{4})'`, "gi"), (whole, ref: string, low: string, high: string) =>
-      (isDate(ref) ? `year(${ref}) BETWEEN ${low} AND ${high}` : whole))
-    .replace(new RegExp(String.raw`${column}\s*(=|<>|!=|>=|<=|>|<)\s*'(\d{4})'`, "g"), (whole, ref: string, op: string, year: string) =>
-      (isDate(ref) ? `year(${ref}) ${op} ${year}` : whole));
-  return fixed === sql ? undefined : fixed;
-}
-
-const NOT_ALIASES = new Set(("WHERE ON INNER LEFT RIGHT FULL OUTER CROSS JOIN NATURAL USING GROUP ORDER LIMIT HAVING UNION " +
-  "INTERSECT EXCEPT WINDOW QUALIFY").split(" "));
-
-/**
- * The table each alias of a query names (a table without alias names itself), by the alias in lower case, with the
- * alias as the query spells it; undefined when an alias names two tables.
- */
-function aliasesOf(sql: string, catalog: Catalog): Map<string, { table: TableInfo; spelled: string }> | undefined {
-  const aliases = new Map<string, { table: TableInfo; spelled: string }>();
-  // The alias is read ahead, not consumed: in "FROM a JOIN b" the word after a is the next JOIN.
-  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?(?=(?:\s+(?:AS\s+)?(\w+))?)/gi)) {
-    const table = findTable(catalog, m[1] ?? "");
-    if (!table) continue;
-    const spelled = m[2] !== undefined && !NOT_ALIASES.has(m[2].toUpperCase()) ? m[2] : m[1] ?? "";
-    const seen = aliases.get(spelled.toLowerCase());
-    if (seen && seen.table !== table) return undefined;
-    aliases.set(spelled.toLowerCase(), { table, spelled });
+function qualifyAmbiguous(query: EditableQuery, problems: readonly Problem[]): boolean {
+  const problem = problems.find((p) => p.kind === "ambiguous-column" && p.column !== undefined && p.candidates?.[0] !== undefined);
+  const first = problem?.candidates?.[0] ?? "";
+  const qualifier = first.slice(0, first.lastIndexOf("."));
+  if (!problem || qualifier === "") return false;
+  let changed = false;
+  for (const use of query.allBlocks().flatMap((b) => b.columns())) {
+    if (use.qualifier !== undefined || !same(use.name, problem.column)) continue;
+    use.setQualifier(qualifier);
+    changed = true;
   }
-  return aliases;
-}
-
-/** The tables a query names, each once per alias. */
-function tablesOf(sql: string, catalog: Catalog): TableInfo[] {
-  return [...(aliasesOf(sql, catalog)?.values() ?? [])].map((a) => a.table);
+  return changed;
 }
 
 /**
- * The checker's "Column "fname" does not exist in "t1"" where exactly one other table of the query has that column:
- * small models join the right tables but qualify a column with the wrong alias (a sixth of a Spider sample was
- * blocked so), and the fix is that other alias.
+ * An engine's "invalid date field format: "2009"" for `filing_date > '2009'`: the model compared a date with a year.
+ * Comparing the date's year says what it meant, for every operator and BETWEEN (`year(filing_date) > 2009`).
  */
-function requalifyColumns(sql: string, problem: string, catalog: Catalog): string | undefined {
-  const aliases = aliasesOf(sql, catalog);
-  if (!aliases) return undefined;
-  let fixed = sql;
-  for (const m of problem.matchAll(/Column "([^"]+)" does not exist in "([^"]+)"/g)) {
-    const column = m[1] ?? "";
-    const wrong = (m[2] ?? "").toLowerCase();
-    if (!aliases.has(wrong)) continue;
-    const owners = [...aliases.values()].filter(({ table }) => findColumn(table, column) !== undefined);
-    const right = owners.length === 1 ? owners[0] : undefined;
-    if (!right) continue;
-    fixed = fixed.replace(qualifiedUse(wrong, column), (whole) => `${right.spelled}${whole.slice(wrong.length)}`);
+function yearRepair(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  if (!problems.some((p) => p.kind === "date-format" && isYear(p.value))) return false;
+  let changed = false;
+  for (const block of query.allBlocks()) {
+    const tables = block.sources().map((s) => findTable(catalog, s.table)).filter((t) => t !== undefined);
+    for (const comparison of block.comparisons()) {
+      const isDate = tables.some((t) => /DATE|TIME/.test(findColumn(t, comparison.column.name)?.type ?? ""));
+      if (!isDate || !comparison.texts.every(isYear)) continue;
+      comparison.compareYear();
+      changed = true;
+    }
   }
-  return fixed === sql ? undefined : fixed;
+  return changed;
+}
+
+function isYear(text: string | undefined): boolean {
+  return text !== undefined && text.length === 4 && [...text].every((c) => c >= "0" && c <= "9");
+}
+
+/**
+ * "Column "grant_year" does not exist" in `… GROUP BY grant_year` where the query's table has grant_date: the model
+ * grouped by a year it meant to select and never defined. It is defined in the select list as `year(grant_date) AS
+ * grant_year` (where the list names it bare, or first), the per-year rows the question asked for. Only for a query without subqueries or set operations.
+ */
+function yearAliasRepair(query: EditableQuery, problems: readonly Problem[], catalog: Catalog): boolean {
+  const problem = missingColumns(problems).find((p) => p.qualifier === undefined && (p.column ?? "").toLowerCase().endsWith("year"));
+  const block = query.blocks()[0];
+  if (!problem || !block || query.nested || query.setOperation) return false;
+  const alias = problem.column ?? "";
+  const stem = alias.slice(0, -"year".length).replace(/_$/, "").toLowerCase();
+  const dates = block.sources().map((s) => findTable(catalog, s.table)).filter((t) => t !== undefined)
+    .flatMap((t) => t.columns.filter((c) => /DATE|TIME/.test(c.type) && c.name.toLowerCase() === `${stem}_date`));
+  const date = dates.length === 1 ? dates[0] : undefined;
+  if (stem === "" || !date) return false;
+  block.defineAs("year", date.name, alias);
+  return true;
 }
 
 /**
@@ -253,65 +265,76 @@ function requalifyColumns(sql: string, problem: string, catalog: Catalog): strin
  * - otherwise small models have ended a single-number query with an ORDER BY copied from a listing
  *   ("SELECT count(*) … ORDER BY publication_number"); without GROUP BY that ORDER BY cannot change the one row,
  *   so it is dropped.
- * Only the outer query is touched: nothing is done when a subquery follows the place of the edit.
+ * Only the outer query is edited, and only when no SELECT of it groups.
  */
-function groupByRepair(sql: string, problem: string): string | undefined {
-  const missing = /column "([^"]+)" must appear in the GROUP BY clause/i.exec(problem);
-  if (!missing || /\bGROUP\s+BY\b/i.test(sql)) return undefined;
-  const column = (missing[1] ?? "").split(".").pop() ?? "";
-  const selectList = /^\s*SELECT\s+(?:DISTINCT\s+)?([\s\S]*?)\s+FROM\s/i.exec(sql)?.[1] ?? "";
-  const key = selectList.split(",").map((item) => item.trim()).find((item) => new RegExp(`^(?:\\w+\\.)?"?${escapeRegExp(column)}"?$`, "i").test(item));
-  const tail = /\s+(?:HAVING|ORDER\s+BY|LIMIT)\b|$/i.exec(sql.slice(sql.lastIndexOf(")") + 1));
-  if (key !== undefined && tail) {
-    const at = sql.lastIndexOf(")") + 1 + tail.index;
-    return `${sql.slice(0, at)} GROUP BY ${key}${sql.slice(at)}`.trim();
+function groupByRepair(query: EditableQuery, problems: readonly Problem[]): boolean {
+  const missing = problems.find((p) => p.kind === "not-grouped");
+  const block = query.blocks()[0];
+  if (!missing || !block || query.setOperation || query.allBlocks().some((b) => b.grouped)) return false;
+  const key = block.selectedColumns().find((use) => same(use.name, missing.column));
+  if (key) {
+    block.groupBy(key);
+    return true;
   }
-  const order = /\s+ORDER\s+BY\s+[^()]*?(?=\s+LIMIT\b|$)/i.exec(sql);
-  if (!order || order.index < sql.lastIndexOf(")")) return undefined;
-  return (sql.slice(0, order.index) + sql.slice(order.index + order[0].length)).trim();
+  if (!block.ordered) return false;
+  block.dropOrderBy();
+  return true;
+}
+
+/** Where a column the query's tables lack is: each table that has it, and the join to a table of the query if any. */
+export interface ColumnHome {
+  readonly column: string;
+  readonly places: readonly { readonly table: string; readonly column: string; readonly join?: string }[];
 }
 
 /**
- * For each column the checker did not find in the query's tables: the tables that have it, and how one joins a
- * table of the query (from the inferred references). Small models join the link table and take a column of the
- * table behind it ("SELECT T1.Fname FROM Has_Pet AS T1"), and the checker alone only says what is missing.
+ * For each column the query's tables lack: the tables that have it, and how one joins a table of the query (from the
+ * inferred references). Small models join the link table and take a column of the table behind it ("SELECT T1.Fname
+ * FROM Has_Pet AS T1"), and the checker alone only says what is missing.
  */
-export function whereColumnsAre(problem: string, sql: string, profile: SchemaProfile, catalog: Catalog): string {
-  const inQuery = tablesOf(sql, catalog).map((t) => t.name);
-  const notes = new Set<string>();
-  for (const m of problem.matchAll(/Column "([^"]+)" does not exist/g)) {
-    const column = m[1] ?? "";
+export async function whereColumnsAre(problems: readonly Problem[], sql: string, dialect: Dialect, profile: SchemaProfile, catalog: Catalog): Promise<ColumnHome[]> {
+  const missing = missingColumns(problems);
+  if (missing.length === 0) return [];
+  const query = await EditableQuery.of(sql, dialect);
+  const inQuery = [...new Set((query?.allBlocks() ?? []).flatMap((b) => b.sources()).map((s) => findTable(catalog, s.table)?.name).filter((n) => n !== undefined))];
+  const homes = new Map<string, ColumnHome>();
+  for (const { column = "" } of missing) {
     const owners = profile.tables.filter((t) => findColumn(t, column) !== undefined);
-    if (owners.length === 0 || owners.length > 3) continue;
-    const where = owners.map((owner) => {
-      const spelled = findColumn(owner, column)?.name ?? column;
-      const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
-      const join = link && `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}`;
-      return `${owner.name}.${spelled}${join ? ` (join ${owner.name} ON ${join})` : ""}`;
+    if (owners.length === 0 || owners.length > 3 || homes.has(column)) continue;
+    homes.set(column, {
+      column,
+      places: owners.map((owner) => {
+        const link = inQuery.includes(owner.name) ? undefined : linkTo(owner, inQuery, profile);
+        return {
+          table: owner.name,
+          column: findColumn(owner, column)?.name ?? column,
+          ...(link ? { join: `${owner.name}.${link.ownerColumn} = ${link.table}.${link.column}` } : {}),
+        };
+      }),
     });
-    notes.add(`"${m[1]}" is ${where.join(" or ")}`);
   }
-  return notes.size === 0 ? "" : `. Where the columns are: ${[...notes].join("; ")}`;
+  return [...homes.values()];
 }
 
 /**
  * A join on a column compared with itself (`JOIN Treatments AS T2 ON T1.owner_id = T1.owner_id`) pairs every row
  * with every row: small models write it when the two tables share no column. It runs, so only this check sees it;
- * the model is told, with the path of references that joins the two tables when there is one (through Dogs).
+ * the problem carries the path of references that joins the two tables when there is one (through Dogs).
  */
-export function selfJoinProblem(sql: string, profile: SchemaProfile): string | undefined {
-  const tables = [...sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?/gi)].map((m) => ({ name: m[1] ?? "", at: m.index }));
-  for (const m of sql.matchAll(/\bON\s+(\w+)\.("?\w+"?)\s*=\s*(\w+)\.("?\w+"?)/gi)) {
-    if ((m[1] ?? "").toLowerCase() !== (m[3] ?? "").toLowerCase() || (m[2] ?? "").toLowerCase() !== (m[4] ?? "").toLowerCase()) continue;
-    const before = tables.filter((t) => t.at < m.index);
-    const joined = findTable(profile, before.at(-1)?.name ?? "");
-    const partner = findTable(profile, before.at(-2)?.name ?? "");
+export async function selfJoinProblem(sql: string, dialect: Dialect, profile: SchemaProfile): Promise<Problem | undefined> {
+  const query = await EditableQuery.of(sql, dialect);
+  for (const condition of query?.allBlocks().flatMap((b) => b.joinConditions()) ?? []) {
+    const { left, right } = condition;
+    if (left.qualifier === undefined || !same(left.qualifier, right.qualifier) || !same(left.name, right.name)) continue;
+    const joined = findTable(profile, condition.joined);
+    const partner = findTable(profile, condition.partner ?? "");
     if (!joined || !partner) continue;
     const path = joinPath(partner.name, joined.name, profile);
-    const how = path === undefined ? `Join them on a column of one that holds the values of a column of the other.`
-      : path.tables.length > 2 ? `Join them through ${path.tables.slice(1, -1).join(", ")}: ${path.conditions.join(" AND ")}.`
-        : `Join them on ${path.conditions.join(" AND ")}.`;
-    return `the join "${m[0]}" compares a column with itself, which pairs every row of ${partner.name} with every row of ${joined.name}. ${how}`;
+    return {
+      kind: "self-join", origin: "pipeline", dialect,
+      join: { condition: condition.text, partner: partner.name, joined: joined.name, ...(path ? { path } : {}) },
+      message: `the join "${condition.text}" compares a column with itself`,
+    };
   }
   return undefined;
 }

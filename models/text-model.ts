@@ -13,6 +13,8 @@ export interface CompletionRequest {
   readonly temperature?: number;
   readonly seed?: number;
   readonly signal?: AbortSignal;
+  /** Called with the answer's text so far as it is decoded (a progress display). */
+  readonly onText?: (textSoFar: string) => void;
 }
 
 export interface Completion {

@@ -1,4 +1,4 @@
-import type { Dialect } from "../core/engine.js";
+import { quotedString } from "../core/sql-text.js";
 
 /** Longest stretch of row text that may enter a prompt. */
 export const MAX_VALUE_CHARS = 40;
@@ -10,7 +10,7 @@ export const MAX_VALUE_CHARS = 40;
 export function quoteValue(value: unknown): string {
   const text = valueText(value).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
   const capped = [...text].length > MAX_VALUE_CHARS ? `${[...text].slice(0, MAX_VALUE_CHARS - 1).join("")}…` : text;
-  return `'${capped.replace(/'/g, "''")}'`;
+  return quotedString(capped);
 }
 
 /** Dates and numbers as plain text (an Arrow date arrives as epoch milliseconds or a Date). */
@@ -19,16 +19,6 @@ export function valueText(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
   if (value === null || value === undefined) return "NULL";
   return String(value);
-}
-
-/** An identifier quoted for the dialect, so probes work on columns named like keywords (`type`, `class`). */
-export function quoteIdent(name: string, dialect: Dialect): string {
-  return dialect === "spark" ? `\`${name.replace(/`/g, "``")}\`` : `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A string literal for a probe; the text has already been reduced to letters, digits and a few marks. */
-export function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** Text matched literally inside a regular expression. */

@@ -10,6 +10,8 @@ export interface Config {
   timeout_s: number;
   /** A LIMIT the checker adds to a query that has none (0 = none). */
   row_cap: number;
+  /** Stop each query `%%ask` generates after this many seconds and tell the model it is too expensive (0 = no limit). */
+  ask_timeout_s: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = {
@@ -17,6 +19,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   max_rows: 1_000_000,
   timeout_s: 0,
   row_cap: 1_000_000,
+  ask_timeout_s: 30,
 };
 
 export const CONFIG_HELP: Readonly<Record<keyof Config, string>> = {
@@ -24,6 +27,7 @@ export const CONFIG_HELP: Readonly<Record<keyof Config, string>> = {
   max_rows: "rows materialised into the result variable (the rest are not fetched)",
   timeout_s: "seconds before a query is stopped on the engine (0 = no limit)",
   row_cap: "LIMIT added by the checker to a query without one (0 = none)",
+  ask_timeout_s: "seconds before a query %%ask generated is stopped as too expensive (0 = no limit)",
 };
 
 function isKey(name: string): name is keyof Config {

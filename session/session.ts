@@ -27,6 +27,8 @@ export interface RunOptions {
   readonly onProgress?: (progress: QueryProgress) => void;
   /** Who wrote the SQL: a model's SQL is held to the stricter injection bar. Defaults to a person. */
   readonly author?: SqlAuthor;
+  /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
+  readonly timeoutMs?: number;
 }
 
 export interface CheckedRun {
@@ -49,16 +51,14 @@ export class Session {
   private current: string | undefined;
   private readonly generatorHandle: LazyHandle<SqlGenerator>;
   private readonly embedderHandle: LazyHandle<Embedder>;
+  /** Work that the stop button must end besides engine queries (decoding a model's answer). */
+  private readonly stoppable = new Set<AbortController>();
 
   constructor(private readonly deps: SessionDependencies) {
     this.generatorHandle = new LazyHandle(deps.generator,
       () => new UsageError("No local model is configured", "Run the set-up (npm run lab) to fetch the bundled model, or %model PATH.gguf."));
     this.embedderHandle = new LazyHandle(deps.embedder,
       () => new UsageError("No embedding model is configured", "Run the set-up (npm run lab) to fetch the bundled embedding model."));
-  }
-
-  get checkerVersion(): string {
-    return this.deps.checker.version;
   }
 
   get connectorKinds(): string[] {
@@ -84,10 +84,6 @@ export class Session {
     this.connections.delete(name);
     this.catalogs.delete(name);
     await engine.close();
-  }
-
-  listConnections(): { name: string; engine: Engine; current: boolean }[] {
-    return [...this.connections].map(([name, engine]) => ({ name, engine, current: name === this.current }));
   }
 
   /** The named connection, or the default one (opening in-memory DuckDB when nothing is connected). */
@@ -143,9 +139,10 @@ export class Session {
     onVerdict?.(verdict);
     if (verdict.verdict === "block") throw blockedError(verdict);
     const maxRows = options.maxRows ?? this.config.max_rows;
+    const timeoutMs = options.timeoutMs ?? this.config.timeout_s * 1000;
     const result = await engine.execute(verdict.executedSql, {
       maxRows,
-      timeoutMs: this.config.timeout_s > 0 ? this.config.timeout_s * 1000 : undefined,
+      timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
       onProgress: options.onProgress,
     });
     return { verdict, engine, result, maxRows };
@@ -161,8 +158,23 @@ export class Session {
     return this.embedderHandle.get();
   }
 
-  /** Stops whatever any connection is running (the Jupyter stop button). */
+  /**
+   * Runs `work` with a signal that the stop button aborts (besides stopping every engine's query), for work that
+   * is not an engine query, such as a model decoding an answer.
+   */
+  async stoppableWork<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.stoppable.add(controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.stoppable.delete(controller);
+    }
+  }
+
+  /** Stops whatever any connection is running and any stoppable work (the Jupyter stop button). */
   async cancel(): Promise<void> {
+    for (const controller of this.stoppable) controller.abort();
     await Promise.all([...this.connections.values()].map((engine) => engine.cancel()));
   }
 

@@ -3,9 +3,10 @@ import { UsageError, asError } from "../../core/errors.js";
 import { explainSql } from "../../explain/index.js";
 import { refusedRequest } from "../../intent/index.js";
 import { createSession } from "../../kernel/compose.js";
-import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
-import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
+import type { SqlGenerator } from "../../core/llm.js";
+import { ExampleStore, LocalSqlGenerator, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
+import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
@@ -18,21 +19,27 @@ const OPTIONS = {
   questions: { type: "string", help: "batch: a JSONL file of {\"id\",\"question\"} lines", metavar: "FILE.jsonl" },
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
   limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
+  timeout: { type: "int", help: "seconds each generated query may run before it counts as too expensive (default 30; 0 = none)", metavar: "S" },
   "no-grammar": { type: "flag", help: "decode without the catalog grammar" },
   help: { type: "flag", help: "show this help" },
 } as const;
 
 export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--examples FILE]
-                     [--format json|table] [--limit N] [--no-grammar] "QUESTION"
-       streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE]
-A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`.
+                     [--format json|table] [--limit N] [--timeout S] [--no-grammar] "QUESTION"
+       streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE] [--timeout S]
+A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`,
+each try stopped after --timeout seconds (the model is then told the query is too expensive). The table format
+prints the stages (writing SQL, checking, running try 2 of 3) on stderr.
 JSON output: {"question","sql","explanation","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
   "explanation" says in plain words what the SQL does. A request to change data or read files is refused before
   any model is asked: "sql" is null, "verdict" is {"verdict":"block","category":"policy",...} with the reason, no rows.
 Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"} ("category":"policy" when refused)
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
 
-export async function run(argv: string[], io: CommandIO): Promise<number> {
+/** How the command gets its generator: the local model by default; a test may pass a scripted one. */
+export type GeneratorFactory = (options: LocalGeneratorOptions) => SqlGenerator;
+
+export async function run(argv: string[], io: CommandIO, openGenerator: GeneratorFactory = (options) => new LocalSqlGenerator(options)): Promise<number> {
   const args = parseArgs("streamlink ask", argv, OPTIONS);
   if (flagOption(args, "help")) {
     io.stdout.write(`${USAGE}\n`);
@@ -49,11 +56,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
+  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
-    const options = { maxRows: intOption(args, "limit"), examples, notes };
+    const timeout = intOption(args, "timeout");
+    const options: Omit<AskRequest, "question"> = {
+      maxRows: intOption(args, "limit"), examples, notes,
+      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+    };
     const dialect = (await session.engine()).dialect;
     if (batch !== undefined) {
       for (const item of items) {
@@ -64,8 +75,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
           continue;
         }
         try {
-          const { generation, error } = await askQuestion(session, generator, item.question, options);
-          io.stdout.write(`${JSON.stringify({ id: item.id, sql: generation.sql, verdict: generation.verdict.verdict, error: error?.message ?? null, ms: Math.round(performance.now() - started), tries: generation.provenance.tries })}\n`);
+          const answer = await askQuestion(session, generator, { ...options, question: item.question });
+          io.stdout.write(`${JSON.stringify({ id: item.id, sql: answer.sql, verdict: answer.verdict.verdict, error: answer.error?.message ?? null, ms: Math.round(performance.now() - started), tries: answer.tries })}\n`);
         } catch (thrown) {
           io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: null, error: asError(thrown).message, ms: Math.round(performance.now() - started) })}\n`);
         }
@@ -79,14 +90,18 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       io.stderr.write(`${JSON.stringify(refused)}\n`);
       return EXIT.blocked;
     }
-    const { generation, run, error } = await askQuestion(session, generator, question, options);
-    const { verdict, provenance } = generation;
-    const explanation = await explainSql(generation.sql, verdict.dialect);
+    const answer = await askQuestion(session, generator, {
+      ...options,
+      question,
+      ...(format === "json" ? {} : { onStage: (stage) => { if (stage.kind !== "writing" || stage.text === "") io.stderr.write(`… ${describeStage(stage)}\n`); } }),
+    });
+    const { verdict, provenance, run, error } = answer;
+    const explanation = await explainSql(answer.sql, verdict.dialect);
     const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ question, sql: generation.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ question, sql: answer.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
     } else {
-      io.stdout.write(`-- ${question}\n${generation.sql};\n-- ${explanation.sentence}\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries; ${provenance.timings["totalMs"]} ms\n`);
+      io.stdout.write(`-- ${question}\n${answer.sql};\n-- ${explanation.sentence}\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries${answer.chosenTry < answer.tries ? ` (try ${answer.chosenTry} kept)` : ""}; ${provenance.timings["totalMs"]} ms\n`);
       if (run) io.stdout.write(`${[result.columns.map((c) => c.name).join("\t"), ...result.rows.map((r) => r.map((v) => String(v)).join("\t"))].join("\n")}\n`);
     }
     if (verdict.verdict === "block") {

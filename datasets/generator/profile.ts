@@ -6,7 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../../core/errors.js";
-import { type ParquetWorkbench, type WorkbenchValue, sqlString } from "../../engines/duckdb/writer.js";
+import { type ParquetWorkbench, type WorkbenchValue } from "../../engines/duckdb/writer.js";
+import { quotedString } from "../../core/sql-text.js";
 import type { CanonicalTable } from "../canonical.js";
 
 /** The kind of row a sample row is: which fields it has, by five-year publication period. */
@@ -54,9 +55,9 @@ export interface PatentProfile {
 /** The Parquet expression for a canonical table in `dir`: `table.parquet` or a `table/` folder of parts. */
 export function parquetSource(dir: string, table: CanonicalTable): string {
   const file = join(dir, `${table}.parquet`);
-  if (existsSync(file)) return `read_parquet(${sqlString(file)})`;
+  if (existsSync(file)) return `read_parquet(${quotedString(file)})`;
   const folder = join(dir, table);
-  if (existsSync(folder)) return `read_parquet(${sqlString(join(folder, "*.parquet"))})`;
+  if (existsSync(folder)) return `read_parquet(${quotedString(join(folder, "*.parquet"))})`;
   throw new UsageError(`No ${table} table in ${dir}.`, `Expected ${table}.parquet or a ${table}/ folder of Parquet files (the output of \`streamlink data import\`).`, { dir, table });
 }
 

@@ -5,12 +5,14 @@ import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from "@duckdb/node-api";
 import type { Catalog } from "../../core/catalog.js";
 import type {
-  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
+  ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
+import { duckdbProblem } from "./errors.js";
 import { introspect } from "./introspector.js";
 import type { ArrowCollector } from "./to-arrow.js";
 import { duckdbSimilarity } from "./similarity.js";
+import { quotedIdentifier, quotedString } from "../../core/sql-text.js";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
 
@@ -44,14 +46,6 @@ interface TableSource {
   readonly location: { readonly file: string } | { readonly folder: string };
 }
 
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /** One table per file (named by its stem), and one per sub-folder of Parquet files (a partitioned dataset). */
 async function tableSources(folder: string): Promise<TableSource[]> {
   const sources: TableSource[] = [];
@@ -62,7 +56,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
       if (nested.some((f) => f.endsWith(".parquet"))) {
         sources.push({
           name: entry.name,
-          sql: `read_parquet(${quoteLiteral(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
+          sql: `read_parquet(${quotedString(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
           location: { folder: full + path.sep },
         });
       }
@@ -70,7 +64,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
     }
     const ext = path.extname(entry.name).toLowerCase();
     const reader = READERS[ext];
-    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quoteLiteral(full)})`, location: { file: full } });
+    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quotedString(full)})`, location: { file: full } });
   }
   return sources;
 }
@@ -80,7 +74,7 @@ async function tableSources(folder: string): Promise<TableSource[]> {
  * are allowed one by one (not their folder), so even COPY could not write a new file next to them.
  */
 function lockdownStatements(sources: readonly TableSource[]): string[] {
-  const list = (items: string[]): string => `[${items.map(quoteLiteral).join(", ")}]`;
+  const list = (items: string[]): string => `[${items.map((item) => quotedString(item)).join(", ")}]`;
   const files = sources.flatMap((s) => ("file" in s.location ? [s.location.file] : []));
   const folders = sources.flatMap((s) => ("folder" in s.location ? [s.location.folder] : []));
   return [
@@ -97,7 +91,6 @@ function lockdownStatements(sources: readonly TableSource[]): string[] {
 /** A DuckDB engine embedded in this process, read-only on the user's data and locked down. */
 export class DuckDBEngine implements Engine {
   readonly dialect = "duckdb" as const;
-  readonly capabilities: EngineCapabilities = { remote: false, progress: false };
   readonly similarity = duckdbSimilarity;
   private cancelReason: "interrupt" | "timeout" | undefined;
   private running = false;
@@ -139,7 +132,7 @@ export class DuckDBEngine implements Engine {
         const builder = await DuckDBInstance.create(catalogFile, { threads });
         const setup = await builder.connect();
         for (const source of sources) {
-          await setup.run(`CREATE VIEW ${quoteIdent(source.name)} AS SELECT * FROM ${source.sql}`);
+          await setup.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
         }
         setup.closeSync();
         builder.closeSync();
@@ -198,7 +191,7 @@ export class DuckDBEngine implements Engine {
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
       const message = asError(error).message;
-      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error });
+      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error, problem: duckdbProblem(message) });
     } finally {
       clearTimeout(watchdog);
       this.running = false;

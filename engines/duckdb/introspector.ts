@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog, ColumnInfo, TableInfo } from "../../core/catalog.js";
+import { quotedIdentifier } from "../../core/sql-text.js";
 
 /** Reads the user-visible tables and views of the main schema; DuckDB's own system views are left out. */
 export async function introspect(connection: DuckDBConnection): Promise<Catalog> {
@@ -26,7 +27,7 @@ export async function introspect(connection: DuckDBConnection): Promise<Catalog>
  * CSV would need a scan, so its count is left unknown.
  */
 async function countRows(connection: DuckDBConnection, table: string): Promise<number | undefined> {
-  const quoted = `"${table.replaceAll('"', '""')}"`;
+  const quoted = quotedIdentifier(table);
   const plan = await connection.runAndReadAll(`SELECT sql FROM duckdb_views() WHERE view_name = $1`, [table]);
   const definition = String(plan.getRows()[0]?.[0] ?? "");
   if (!/read_parquet/i.test(definition)) return undefined;

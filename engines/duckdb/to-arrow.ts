@@ -17,9 +17,10 @@ import {
 const require = createRequire(import.meta.url);
 const ddb = require("@duckdb/node-bindings") as typeof import("@duckdb/node-bindings");
 const { JSDuckDBValueConverter } = require("@duckdb/node-api") as typeof import("@duckdb/node-api");
+import { SQL_TYPE_KEY } from "../../core/format.js";
+
 
 /** Field metadata key holding the engine's own SQL type, so DECIMAL(10,2) stays visible after conversion. */
-export const SQL_TYPE_KEY = "streamlink.sql_type";
 
 const TWO_32 = 4_294_967_296;
 /** Arrow's Utf8 offsets are 32-bit: a batch is sealed before any of its columns passes this many bytes. */

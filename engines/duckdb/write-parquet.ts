@@ -1,5 +1,6 @@
 import path from "node:path";
 import { QueryError, asError } from "../../core/errors.js";
+import { quotedIdentifier, quotedString } from "../../core/sql-text.js";
 
 /** Column types a converted table may use; enough for data coming from loosely typed stores such as SQLite. */
 export type ParquetColumnType = "BIGINT" | "DOUBLE" | "VARCHAR" | "BLOB";
@@ -13,10 +14,6 @@ export interface ParquetTableData {
   readonly rows: readonly (readonly ParquetCell[])[];
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /**
  * Writes each table to `<folder>/<name>.parquet` through a private in-memory DuckDB, so that the files come out
  * with the declared column types. This is a data-preparation tool for trusted input (evaluation sets), never a
@@ -28,8 +25,8 @@ export async function writeParquetTables(folder: string, tables: readonly Parque
   const connection = await instance.connect();
   try {
     for (const table of tables) {
-      const name = quoteIdent(table.name);
-      await connection.run(`CREATE TABLE ${name} (${table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
+      const name = quotedIdentifier(table.name);
+      await connection.run(`CREATE TABLE ${name} (${table.columns.map((c) => `${quotedIdentifier(c.name)} ${c.type}`).join(", ")})`);
       const appender = await connection.createAppender(table.name);
       for (const row of table.rows) {
         table.columns.forEach((column, c) => {
@@ -43,8 +40,8 @@ export async function writeParquetTables(folder: string, tables: readonly Parque
         appender.endRow();
       }
       appender.closeSync();
-      const file = path.join(folder, `${table.name}.parquet`).replaceAll("'", "''");
-      await connection.run(`COPY ${name} TO '${file}' (FORMAT parquet)`);
+      const file = path.join(folder, `${table.name}.parquet`);
+      await connection.run(`COPY ${name} TO ${quotedString(file)} (FORMAT parquet)`);
     }
   } catch (error) {
     const message = asError(error).message;

@@ -7,6 +7,7 @@
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { EngineUnavailableError, QueryError, asError } from "../../core/errors.js";
+import { quotedIdentifier, quotedString } from "../../core/sql-text.js";
 
 /** A value as read back from a query (DuckDB's JSON conversion: BIGINT and DECIMAL arrive as strings). */
 export type WorkbenchValue = string | number | boolean | null | WorkbenchValue[] | { [key: string]: WorkbenchValue };
@@ -57,16 +58,6 @@ let nodeApi: Promise<NodeApi> | undefined;
 function loadNodeApi(): Promise<NodeApi> {
   nodeApi ??= import("@duckdb/node-api");
   return nodeApi;
-}
-
-/** Quotes a string as an SQL literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** Quotes an identifier. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 class AppenderSink implements RowSink {
@@ -146,9 +137,9 @@ export class ParquetWorkbench {
     const connection = await instance.connect();
     const bench = new ParquetWorkbench(instance, connection);
     try {
-      if (options.memoryLimit !== undefined) await bench.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+      if (options.memoryLimit !== undefined) await bench.run(`SET memory_limit = ${quotedString(options.memoryLimit)}`);
       if (options.threads !== undefined) await bench.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
-      if (options.tempDirectory !== undefined) await bench.run(`SET temp_directory = ${sqlString(options.tempDirectory)}`);
+      if (options.tempDirectory !== undefined) await bench.run(`SET temp_directory = ${quotedString(options.tempDirectory)}`);
       // Parquet is written in the order we ask for; without this DuckDB may reorder rows between threads.
       await bench.run("SET preserve_insertion_order = true");
     } catch (e) {
@@ -179,8 +170,8 @@ export class ParquetWorkbench {
 
   /** Creates (or replaces) a table and returns a sink that appends rows to it. */
   async createTable(name: string, columns: readonly StagingColumn[]): Promise<RowSink> {
-    const cols = columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(", ");
-    await this.run(`CREATE OR REPLACE TABLE ${sqlIdent(name)} (${cols})`);
+    const cols = columns.map((c) => `${quotedIdentifier(c.name)} ${c.type}`).join(", ");
+    await this.run(`CREATE OR REPLACE TABLE ${quotedIdentifier(name)} (${cols})`);
     const appender = await this.#connection.createAppender(name);
     return new AppenderSink(appender, columns.map((c) => c.type));
   }
@@ -193,9 +184,9 @@ export class ParquetWorkbench {
     const body = options.orderBy ? `SELECT * FROM (${select}) ORDER BY ${options.orderBy}` : select;
     const opts = [`FORMAT parquet`, `COMPRESSION ${options.compression ?? "zstd"}`];
     if (options.rowGroupSize !== undefined) opts.push(`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`);
-    if (options.partitionBy && options.partitionBy.length > 0) opts.push(`PARTITION_BY (${options.partitionBy.map(sqlIdent).join(", ")})`);
+    if (options.partitionBy && options.partitionBy.length > 0) opts.push(`PARTITION_BY (${options.partitionBy.map((c) => quotedIdentifier(c)).join(", ")})`);
     if (options.overwrite) opts.push("OVERWRITE_OR_IGNORE true");
-    const rows = await this.query(`COPY (${body}) TO ${sqlString(path)} (${opts.join(", ")})`);
+    const rows = await this.query(`COPY (${body}) TO ${quotedString(path)} (${opts.join(", ")})`);
     const count = rows[0]?.["Count"];
     return typeof count === "number" ? count : Number(count ?? 0);
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../../core/catalog.js";
 import type {
-  ConnectRequest, Engine, EngineCapabilities, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
+  ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
 import { readSecret, sparkPaths } from "./cluster/runtime.js";
+import { sparkProblem } from "./errors.js";
 import { fetchTable } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
@@ -75,7 +76,6 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
-  readonly capabilities: EngineCapabilities = { remote: true, progress: true };
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
@@ -193,7 +193,7 @@ export class SparkEngine implements Engine {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name, marker });
       if (status.state !== "finished") {
         const message = cleanSparkMessage(status.errorMessage ?? `the statement ended in state ${status.state}`);
-        throw new QueryError(message, hintFor(status.errorMessage ?? ""), { engine: this.name, engineMessage: status.errorMessage, sqlState: status.sqlState, sql });
+        throw new QueryError(message, hintFor(status.errorMessage ?? ""), { engine: this.name, engineMessage: status.errorMessage, sqlState: status.sqlState, sql }, { problem: sparkProblem(message) });
       }
       const { table, truncated } = await fetchTable(connection, operation, options.maxRows);
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name, marker });
@@ -202,7 +202,7 @@ export class SparkEngine implements Engine {
       if (error instanceof QueryCancelledError || error instanceof QueryError) throw error;
       if (error instanceof ConnectionLostError) throw this.lostError(error);
       if (error instanceof ThriftCallError) {
-        throw new QueryError(cleanSparkMessage(error.message), hintFor(error.message), { engine: this.name, engineMessage: error.message, sql }, { cause: error });
+        throw new QueryError(cleanSparkMessage(error.message), hintFor(error.message), { engine: this.name, engineMessage: error.message, sql }, { cause: error, problem: sparkProblem(cleanSparkMessage(error.message)) });
       }
       throw error;
     } finally {

@@ -8,9 +8,9 @@ import {
   makeData, type Data, type DataType,
 } from "apache-arrow";
 import { TYPE_ID, type RowBatch, type ThriftColumn, type ThriftColumnDesc } from "./thrift-client.js";
+import { SQL_TYPE_KEY } from "../../core/format.js";
 
 /** Field metadata key of the engine's SQL type, read by core/format.ts `columnSqlType`. */
-const SQL_TYPE_KEY = "streamlink.sql_type";
 
 const MS_PER_DAY = 86_400_000;
 

@@ -1,16 +1,13 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { quotedIdentifier } from "../../core/sql-text.js";
 import { writeParquetTables, type ParquetCell, type ParquetColumnType, type ParquetTableData } from "../../engines/duckdb/write-parquet.js";
 import { openSqlite, type SqliteDatabase, type SqliteValue } from "./sqlite.js";
 
 /** Bump when the conversion rules change, so cached folders are rebuilt. */
 const CONVERSION_VERSION = "1";
 const MARKER = ".source";
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /** A text cell that reads back as the same number, e.g. `"1980"` but not `"02647"` or `"4.0"`. */
 function canonicalNumber(text: string): number | undefined {
@@ -60,8 +57,8 @@ function readTables(database: SqliteDatabase): ParquetTableData[] {
     .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .rows.map((r) => String(r[0]));
   return names.map((name) => {
-    const declared = database.query(`PRAGMA table_info(${quoteIdent(name)})`).rows.map((r) => ({ name: String(r[1]), type: String(r[2] ?? "") }));
-    const { rows } = database.query(`SELECT ${declared.map((c) => quoteIdent(c.name)).join(", ")} FROM ${quoteIdent(name)}`);
+    const declared = database.query(`PRAGMA table_info(${quotedIdentifier(name)})`).rows.map((r) => ({ name: String(r[1]), type: String(r[2] ?? "") }));
+    const { rows } = database.query(`SELECT ${declared.map((c) => quotedIdentifier(c.name)).join(", ")} FROM ${quotedIdentifier(name)}`);
     const columns = declared.map((c, i) => ({ name: c.name, type: columnType(c.type, rows.map((r) => r[i] ?? null)) }));
     return { name, columns, rows: rows.map((r) => columns.map((c, i) => cell(r[i] ?? null, c.type))) };
   });

@@ -15,6 +15,8 @@
  * query it cannot rewrite is left to fail on DuckDB, and the harness then takes the gold rows from SQLite.
  */
 
+import { quotedString } from "../../core/sql-text.js";
+
 /** The gold query as DuckDB should run it, with the names of the rules that changed it. */
 export interface Translation {
   readonly sql: string;
@@ -67,7 +69,7 @@ function isWord(token: Token | undefined, word: string): boolean {
 /** Converts a double-quoted SQLite string to a single-quoted one. */
 function singleQuoted(text: string): string {
   const inner = text.slice(1, -1).replaceAll('""', '"');
-  return `'${inner.replaceAll("'", "''")}'`;
+  return quotedString(inner);
 }
 
 /** One SELECT block at one parenthesis depth: where its clauses start, as indexes into the significant tokens. */

@@ -18,7 +18,6 @@ class CountingEngine implements Engine {
   constructor(private readonly inner: Engine) {}
   get name(): string { return this.inner.name; }
   get dialect(): Engine["dialect"] { return this.inner.dialect; }
-  get capabilities(): Engine["capabilities"] { return this.inner.capabilities; }
   get target(): string { return this.inner.target; }
   catalog(): ReturnType<Engine["catalog"]> { return this.inner.catalog(); }
   parse(sql: string): ReturnType<Engine["parse"]> { return this.inner.parse(sql); }

@@ -9,7 +9,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CANONICAL_TABLES } from "../../datasets/canonical.js";
 import { generatePatents } from "../../datasets/generator/generate.js";
-import { ParquetWorkbench, sqlString } from "../../engines/duckdb/writer.js";
+import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
+import { quotedString } from "../../core/sql-text.js";
 import { CANONICAL } from "../support/paths.js";
 
 let work: string;
@@ -22,8 +23,8 @@ const RUNS = [
 /** Rows of a generated table numbered in file order (parts by name, rows within a part). */
 const numbered = (dir: string, table: string) =>
   `SELECT * EXCLUDE (filename, file_row_number), row_number() OVER (ORDER BY filename, file_row_number) AS rn
-   FROM read_parquet(${sqlString(path.join(dir, table, "*.parquet"))}, filename = true, file_row_number = true)`;
-const plain = (dir: string, table: string) => `read_parquet(${sqlString(path.join(dir, table, "*.parquet"))})`;
+   FROM read_parquet(${quotedString(path.join(dir, table, "*.parquet"))}, filename = true, file_row_number = true)`;
+const plain = (dir: string, table: string) => `read_parquet(${quotedString(path.join(dir, table, "*.parquet"))})`;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "sl-generate-"));
@@ -77,7 +78,7 @@ describe.each(RUNS)("generated patents ($name)", (run) => {
     const rates = (s: string) => `SELECT avg((kind IS NULL)::INT) kind, avg((abstract IS NULL)::INT) abstract, avg((assignee IS NULL)::INT) assignee,
       avg((filing_date IS NULL)::INT) filing_date, avg((grant_date IS NULL)::INT) grant_date, avg((cpc IS NULL)::INT) cpc,
       avg((num_claims IS NULL)::INT) num_claims, avg((assignee = 'NVIDIA CORPORATION')::INT) nvidia FROM ${s}`;
-    const [real] = await bench.query(rates(`read_parquet(${sqlString(path.join(CANONICAL, "patents.parquet"))})`));
+    const [real] = await bench.query(rates(`read_parquet(${quotedString(path.join(CANONICAL, "patents.parquet"))})`));
     const [synthetic] = await bench.query(rates(plain(dir(), "patents")));
     // sampling error at 2 500 rows is about 1 point; 4 points would be a real difference
     for (const [col, value] of Object.entries(real ?? {})) expect(Math.abs(Number(synthetic?.[col]) - Number(value)), col).toBeLessThan(0.04);
@@ -86,9 +87,9 @@ describe.each(RUNS)("generated patents ($name)", (run) => {
   it("is sorted by publication date across parts, with row-group min/max statistics", async () => {
     const [r] = await bench.query(`SELECT count(*)::INTEGER AS unsorted FROM (
         SELECT publication_date < lag(publication_date) OVER (ORDER BY filename, file_row_number) AS back
-        FROM read_parquet(${sqlString(path.join(dir(), "patents", "*.parquet"))}, filename = true, file_row_number = true)) WHERE back`);
+        FROM read_parquet(${quotedString(path.join(dir(), "patents", "*.parquet"))}, filename = true, file_row_number = true)) WHERE back`);
     expect(r?.["unsorted"]).toBe(0);
-    const stats = await bench.query(`SELECT stats_min, stats_max FROM parquet_metadata(${sqlString(path.join(dir(), "patents", "*.parquet"))}) WHERE path_in_schema = 'publication_date'`);
+    const stats = await bench.query(`SELECT stats_min, stats_max FROM parquet_metadata(${quotedString(path.join(dir(), "patents", "*.parquet"))}) WHERE path_in_schema = 'publication_date'`);
     expect(stats.length).toBeGreaterThan(0);
     expect(stats.every((s) => typeof s["stats_min"] === "string" && typeof s["stats_max"] === "string")).toBe(true);
   });

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { CANONICAL_TABLES } from "../../datasets/canonical.js";
 import { importGooglePatents, importPatentsView } from "../../datasets/import.js";
-import { ParquetWorkbench, sqlString } from "../../engines/duckdb/writer.js";
+import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
+import { quotedString } from "../../core/sql-text.js";
 import { CANONICAL, SHARED_DATA } from "../support/paths.js";
 
 const RAW = path.join(SHARED_DATA, "patents", "raw");
@@ -34,8 +35,8 @@ afterAll(async () => {
 
 /** Rows in one file and not the other (both directions, with multiplicity), row-order mismatches, and the schemas. */
 async function compare(dir: string, table: string) {
-  const mine = `read_parquet(${sqlString(path.join(dir, `${table}.parquet`))})`;
-  const gold = `read_parquet(${sqlString(path.join(CANONICAL, `${table}.parquet`))})`;
+  const mine = `read_parquet(${quotedString(path.join(dir, `${table}.parquet`))})`;
+  const gold = `read_parquet(${quotedString(path.join(CANONICAL, `${table}.parquet`))})`;
   const [diff] = await bench.query(`SELECT
       (SELECT count(*) FROM (FROM ${mine} EXCEPT ALL FROM ${gold}))::INTEGER AS extra,
       (SELECT count(*) FROM (FROM ${gold} EXCEPT ALL FROM ${mine}))::INTEGER AS missing,
@@ -102,21 +103,21 @@ describe("data import reproduces the canonical patents database", () => {
     await mkdir(bulk, { recursive: true });
     const tables = { patent: "g_patent", patent_abstract: "g_patent_abstract", assignee: "g_assignee_disambiguated", cpc: "g_cpc_current", inventor: "g_inventor_disambiguated" };
     // the first 200 NVIDIA patents and their rows in the other tables, written as PatentsView writes its TSVs
-    const ids = `(SELECT patent_id FROM read_csv(${sqlString(path.join(NVIDIA, "nvidia_patent.csv"))}, all_varchar = true) ORDER BY patent_id LIMIT 200)`;
+    const ids = `(SELECT patent_id FROM read_csv(${quotedString(path.join(NVIDIA, "nvidia_patent.csv"))}, all_varchar = true) ORDER BY patent_id LIMIT 200)`;
     for (const [suffix, name] of Object.entries(tables)) {
-      await bench.run(`COPY (SELECT * FROM read_csv(${sqlString(path.join(NVIDIA, `nvidia_${suffix}.csv`))}, all_varchar = true) WHERE patent_id IN ${ids})
-        TO ${sqlString(path.join(bulk, `${name}.tsv`))} (DELIMITER '\t', HEADER, QUOTE '"', FORCE_QUOTE *)`);
+      await bench.run(`COPY (SELECT * FROM read_csv(${quotedString(path.join(NVIDIA, `nvidia_${suffix}.csv`))}, all_varchar = true) WHERE patent_id IN ${ids})
+        TO ${quotedString(path.join(bulk, `${name}.tsv`))} (DELIMITER '\t', HEADER, QUOTE '"', FORCE_QUOTE *)`);
     }
     const out = path.join(work, "bulk-out");
     const report = await importPatentsView(bulk, { outDir: out });
     expect(report.rows.patents).toBe(200);
     const cols = "publication_number, kind, title, abstract, assignee, grant_date, cpc, num_claims";
     const [diff] = await bench.query(`SELECT count(*)::INTEGER AS n FROM (
-      SELECT ${cols} FROM read_parquet(${sqlString(path.join(out, "patents.parquet"))})
-      EXCEPT ALL SELECT ${cols} FROM read_parquet(${sqlString(path.join(CANONICAL, "patents.parquet"))}))`);
+      SELECT ${cols} FROM read_parquet(${quotedString(path.join(out, "patents.parquet"))})
+      EXCEPT ALL SELECT ${cols} FROM read_parquet(${quotedString(path.join(CANONICAL, "patents.parquet"))}))`);
     expect(diff?.["n"]).toBe(0);
-    const [cpc] = await bench.query(`SELECT count(*)::INTEGER AS n FROM (FROM read_parquet(${sqlString(path.join(out, "patent_cpc.parquet"))})
-      EXCEPT ALL FROM read_parquet(${sqlString(path.join(CANONICAL, "patent_cpc.parquet"))}))`);
+    const [cpc] = await bench.query(`SELECT count(*)::INTEGER AS n FROM (FROM read_parquet(${quotedString(path.join(out, "patent_cpc.parquet"))})
+      EXCEPT ALL FROM read_parquet(${quotedString(path.join(CANONICAL, "patent_cpc.parquet"))}))`);
     expect(cpc?.["n"]).toBe(0);
   });
 

@@ -22,13 +22,13 @@ const PATENTS = path.join(SHARED_DATA, "patents");
  */
 class ScriptedGenerator implements SqlGenerator {
   readonly asked: string[] = [];
-  constructor(private readonly answer: (question: string, request: GenerationRequest) => string) {}
+  constructor(private readonly answer: (question: string, request: GenerationRequest<unknown>) => string) {}
 
-  async generate(request: GenerationRequest): Promise<Generation> {
+  async generate<R>(request: GenerationRequest<R>): Promise<Generation<R>> {
     this.asked.push(request.question);
     const sql = this.answer(request.question, request);
-    const { verdict } = await request.tryQuery(sql);
-    return { sql, verdict, provenance: { model: "scripted", modelSha256: "", promptVersion: "test", tries: 1, timings: {} } };
+    const report = await request.tryQuery(sql, { attempt: 1, of: 1 });
+    return { sql, verdict: report.verdict, report, provenance: { model: "scripted", modelSha256: "", promptVersion: "test", tries: 1, timings: {} } };
   }
 
   async close(): Promise<void> {}

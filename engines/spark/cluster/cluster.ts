@@ -9,6 +9,7 @@ import { probePort } from "../thrift-client.js";
 import {
   GUARD_DATA_DIR_CONF, confined, createSecret, javaArgs, javaExecutable, requireConfinement, requireJars, sparkEnv, sparkPaths, type SparkPaths,
 } from "./runtime.js";
+import { quotedIdentifier, quotedString } from "../../../core/sql-text.js";
 
 const HOST = "127.0.0.1";
 const MASTER_CLASS = "org.apache.spark.deploy.master.Master";
@@ -194,14 +195,6 @@ async function aliveWorkers(masterUiPort: number): Promise<number> {
   return typeof body.aliveworkers === "number" ? body.aliveworkers : 0;
 }
 
-function quoteIdent(name: string): string {
-  return `\`${name.replaceAll("`", "``")}\``;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-}
-
 /** Each Parquet file (named by its stem) and each folder of Parquet files (named by the folder) of `dataDir`. */
 async function tableSources(dataDir: string): Promise<{ name: string; location: string }[]> {
   const info = await stat(dataDir).catch(() => undefined);
@@ -226,7 +219,7 @@ async function registerTables(thriftUrl: string, dataDir: string): Promise<strin
   const engine = await SparkEngine.open({ kind: "spark", target: thriftUrl, name: "setup" });
   try {
     for (const source of sources) {
-      await engine.execute(`CREATE TABLE ${quoteIdent(source.name)} USING parquet LOCATION ${quoteLiteral(source.location)}`, { maxRows: 1 });
+      await engine.execute(`CREATE TABLE ${quotedIdentifier(source.name, "spark")} USING parquet LOCATION ${quotedString(source.location, "spark")}`, { maxRows: 1 });
     }
   } finally {
     await engine.close();
