@@ -61,9 +61,10 @@ describe("a blocked query never reaches the engine", () => {
   // Cartesian products are refused only when the catalog has row counts (the payload table's has; this
   // engine's views over Parquet do not report them), so those rows are left to the unit table.
   const blocked = PAYLOADS.filter((p) => p.dialect === "duckdb" && p.verdict === "block" && p.rule !== "plan.cartesian");
-  it.each(blocked.map((p) => [p.threat, p.sql] as const))("%s: %s", async (_threat, sql) => {
+  // A weak injection signal blocks only SQL a model wrote: those rows run as the model's.
+  it.each(blocked.map((p) => [p.threat, p.sql, p.author] as const))("%s: %s", async (_threat, sql, author) => {
     const before = counting?.executed.length ?? 0;
-    await expect(session.run(sql)).rejects.toBeInstanceOf(BlockedQueryError);
+    await expect(session.run(sql, { author })).rejects.toBeInstanceOf(BlockedQueryError);
     expect(counting?.executed.length).toBe(before);
   });
 
@@ -111,7 +112,9 @@ describe("second wall: T1–T4 payloads run on the locked-down engine with the c
 
   // Payloads the checker refuses on principle that the engine may run because they only read:
   // they must still change nothing.
-  const READ_ONLY_FORMS = new Set(["SELECT title FROM patents LIMIT 1; SELECT 2", "PRAGMA database_list", "CALL pragma_version()"]);
+  const READ_ONLY_FORMS = new Set([
+    "SELECT title FROM patents LIMIT 1; SELECT 2", "PRAGMA database_list", "CALL pragma_version()", "SELECT * FROM information_schema.tables",
+  ]);
   const wall = PAYLOADS.filter((p) => p.dialect === "duckdb" && ["T1", "T2", "T3", "T4"].includes(p.threat));
   it.each(wall.map((p) => [p.threat, p.sql] as const))("%s: %s is refused or changes nothing", async (_threat, sql) => {
     const before = await state();
