@@ -7,6 +7,8 @@ import { format } from "node:util";
 import { createConverter, isCompleteCode } from "tslab/dist/converter.js";
 import { createExecutor, type Executor } from "tslab/dist/executor.js";
 import { ZmqServer } from "tslab/dist/jupyter.js";
+import { asError } from "../core/errors.js";
+import { CompilerFailedError, VariableNotCreatedError, jupyterErrorOf } from "./errors.js";
 
 /** A Jupyter error as the protocol carries it. */
 export interface JupyterError {
@@ -19,32 +21,57 @@ export type CellOutcome =
   | { readonly ok: true; readonly hasValue: boolean; readonly value?: unknown }
   | { readonly ok: false; readonly error: JupyterError };
 
+type Converter = ReturnType<typeof createConverter>;
+
+/**
+ * The compilers tslab's executor reads on every cell. The executor keeps the user's declarations and values
+ * itself, so a compiler that a cell broke can be swapped for a fresh one without losing them.
+ */
+class Converters {
+  private current: Converter = Converters.create(false);
+  private browserConverter: Converter | undefined;
+
+  private static create(isBrowser: boolean): Converter {
+    return createConverter({ isJS: false, isBrowser });
+  }
+
+  get node(): Converter {
+    return this.current;
+  }
+
+  get browser(): Converter {
+    this.browserConverter ??= Converters.create(true);
+    return this.browserConverter;
+  }
+
+  /**
+   * A compiler that threw mid-update (a stack overflow in its parser) keeps a pending rebuild timer and refuses
+   * every later cell ("Unexpected pending rebuildTimer"): replace it. Modules added with `//@module` go with it.
+   */
+  renew(): void {
+    this.close();
+    this.current = Converters.create(false);
+    this.browserConverter = undefined;
+  }
+
+  close(): void {
+    this.current.close();
+    this.browserConverter?.close();
+  }
+}
+
 /** tslab's executor with its console turned into return values: the last expression and the error. */
 export class TypeScriptRunner {
   private readonly executor: Executor;
-  private readonly closeConverters: () => void;
+  private readonly converters = new Converters();
   private lastValue: { value: unknown } | undefined;
   private readonly errors: unknown[][] = [];
   /** Names `declare` gave a type to, so that a re-run only updates the value. */
   private readonly declared = new Map<string, string>();
 
   constructor(rootDir: string) {
-    const node = createConverter({ isJS: false, isBrowser: false });
-    let browser: ReturnType<typeof createConverter> | undefined;
-    const converters = {
-      node,
-      get browser() {
-        browser ??= createConverter({ isJS: false, isBrowser: true });
-        return browser;
-      },
-      close: () => {
-        node.close();
-        browser?.close();
-      },
-    };
-    this.closeConverters = converters.close;
     // tslab reports the cell's value through log() and failures through error(); we keep both as data.
-    this.executor = createExecutor(rootDir, converters, {
+    this.executor = createExecutor(rootDir, this.converters, {
       log: (value: unknown) => { this.lastValue = { value }; },
       error: (...args: unknown[]) => { this.errors.push(args); },
     });
@@ -57,7 +84,14 @@ export class TypeScriptRunner {
     }
     this.lastValue = undefined;
     this.errors.length = 0;
-    const ok = await this.executor.execute(code);
+    let ok: boolean;
+    try {
+      ok = await this.executor.execute(code);
+    } catch (thrown) {
+      // Only the compiler throws out of execute(): the cell's own errors arrive through error() above.
+      this.converters.renew();
+      return { ok: false, error: jupyterErrorOf(new CompilerFailedError(asError(thrown))) };
+    }
     // Set by the executor's log() callback during execute(); TypeScript cannot see that.
     const last = this.lastValue as { value: unknown } | undefined;
     if (ok) return { ok: true, hasValue: last !== undefined, value: last?.value };
@@ -78,7 +112,9 @@ export class TypeScriptRunner {
     holder.__streamlinkValue = value;
     try {
       const typed = await this.run(`const ${name}: ${typeName} = (globalThis as any).__streamlinkValue;`);
-      if (!typed.ok) await this.run(`const ${name}: any = (globalThis as any).__streamlinkValue;`);
+      const untyped = typed.ok ? typed : await this.run(`const ${name}: any = (globalThis as any).__streamlinkValue;`);
+      // The magic reports the variable as created: a name TypeScript refused must fail the cell instead.
+      if (!untyped.ok) throw new VariableNotCreatedError(name, untyped.error.evalue);
       this.declared.set(name, typed.ok ? typeName : "any");
     } finally {
       delete holder.__streamlinkValue;
@@ -99,11 +135,11 @@ export class TypeScriptRunner {
   }
 
   complete(code: string, cursor: number): { start: number; end: number; candidates: string[] } {
-    return this.executor.complete(code, cursor);
+    return this.compiling(() => this.executor.complete(code, cursor), { start: cursor, end: cursor, candidates: [] });
   }
 
   inspect(code: string, cursor: number): string | undefined {
-    const info = this.executor.inspect(code, cursor);
+    const info = this.compiling(() => this.executor.inspect(code, cursor), undefined);
     if (!info) return undefined;
     const parts = [...(info.displayParts ?? []).map((p) => p.text), "\n", ...(info.documentation ?? []).map((p) => p.text)];
     return parts.join("");
@@ -116,7 +152,16 @@ export class TypeScriptRunner {
 
   close(): void {
     this.executor.close();
-    this.closeConverters();
+  }
+
+  /** Completion and inspection compile the cell too: a compiler that fails there is renewed, and nothing is offered. */
+  private compiling<T>(work: () => T, fallback: T): T {
+    try {
+      return work();
+    } catch {
+      this.converters.renew();
+      return fallback;
+    }
   }
 }
 

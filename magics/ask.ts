@@ -1,5 +1,7 @@
 import type { Table } from "apache-arrow";
-import { BlockedQueryError, asError } from "../core/errors.js";
+import type { Catalog } from "../core/catalog.js";
+import type { Engine } from "../core/engine.js";
+import { BlockedQueryError, UsageError, asError } from "../core/errors.js";
 import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
 import { blockedError, type CheckedRun, type Session } from "../session/session.js";
@@ -32,8 +34,7 @@ export interface AskOutcome {
  * value probe) goes through the session, so through the same checker as `%%sql`, before an engine sees it.
  */
 export async function askQuestion(session: Session, generator: SqlGenerator, question: string, options: AskOptions = {}): Promise<AskOutcome> {
-  const engine = await session.engine(options.engine);
-  const catalog = await session.catalog(engine);
+  const { engine, catalog } = await askableConnection(session, options.engine);
   let run: CheckedRun | undefined;
   let error: Error | undefined;
   const generation = await generator.generate({
@@ -61,6 +62,20 @@ export async function askQuestion(session: Session, generator: SqlGenerator, que
   return { generation, run, error };
 }
 
+/** The connection a question goes to; one without tables has nothing the model could write SQL about. */
+export async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
+  const engine = await session.engine(name);
+  const catalog = await session.catalog(engine);
+  if (catalog.tables.length === 0) {
+    throw new UsageError(
+      `Connection '${engine.name}' has no tables to ask about`,
+      "Connect to data first, e.g. %connect duckdb data/patents (or pass --engine NAME); %tables lists what a connection holds.",
+      { engine: engine.name },
+    );
+  }
+  return { engine, catalog };
+}
+
 function rowsOf(table: Table): unknown[][] {
   const columns = table.schema.fields.map((_f, c) => table.getChildAt(c));
   const rows: unknown[][] = [];
@@ -86,6 +101,8 @@ export const askMagic: Magic = {
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
+    // Before the model loads (seconds): a connection without tables fails at once.
+    await askableConnection(context.session, stringOption(args, "engine"));
     const generator = await context.session.generator();
     const { generation, run, error } = await askQuestion(context.session, generator, question, {
       engine: stringOption(args, "engine"),

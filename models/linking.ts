@@ -1,5 +1,6 @@
 import type { ColumnProfile, SchemaProfile } from "./profile.js";
-import { escapeRegExp, quoteValue, sqlString } from "./values.js";
+import type { Dialect } from "../core/engine.js";
+import { escapeRegExp, promptName, quoteValue, sqlString } from "./values.js";
 
 /** One question word found in a column's values. */
 export interface ValueLink {
@@ -189,16 +190,17 @@ export function identifierHints(question: string, profile: SchemaProfile): strin
   const hints: string[] = [];
   for (const token of question.split(/[\s,;()?!]+/).map((t) => t.replace(/[.:]$/, ""))) {
     if (!/\d/.test(token) || token.length > 40) continue;
-    for (const [column, shape] of shapes) if (shape.test(token)) hints.push(`- "${token}" -> ${column} = ${quoteValue(token)}`);
+    for (const [column, shape] of shapes) if (shape.test(token)) hints.push(`- "${token}" -> ${promptName(column, profile.dialect)} = ${quoteValue(token)}`);
   }
   return hints;
 }
 
 /** The links as hint lines for the prompt. */
-export function renderLinks(links: readonly ValueLink[]): string {
+export function renderLinks(links: readonly ValueLink[], dialect: Dialect): string {
   return links.map((l) => {
     const more = l.distinctValues > l.values.length ? `, … ${l.distinctValues} values in all` : "";
-    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${l.column} = ${l.exactValue}` : `${l.column} ILIKE ${sqlString(`%${l.term}%`)}`;
-    return `- "${l.term}": ${l.table}.${l.column} has ${l.values.join(", ")}${more} -> ${use}`;
+    const column = promptName(l.column, dialect);
+    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${column} = ${l.exactValue}` : `${column} ILIKE ${sqlString(`%${l.term}%`)}`;
+    return `- "${l.term}": ${promptName(l.table, dialect)}.${column} has ${l.values.join(", ")}${more} -> ${use}`;
   }).join("\n");
 }
