@@ -33,7 +33,8 @@ class CellFailed extends Error {
 export class StreamLinkKernel implements KernelCore {
   private executionCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private failedAt: { time: number; count: number } | undefined;
+  /** The last failure: when (monotonic, and wall clock for clients' send times) and which cell. */
+  private failedAt: { time: number; wallTime: number; count: number } | undefined;
   /**
    * True from a failure until the event loop has read what was already waiting on the socket: a cell that
    * blocks the loop leaves queued requests unread until it ends (ipykernel drains its queue the same way).
@@ -81,7 +82,10 @@ export class StreamLinkKernel implements KernelCore {
 
   private async executeNow(request: ExecuteRequestContent, publish: Publisher, arrived: number): Promise<Record<string, unknown>> {
     const failed = this.failedAt;
-    if (failed && (arrived < failed.time || this.aborting)) {
+    // A request the client sent before the failure was queued behind it. Without a send time (a client that omits
+    // the header's date), what arrived before the failure, or was waiting on the socket while it ran, was queued.
+    const queued = failed && (request.sentAt !== undefined ? request.sentAt < failed.wallTime : arrived < failed.time || this.aborting);
+    if (failed && queued) {
       publish("stream", { name: "stderr", text: `Not run: cell [${failed.count}] failed while this cell was waiting. Fix that cell, then run this one again.\n` });
       return { status: "aborted" };
     }
@@ -99,7 +103,7 @@ export class StreamLinkKernel implements KernelCore {
       const error = thrown instanceof CellFailed ? thrown.jupyter : jupyterErrorOf(thrown);
       out("error", { ...error });
       if (request.stop_on_error ?? true) {
-        this.failedAt = { time: performance.now(), count };
+        this.failedAt = { time: performance.now(), wallTime: Date.now(), count };
         this.aborting = true;
         setImmediate(() => { this.aborting = false; });
       }

@@ -190,6 +190,11 @@ export interface KernelCore {
 
 export interface ExecuteRequestContent {
   readonly code: string;
+  /**
+   * When the client sent the request (its header's `date`, epoch ms): tells a cell queued behind a failure from one
+   * sent after the failure's reply, which the order of reading the socket alone cannot.
+   */
+  readonly sentAt?: number;
   readonly silent?: boolean;
   readonly store_history?: boolean;
   readonly stop_on_error?: boolean;
@@ -200,6 +205,7 @@ export type Publisher = (msgType: "stream" | "display_data" | "update_display_da
 
 interface WireMessage {
   content: unknown;
+  header?: { date?: string };
   createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, socket: unknown): void };
 }
 
@@ -226,7 +232,9 @@ class StreamLinkServer extends ZmqServer {
     };
     const reply = message.createReply();
     reply.header.msg_type = "execute_reply";
-    reply.content = await this.core.execute(message.content as ExecuteRequestContent, publish);
+    const sentAt = Date.parse(message.header?.date ?? "");
+    const request = { ...(message.content as ExecuteRequestContent), sentAt: Number.isNaN(sentAt) ? undefined : sentAt };
+    reply.content = await this.core.execute(request, publish);
     reply.signAndSend(this.connInfo.key, socket);
   }
 

@@ -180,7 +180,7 @@ export class DuckDBEngine implements Engine {
     const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
     try {
       const result = await (await this.prepareSelect(sql)).stream();
-      const { collector, truncated } = await collect(result, options.maxRows, this.name);
+      const { collector, truncated } = await collect(result, options.maxRows, this.name, () => this.cancelReason !== undefined);
       return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
@@ -245,8 +245,11 @@ async function dataFingerprint(target: string, sources: readonly TableSource[]):
   return `${target}#${hash.digest("hex").slice(0, 16)}`;
 }
 
-/** Streams chunks until `maxRows`; rows past the cap are never converted, only noticed. */
-async function collect(result: DuckDBResult, maxRows: number, engine: string): Promise<{ collector: ArrowCollector; truncated: boolean }> {
+/**
+ * Streams chunks until `maxRows`; rows past the cap are never converted, only noticed. Converting happens here, in
+ * JavaScript, after DuckDB has produced a chunk: a time limit or the stop button that came meanwhile ends it too.
+ */
+async function collect(result: DuckDBResult, maxRows: number, engine: string, stopped: () => boolean): Promise<{ collector: ArrowCollector; truncated: boolean }> {
   const { JSDuckDBValueConverter } = await loadDuckDB();
   const names = result.deduplicatedColumnNames();
   const collector = new ArrowCollector(names, result.columnTypes().map(sqlTypeName));
@@ -256,6 +259,7 @@ async function collect(result: DuckDBResult, maxRows: number, engine: string): P
     const room = maxRows - collector.rowCount;
     if (room <= 0) return { collector, truncated: true };
     checkResultMemory(collector.rowCount, engine);
+    if (stopped()) throw new Error("stopped while converting the result");
     const values: JS[][] = names.map((_n, c) => chunk.convertColumnValues(c, JSDuckDBValueConverter) as JS[]);
     if (collector.append(values, room) < chunk.rowCount) return { collector, truncated: true };
   }
