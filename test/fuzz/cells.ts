@@ -2,6 +2,7 @@
  * Seeded generators of the cells a careless or hostile user sends: bad magics, junk, deep nesting, huge bodies, long
  * boolean chains, TypeScript errors and interrupts. The same seed gives the same cells, so a failure can be replayed.
  */
+import { mulberry32 } from "../../evals/sample.js";
 
 export interface FuzzCell {
   /** The generator that made the cell, for the report. */
@@ -29,18 +30,6 @@ export const CI_PROFILE: FuzzProfile = { maxSqlDepth: 10, maxBodyChars: 200_000 
 /** The query limit the fuzz sets first (`%config timeout_s`), and the slack for a reply beyond it. */
 export const FUZZ_TIMEOUT_S = 5;
 const SLACK_S = 10;
-
-/** mulberry32: small, fast and seedable; Math.random cannot be replayed. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const int = (r: Random, low: number, high: number) => low + Math.floor(r() * (high - low + 1));
@@ -152,7 +141,7 @@ export function setupCells(): FuzzCell[] {
 }
 
 export function generateCells(seed: number, count: number, profile: FuzzProfile = CI_PROFILE): FuzzCell[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const kinds = Object.entries(WEIGHTS);
   const total = kinds.reduce((n, [, w]) => n + w, 0);
   const cells: FuzzCell[] = [];

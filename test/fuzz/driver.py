@@ -25,6 +25,16 @@ def peak_rss_kb(km):
     return 0
 
 
+def cpu_seconds(km):
+    """User and system CPU time of the kernel process: tells a busy kernel from one waiting on something."""
+    try:
+        with open(f"/proc/{km.provisioner.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / 100
+    except (OSError, AttributeError, TypeError, IndexError, ValueError):
+        return -1
+
+
 def collect(kc, msg_id, buffer, timeout):
     """IOPub messages of one request until it is idle; messages of other requests wait in `buffer`."""
     deadline = time.time() + timeout
@@ -91,8 +101,10 @@ def main():
             hung = reply is None
             if hung:
                 hangs += 1
+                cpu = cpu_seconds(km)
                 km.interrupt_kernel()
                 reply = wait_reply(kc, msg_id, 5)
+                print(f"fuzz driver: no reply to cell {i} within {limit} s; kernel CPU {cpu} s, {cpu_seconds(km) - cpu:.2f} s more in the 5 s after an interrupt, then {'a reply' if reply else 'still none'}", file=sys.stderr, flush=True)
             iopub = collect(kc, msg_id, buffer, 10) if reply else []
             peak = max(peak, peak_rss_kb(km))
             died = not km.is_alive()

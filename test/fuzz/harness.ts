@@ -40,7 +40,7 @@ export interface FuzzFigures {
  * Runs the setup cells, then `cells`, through one real kernel (restarted only if it dies or stays silent), from a
  * scratch notebook folder that sees the sample data, so `%%remember` and the like write nowhere that matters.
  */
-export async function runFuzz(cells: readonly FuzzCell[], onCell?: (report: CellReport, cell: FuzzCell) => void): Promise<FuzzFigures> {
+export async function runFuzz(cells: readonly FuzzCell[], onCell?: (report: CellReport, cell: FuzzCell) => void, onLog?: (text: string) => void): Promise<FuzzFigures> {
   const all = [...setupCells(), ...cells];
   const folder = await mkdtemp(path.join(tmpdir(), "streamlink-fuzz-"));
   await symlink(path.join(REPO, "notebooks", "data"), path.join(folder, "data"));
@@ -48,7 +48,7 @@ export async function runFuzz(cells: readonly FuzzCell[], onCell?: (report: Cell
   try {
     const lines = await drive(all, folder, (line) => {
       if ("i" in line) onCell?.(line, all[line.i] as FuzzCell);
-    });
+    }, onLog);
     const first = all.length - cells.length;
     const reports = lines.filter((l): l is CellReport => "i" in l);
     const summary = lines.find((l): l is { summary: { final: string | null; peak_rss_kb: number } } => "summary" in l)?.summary;
@@ -77,7 +77,8 @@ export async function runFuzz(cells: readonly FuzzCell[], onCell?: (report: Cell
 
 type DriverLine = CellReport | { summary: { final: string | null; peak_rss_kb: number } };
 
-function drive(cells: readonly FuzzCell[], cwd: string, onLine: (line: DriverLine) => void): Promise<DriverLine[]> {
+/** `onLog` receives what the driver and the kernels it started wrote to stderr. */
+function drive(cells: readonly FuzzCell[], cwd: string, onLine: (line: DriverLine) => void, onLog?: (text: string) => void): Promise<DriverLine[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(VENV_BIN, "python"), [path.join(REPO, "test/fuzz/driver.py"), cwd], {
       cwd,
@@ -96,7 +97,10 @@ function drive(cells: readonly FuzzCell[], cwd: string, onLine: (line: DriverLin
         onLine(line);
       }
     });
-    child.stderr.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-5000); });
+    child.stderr.on("data", (d: Buffer) => {
+      onLog?.(d.toString());
+      stderr = (stderr + d.toString()).slice(-5000);
+    });
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0 || !lines.some((l) => "summary" in l)) reject(new Error(`fuzz driver exited ${code} after ${lines.length} lines:\n${stderr}`));
