@@ -209,7 +209,34 @@ interface WireMessage {
   createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, socket: unknown): void };
 }
 
+/** What tslab's `signAndSend` needs of a socket. */
+interface Sendable {
+  send(parts: (string | Buffer)[]): Promise<void> | void;
+}
+
+/**
+ * Sends on one ZeroMQ socket in order, each once the one before was taken. zeromq.js defers one send in 512 so as
+ * not to starve the event loop, and throws EBUSY at any send made while that one waits; tslab neither waits nor
+ * catches, so now and then a status or an execute reply was lost and the cell never finished (found by the fuzz
+ * tier: an idle kernel, no reply, every few hundred cells).
+ */
+class OrderedSender implements Sendable {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly socket: Sendable) {}
+
+  send(parts: (string | Buffer)[]): void {
+    this.tail = this.tail.then(() => this.socket.send(parts)).catch((error: unknown) => {
+      process.stderr.write(`streamlink kernel: a Jupyter message could not be sent: ${asError(error).message}\n`);
+    });
+  }
+}
+
+type ServerMessage = Parameters<ZmqServer["publishStatus"]>[1];
+
 class StreamLinkServer extends ZmqServer {
+  private readonly senders = new Map<unknown, OrderedSender>();
+
   constructor(private readonly core: KernelCore, connectionFile: string) {
     // tslab's server wants a tslab handler; each of its callbacks is answered by our core instead.
     super({
@@ -223,12 +250,34 @@ class StreamLinkServer extends ZmqServer {
     }, connectionFile);
   }
 
+  /** Every socket's sends go through its one OrderedSender. */
+  private senderFor(socket: Sendable): OrderedSender {
+    let sender = this.senders.get(socket);
+    if (!sender) {
+      sender = new OrderedSender(socket);
+      this.senders.set(socket, sender);
+    }
+    return sender;
+  }
+
+  /** tslab's handlers reply on the socket they are given: they are given its OrderedSender. */
+  override handleShellMessage(socket: Parameters<ZmqServer["handleShellMessage"]>[0], ...args: Buffer[]): Promise<void> {
+    return super.handleShellMessage(this.senderFor(socket) as never, ...args);
+  }
+
+  override publishStatus(status: string, parent: ServerMessage): void {
+    const message = parent.createReply();
+    message.content = { execution_state: status };
+    message.header.msg_type = "status";
+    message.signAndSend(this.connInfo.key, this.senderFor(this.iopub));
+  }
+
   override async handleExecute(socket: unknown, message: WireMessage): Promise<void> {
     const publish: Publisher = (msgType, content) => {
       const out = message.createReply();
       out.header.msg_type = msgType;
       out.content = content;
-      out.signAndSend(this.connInfo.key, this.iopub);
+      out.signAndSend(this.connInfo.key, this.senderFor(this.iopub));
     };
     const reply = message.createReply();
     reply.header.msg_type = "execute_reply";

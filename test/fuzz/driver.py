@@ -105,6 +105,12 @@ def main():
                 km.interrupt_kernel()
                 reply = wait_reply(kc, msg_id, 5)
                 print(f"fuzz driver: no reply to cell {i} within {limit} s; kernel CPU {cpu} s, {cpu_seconds(km) - cpu:.2f} s more in the 5 s after an interrupt, then {'a reply' if reply else 'still none'}", file=sys.stderr, flush=True)
+                if reply is None:
+                    # What the kernel said meanwhile, on IOPub, for this cell and any other.
+                    collect(kc, "none", buffer, 1)
+                    for parent, messages in buffer.items():
+                        said = [m["type"] + ":" + str(m["content"].get("text") or m["content"].get("evalue") or m["content"].get("execution_state") or "")[:300] for m in messages]
+                        print(f"fuzz driver: IOPub for {'this cell' if parent == msg_id else parent}: {said}", file=sys.stderr, flush=True)
             iopub = collect(kc, msg_id, buffer, 10) if reply else []
             peak = max(peak, peak_rss_kb(km))
             died = not km.is_alive()
