@@ -41,6 +41,12 @@ export class StreamLinkKernel implements KernelCore {
    */
   private aborting = false;
   private current: Publisher | undefined;
+  /**
+   * Console text not yet sent, per stream. Text written in one turn of the event loop goes out as one message: a loop
+   * of `console.log` would otherwise send one message per line, and IOPub drops messages past its high-water mark.
+   */
+  private readonly pendingText = new Map<"stdout" | "stderr", string>();
+  private flushScheduled = false;
   private progressId = 0;
   /** `console.log` in user code goes to the cell that is running (or ran last). */
   readonly console: Console;
@@ -49,11 +55,22 @@ export class StreamLinkKernel implements KernelCore {
     const stream = (name: "stdout" | "stderr"): Writable =>
       new Writable({
         write: (chunk: Buffer | string, _encoding, done) => {
-          this.current?.("stream", { name, text: chunk.toString() });
+          this.pendingText.set(name, (this.pendingText.get(name) ?? "") + chunk.toString());
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flushText());
+          }
           done();
         },
       });
     this.console = new Console({ stdout: stream("stdout"), stderr: stream("stderr") });
+  }
+
+  /** Sends the console text written so far, to the cell that is running (or ran last). */
+  private flushText(): void {
+    this.flushScheduled = false;
+    for (const [name, text] of this.pendingText) this.current?.("stream", { name, text });
+    this.pendingText.clear();
   }
 
   kernelInfo(): Record<string, unknown> {
@@ -92,7 +109,11 @@ export class StreamLinkKernel implements KernelCore {
     const silent = request.silent ?? false;
     if (!silent && (request.store_history ?? true)) this.executionCount++;
     const count = this.executionCount;
-    const out: Publisher = silent ? () => undefined : publish;
+    // Console text written before another output is sent before it, so the cell's outputs keep their order.
+    const out: Publisher = silent ? () => undefined : (msgType, content) => {
+      if (msgType !== "stream") this.flushText();
+      publish(msgType, content);
+    };
     out("execute_input", { code: request.code, execution_count: count });
     this.current = out;
     this.deps.runner.setDisplaySink((data, update) => out(update ? "update_display_data" : "display_data", data));
@@ -108,6 +129,9 @@ export class StreamLinkKernel implements KernelCore {
         setImmediate(() => { this.aborting = false; });
       }
       return { status: "error", execution_count: count, ...error };
+    } finally {
+      // What the cell printed goes out before its reply.
+      this.flushText();
     }
   }
 

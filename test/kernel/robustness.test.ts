@@ -21,6 +21,19 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
     expect(outputsOfType(sum.iopub, "text/plain")).toEqual(["42"]);
   });
 
+  it("delivers every output and the reply of a cell that prints 3,000 lines at once", async () => {
+    // zeromq.js defers one send in 512 and refuses any send made meanwhile: the burst must still arrive whole.
+    const [burst, after] = (await runKernel([
+      { code: "for (let i = 0; i < 3000; i++) console.log(`line ${i}`);", timeout_s: 30 },
+      { code: "1+1", timeout_s: 30 },
+    ])) as StepResult[] & { length: 2 };
+    expect(burst.reply.status).toBe("ok");
+    const printed = visibleText(burst.iopub).split("\n").filter((l) => l.startsWith("line "));
+    expect(printed).toHaveLength(3000);
+    expect(printed.at(-1)).toBe("line 2999");
+    expect(outputsOfType(after.iopub, "text/plain")).toEqual(["2"]);
+  });
+
   it("refuses option values it cannot honour, result variables TypeScript cannot declare, and %%ask without tables", async () => {
     const [rowCap, query, outClass, classCheck, askEmpty, maxRows] = (await runKernel([
       { code: "%config row_cap=1e23" },
