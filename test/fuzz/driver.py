@@ -117,7 +117,7 @@ def main():
             status = reply["content"]["status"] if reply else "none"
             ok = error_ok(reply, iopub) if status == "error" else status == "ok"
             print(json.dumps({"i": i, "status": status, "seconds": round(seconds, 3), "hung": hung, "died": died,
-                              "error_ok": ok, "ename": reply["content"].get("ename") if reply else None}), flush=True)
+                              "error_ok": ok, "ename": reply["content"].get("ename") if reply else None, "peak_rss_kb": peak}), flush=True)
             if died:
                 deaths += 1
             if died or (hung and reply is None):

@@ -15,6 +15,8 @@ export interface CellReport {
   /** An error reply came with ename, evalue and traceback, in the reply and on IOPub (ok replies: true). */
   readonly error_ok: boolean;
   readonly ename: string | null;
+  /** The kernel's peak resident memory so far. */
+  readonly peak_rss_kb: number;
 }
 
 export interface FuzzFigures {
