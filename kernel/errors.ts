@@ -20,6 +20,13 @@ export class CompilerFailedError extends StreamLinkError {
   }
 }
 
+/** The stop button was pressed before the cell's TypeScript started; it was not run. */
+export class CellInterruptedError extends StreamLinkError {
+  constructor() {
+    super("interrupted", "Interrupted before the cell's code started; it was not run.", "Run the cell again.");
+  }
+}
+
 /** A result variable (`--out NAME`, `_`) that TypeScript would not declare. */
 export class VariableNotCreatedError extends StreamLinkError {
   constructor(name: string, reason: string) {

@@ -116,6 +116,7 @@ export class StreamLinkKernel implements KernelCore {
     };
     out("execute_input", { code: request.code, execution_count: count });
     this.current = out;
+    this.deps.runner.beginCell();
     this.deps.runner.setDisplaySink((data, update) => out(update ? "update_display_data" : "display_data", data));
     try {
       await this.runCell(request.code, out, count);

@@ -8,7 +8,7 @@ import { createConverter, isCompleteCode } from "tslab/dist/converter.js";
 import { createExecutor, type Executor } from "tslab/dist/executor.js";
 import { ZmqServer } from "tslab/dist/jupyter.js";
 import { asError } from "../core/errors.js";
-import { CompilerFailedError, VariableNotCreatedError, jupyterErrorOf } from "./errors.js";
+import { CellInterruptedError, CompilerFailedError, VariableNotCreatedError, jupyterErrorOf } from "./errors.js";
 
 /** A Jupyter error as the protocol carries it. */
 export interface JupyterError {
@@ -68,6 +68,8 @@ export class TypeScriptRunner {
   private readonly errors: unknown[][] = [];
   /** Names `declare` gave a type to, so that a re-run only updates the value. */
   private readonly declared = new Map<string, string>();
+  /** The stop button was pressed during the current cell, maybe before its code started. */
+  private stopRequested = false;
 
   constructor(rootDir: string) {
     // tslab reports the cell's value through log() and failures through error(); we keep both as data.
@@ -84,6 +86,9 @@ export class TypeScriptRunner {
     }
     this.lastValue = undefined;
     this.errors.length = 0;
+    // tslab only stops code that is already awaiting: a stop that came earlier in the cell (while it was queued or
+    // compiled under load) would be lost and a 60-second await would run on. Such code does not start.
+    if (this.stopRequested) return { ok: false, error: jupyterErrorOf(new CellInterruptedError()) };
     let ok: boolean;
     try {
       ok = await this.executor.execute(code);
@@ -130,7 +135,13 @@ export class TypeScriptRunner {
     jupyterModule.lastWriteDisplayData = sink;
   }
 
+  /** A new cell begins: a stop pressed before it does not apply to it. */
+  beginCell(): void {
+    this.stopRequested = false;
+  }
+
   interrupt(): void {
+    this.stopRequested = true;
     this.executor.interrupt();
   }
 

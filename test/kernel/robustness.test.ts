@@ -34,6 +34,19 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
     expect(outputsOfType(after.iopub, "text/plain")).toEqual(["2"]);
   });
 
+  it("the stop button ends a TypeScript await and a busy loop, and the next cell runs", async () => {
+    const [waiting, looping, after] = (await runKernel([
+      { code: "await new Promise((resolve) => setTimeout(resolve, 60_000))", interrupt_after_s: 1.5, timeout_s: 30 },
+      { code: "while (true) {}", interrupt_after_s: 1.5, timeout_s: 30 },
+      { code: "1+1" },
+    ])) as StepResult[] & { length: 3 };
+    for (const stopped of [waiting, looping]) {
+      expect(stopped.reply.status).toBe("error");
+      expect(stopped.seconds).toBeLessThan(1.5 + 5);
+    }
+    expect(outputsOfType(after.iopub, "text/plain")).toEqual(["2"]);
+  });
+
   it("refuses option values it cannot honour, result variables TypeScript cannot declare, and %%ask without tables", async () => {
     const [rowCap, query, outClass, classCheck, askEmpty, maxRows] = (await runKernel([
       { code: "%config row_cap=1e23" },
