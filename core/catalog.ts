@@ -15,6 +15,12 @@ export interface TableInfo {
 
 export interface Catalog {
   readonly tables: readonly TableInfo[];
+  /**
+   * What the tables were read from: the connection target and a fingerprint of its data files (paths, sizes,
+   * modification times). Two folders with the same tables, columns and row counts differ here, so anything built
+   * from one catalog's data (the model's schema profile and value index) is never reused for the other.
+   */
+  readonly source?: string;
 }
 
 /**

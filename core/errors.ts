@@ -58,6 +58,18 @@ export class QueryCancelledError extends StreamLinkError {
   }
 }
 
+/** A result grew past what the kernel's memory can hold; it was dropped and the query stopped. */
+export class ResultTooLargeError extends StreamLinkError {
+  constructor(rows: number, data: Record<string, unknown> = {}) {
+    super(
+      "result-too-large",
+      `The result would not fit in the kernel's memory: stopped after ${rows.toLocaleString("en-US")} rows, and nothing was kept.`,
+      "Aggregate or filter in SQL, select fewer columns, or lower %config max_rows.",
+      { rows, ...data },
+    );
+  }
+}
+
 /** A query that the checkers blocked; it never reached an engine. */
 export class BlockedQueryError extends StreamLinkError {
   constructor(message: string, hint: string, data: Record<string, unknown> = {}) {

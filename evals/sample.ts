@@ -1,5 +1,5 @@
 /** mulberry32: a small, fast generator whose sequence is fixed by its 32-bit seed on every platform. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

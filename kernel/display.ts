@@ -17,9 +17,19 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
+/**
+ * Characters of one value shown in the HTML table: a 100 MB string (`repeat('x', 1e8)`) would otherwise be escaped,
+ * sent to the browser and drawn whole. The value itself stays whole in the result variable.
+ */
+const MAX_HTML_CELL_CHARS = 1000;
+
+function clipCell(text: string): string {
+  return text.length > MAX_HTML_CELL_CHARS ? `${text.slice(0, MAX_HTML_CELL_CHARS - 1)}… (${text.length.toLocaleString("en-US")} characters)` : text;
+}
+
 function htmlTable(header: readonly string[], subheader: readonly string[] | undefined, rows: readonly (readonly string[])[]): string {
   const head = header.map((h, c) => `<th title="${escapeHtml(subheader?.[c] ?? "")}">${escapeHtml(h)}${subheader ? `<br><small style="font-weight:normal;opacity:.7">${escapeHtml(subheader[c] ?? "")}</small>` : ""}</th>`);
-  const body = rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`);
+  const body = rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(clipCell(v))}</td>`).join("")}</tr>`);
   return `<table class="streamlink-table"><thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`;
 }
 

@@ -33,13 +33,20 @@ class CellFailed extends Error {
 export class StreamLinkKernel implements KernelCore {
   private executionCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private failedAt: { time: number; count: number } | undefined;
+  /** The last failure: when (monotonic, and wall clock for clients' send times) and which cell. */
+  private failedAt: { time: number; wallTime: number; count: number } | undefined;
   /**
    * True from a failure until the event loop has read what was already waiting on the socket: a cell that
    * blocks the loop leaves queued requests unread until it ends (ipykernel drains its queue the same way).
    */
   private aborting = false;
   private current: Publisher | undefined;
+  /**
+   * Console text not yet sent, per stream. Text written in one turn of the event loop goes out as one message: a loop
+   * of `console.log` would otherwise send one message per line, and IOPub drops messages past its high-water mark.
+   */
+  private readonly pendingText = new Map<"stdout" | "stderr", string>();
+  private flushScheduled = false;
   private progressId = 0;
   /** `console.log` in user code goes to the cell that is running (or ran last). */
   readonly console: Console;
@@ -48,11 +55,22 @@ export class StreamLinkKernel implements KernelCore {
     const stream = (name: "stdout" | "stderr"): Writable =>
       new Writable({
         write: (chunk: Buffer | string, _encoding, done) => {
-          this.current?.("stream", { name, text: chunk.toString() });
+          this.pendingText.set(name, (this.pendingText.get(name) ?? "") + chunk.toString());
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flushText());
+          }
           done();
         },
       });
     this.console = new Console({ stdout: stream("stdout"), stderr: stream("stderr") });
+  }
+
+  /** Sends the console text written so far, to the cell that is running (or ran last). */
+  private flushText(): void {
+    this.flushScheduled = false;
+    for (const [name, text] of this.pendingText) this.current?.("stream", { name, text });
+    this.pendingText.clear();
   }
 
   kernelInfo(): Record<string, unknown> {
@@ -81,16 +99,24 @@ export class StreamLinkKernel implements KernelCore {
 
   private async executeNow(request: ExecuteRequestContent, publish: Publisher, arrived: number): Promise<Record<string, unknown>> {
     const failed = this.failedAt;
-    if (failed && (arrived < failed.time || this.aborting)) {
+    // A request the client sent before the failure was queued behind it. Without a send time (a client that omits
+    // the header's date), what arrived before the failure, or was waiting on the socket while it ran, was queued.
+    const queued = failed && (request.sentAt !== undefined ? request.sentAt < failed.wallTime : arrived < failed.time || this.aborting);
+    if (failed && queued) {
       publish("stream", { name: "stderr", text: `Not run: cell [${failed.count}] failed while this cell was waiting. Fix that cell, then run this one again.\n` });
       return { status: "aborted" };
     }
     const silent = request.silent ?? false;
     if (!silent && (request.store_history ?? true)) this.executionCount++;
     const count = this.executionCount;
-    const out: Publisher = silent ? () => undefined : publish;
+    // Console text written before another output is sent before it, so the cell's outputs keep their order.
+    const out: Publisher = silent ? () => undefined : (msgType, content) => {
+      if (msgType !== "stream") this.flushText();
+      publish(msgType, content);
+    };
     out("execute_input", { code: request.code, execution_count: count });
     this.current = out;
+    this.deps.runner.beginCell();
     this.deps.runner.setDisplaySink((data, update) => out(update ? "update_display_data" : "display_data", data));
     try {
       await this.runCell(request.code, out, count);
@@ -99,11 +125,14 @@ export class StreamLinkKernel implements KernelCore {
       const error = thrown instanceof CellFailed ? thrown.jupyter : jupyterErrorOf(thrown);
       out("error", { ...error });
       if (request.stop_on_error ?? true) {
-        this.failedAt = { time: performance.now(), count };
+        this.failedAt = { time: performance.now(), wallTime: Date.now(), count };
         this.aborting = true;
         setImmediate(() => { this.aborting = false; });
       }
       return { status: "error", execution_count: count, ...error };
+    } finally {
+      // What the cell printed goes out before its reply.
+      this.flushText();
     }
   }
 

@@ -1,6 +1,6 @@
 import { explainSql } from "../explain/index.js";
 import { refusedRequest } from "../intent/index.js";
-import { askQuestion, describeStage, type AskStage } from "../session/ask.js";
+import { askQuestion, askableConnection, describeStage, type AskStage } from "../session/ask.js";
 import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
@@ -34,6 +34,8 @@ export const askMagic: Magic = {
       context.display({ kind: "verdict", bundle: { verdict: refused, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
       throw blockedError(refused);
     }
+    // Before the model loads (seconds): a connection without tables fails at once.
+    await askableConnection(context.session, stringOption(args, "engine"));
     const generator = await context.session.generator();
     const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
     const answer = await askQuestion(context.session, generator, {

@@ -114,10 +114,25 @@ export function stringsOption(args: ParsedArgs, name: string): readonly string[]
   return Array.isArray(value) ? value : undefined;
 }
 
+/**
+ * Words a variable cannot be named in TypeScript (reserved, strict-mode reserved, or read-only globals that a
+ * declaration would not replace): `--out class` would otherwise report success and leave no variable.
+ */
+const RESERVED_NAMES = new Set([
+  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
+  "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+  "let", "static", "implements", "interface", "package", "private", "protected", "public", "await", "arguments",
+  "eval", "undefined", "NaN", "Infinity", "globalThis",
+]);
+
 /** A valid TypeScript identifier for `--out`, so the variable can be used in the next cell. */
 export function checkVariableName(name: string): string {
   if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) {
-    throw new UsageError(`'${name}' is not a valid variable name for --out`, "Use letters, digits and _ (not starting with a digit), e.g. --out top");
+    throw new UsageError(`'${name}' is not a valid variable name for --out`, "Use letters, digits and _ (not starting with a digit), e.g. --out top", { name });
+  }
+  if (RESERVED_NAMES.has(name)) {
+    throw new UsageError(`'${name}' is a reserved word in TypeScript and cannot name a variable for --out`, `Pick another name, e.g. --out ${name}_rows`, { name });
   }
   return name;
 }

@@ -113,7 +113,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const profile = await lap("profileMs", () => this.profile(request.catalog, request.dialect, request.sampleValues));
     signal?.throwIfAborted();
     const links = await lap("linkMs", async () => linkValues(request.question, profile));
-    const hints = [...identifierHints(request.question, profile), ...(links.length > 0 ? [renderLinks(links)] : [])];
+    const hints = [...identifierHints(request.question, profile), ...(links.length > 0 ? [renderLinks(links, profile.dialect)] : [])];
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
       { role: "system", text: this.systemPrompt(profile, keep, request.notes ?? this.notes) },
@@ -199,7 +199,8 @@ export class LocalSqlGenerator implements SqlGenerator {
   }
 
   private profile(catalog: Catalog, dialect: Dialect, probe: GenerationRequest["sampleValues"]): Promise<SchemaProfile> {
-    const key = `${dialect}\n${JSON.stringify(catalog)}`;
+    // The catalog's `source` fingerprints the data: the same schema over other data is profiled anew.
+    const key = `${dialect}\n${catalog.source ?? ""}\n${JSON.stringify(catalog.tables)}`;
     let profile = this.profiles.get(key);
     if (!profile) {
       profile = profileCatalog(catalog, dialect, probe);

@@ -1,6 +1,7 @@
 import type { ColumnProfile, SchemaProfile } from "./profile.js";
+import type { Dialect } from "../core/engine.js";
 import { quotedString } from "../core/sql-text.js";
-import { escapeRegExp, quoteValue } from "./values.js";
+import { escapeRegExp, promptName, quoteValue } from "./values.js";
 
 /** One question word found in a column's values. */
 export interface ValueLink {
@@ -190,16 +191,17 @@ export function identifierHints(question: string, profile: SchemaProfile): strin
   const hints: string[] = [];
   for (const token of question.split(/[\s,;()?!]+/).map((t) => t.replace(/[.:]$/, ""))) {
     if (!/\d/.test(token) || token.length > 40) continue;
-    for (const [column, shape] of shapes) if (shape.test(token)) hints.push(`- "${token}" -> ${column} = ${quoteValue(token)}`);
+    for (const [column, shape] of shapes) if (shape.test(token)) hints.push(`- "${token}" -> ${promptName(column, profile.dialect)} = ${quoteValue(token)}`);
   }
   return hints;
 }
 
 /** The links as hint lines for the prompt. */
-export function renderLinks(links: readonly ValueLink[]): string {
+export function renderLinks(links: readonly ValueLink[], dialect: Dialect): string {
   return links.map((l) => {
     const more = l.distinctValues > l.values.length ? `, … ${l.distinctValues} values in all` : "";
-    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${l.column} = ${l.exactValue}` : `${l.column} ILIKE ${quotedString(`%${l.term}%`)}`;
-    return `- "${l.term}": ${l.table}.${l.column} has ${l.values.join(", ")}${more} -> ${use}`;
+    const column = promptName(l.column, dialect);
+    const use = l.exactValue !== undefined && l.distinctValues === 1 ? `${column} = ${l.exactValue}` : `${column} ILIKE ${quotedString(`%${l.term}%`)}`;
+    return `- "${l.term}": ${promptName(l.table, dialect)}.${column} has ${l.values.join(", ")}${more} -> ${use}`;
   }).join("\n");
 }

@@ -1,7 +1,7 @@
 import type { Catalog, ColumnInfo, TableInfo } from "../core/catalog.js";
 import type { Dialect } from "../core/engine.js";
 import { quotedIdentifier } from "../core/sql-text.js";
-import { quoteValue, valueText } from "./values.js";
+import { promptName, promptText, quoteValue, valueText } from "./values.js";
 
 export type ColumnKind = "category" | "identifier" | "text" | "date" | "number" | "other";
 
@@ -195,15 +195,16 @@ export function renderSchema(profile: SchemaProfile, keep?: ReadonlySet<string>)
   const blocks: string[] = [];
   for (const table of profile.tables) {
     if (keep && !keep.has(table.name)) continue;
+    const name = (text: string) => promptName(text, profile.dialect);
     const lines = table.columns.map((c, i) => {
       const comma = i < table.columns.length - 1 ? "," : "";
-      const note = c.range ? `from ${c.range[0]} to ${c.range[1]}`
+      const note = c.range ? `from ${promptText(c.range[0])} to ${promptText(c.range[1])}`
         : c.samples.length > 0 ? `e.g. ${c.samples.join(", ")}` : c.kind === "text" ? "free text" : "";
-      const references = c.references ? ` REFERENCES ${c.references.table}(${c.references.column})` : "";
-      return `  ${c.name} ${c.type}${references}${comma}${note ? ` -- ${note}` : ""}`;
+      const references = c.references ? ` REFERENCES ${name(c.references.table)}(${name(c.references.column)})` : "";
+      return `  ${name(c.name)} ${promptText(c.type)}${references}${comma}${note ? ` -- ${note}` : ""}`;
     });
     const count = table.rowCount !== undefined ? ` -- ${table.rowCount} rows` : "";
-    blocks.push(`CREATE TABLE ${table.name} (${count}\n${lines.join("\n")}\n);`);
+    blocks.push(`CREATE TABLE ${name(table.name)} (${count}\n${lines.join("\n")}\n);`);
   }
   return blocks.join("\n");
 }

@@ -1,4 +1,5 @@
-import { quotedString } from "../core/sql-text.js";
+import type { Dialect } from "../core/engine.js";
+import { quotedIdentifier, quotedString } from "../core/sql-text.js";
 
 /** Longest stretch of row text that may enter a prompt. */
 export const MAX_VALUE_CHARS = 40;
@@ -8,7 +9,7 @@ export const MAX_VALUE_CHARS = 40;
  * with quotes doubled, so that text from the data reads as a value and never as an instruction.
  */
 export function quoteValue(value: unknown): string {
-  const text = valueText(value).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
+  const text = valueText(value).replace(CONTROL_CHARACTERS, " ").trim();
   const capped = [...text].length > MAX_VALUE_CHARS ? `${[...text].slice(0, MAX_VALUE_CHARS - 1).join("")}…` : text;
   return quotedString(capped);
 }
@@ -19,6 +20,24 @@ export function valueText(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
   if (value === null || value === undefined) return "NULL";
   return String(value);
+}
+
+/** Characters that would start a new prompt line or hide text: they never reach a prompt from the data. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** Engine-made text (a type name, a date or number range) on one line: a STRUCT type repeats its field names. */
+export function promptText(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, " ");
+}
+
+/**
+ * A table or column name as it may appear in a prompt: on one line, and quoted for the dialect unless it is a plain
+ * identifier, so a name that carries words ("x\nIgnore the rules …") reads as one quoted name, never as an
+ * instruction. A plain identifier (letters, digits, _) cannot carry anything else and stays as the user writes it.
+ */
+export function promptName(name: string, dialect: Dialect): string {
+  const text = promptText(name);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(text) ? text : quotedIdentifier(text, dialect);
 }
 
 /** Text matched literally inside a regular expression. */

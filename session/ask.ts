@@ -4,7 +4,9 @@
  * generated queries → the answer with the run of the very try whose SQL it is.
  */
 import type { Table } from "apache-arrow";
-import { AskStoppedError, BlockedQueryError, QueryCancelledError, TooExpensiveError, asError } from "../core/errors.js";
+import type { Catalog } from "../core/catalog.js";
+import type { Engine } from "../core/engine.js";
+import { AskStoppedError, BlockedQueryError, QueryCancelledError, TooExpensiveError, UsageError, asError } from "../core/errors.js";
 import type { GenerationStage, Provenance, SavedExample, SqlGenerator, TryNumber, TryReport } from "../core/llm.js";
 import type { Problem } from "../core/problem.js";
 import type { Verdict } from "../core/verdict.js";
@@ -58,6 +60,24 @@ export interface AskResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/**
+ * The connection a question goes to and the tables the model may read: precomputed embeddings are the semantic
+ * filter's, not tables a question is about; a connection with no other table has nothing to write SQL about.
+ */
+export async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
+  const engine = await session.engine(name);
+  const whole = await session.catalog(engine);
+  const catalog = { ...whole, tables: whole.tables.filter((t) => !isEmbeddingsTable(t)) };
+  if (catalog.tables.length === 0) {
+    throw new UsageError(
+      `Connection '${engine.name}' has no tables to ask about`,
+      "Connect to data first, e.g. %connect duckdb data/patents (or pass --engine NAME); %tables lists what a connection holds.",
+      { engine: engine.name },
+    );
+  }
+  return { engine, catalog };
+}
+
 /** Asks `generator` the question on the session's connection; the stop button ends it (`AskStoppedError`). */
 export function askQuestion(session: Session, generator: SqlGenerator, request: AskRequest): Promise<AskResult> {
   return session.stoppableWork((signal) => answer(session, generator, request, signal));
@@ -65,9 +85,7 @@ export function askQuestion(session: Session, generator: SqlGenerator, request: 
 
 async function answer(session: Session, generator: SqlGenerator, request: AskRequest, signal: AbortSignal): Promise<AskResult> {
   const started = performance.now();
-  const engine = await session.engine(request.engine);
-  // Precomputed embeddings are the semantic filter's, not tables a question is about.
-  const catalog = { tables: (await session.catalog(engine)).tables.filter((t) => !isEmbeddingsTable(t)) };
+  const { engine, catalog } = await askableConnection(session, request.engine);
   const configured = session.config.ask_timeout_s * 1000;
   const timeoutMs = (request.timeoutMs ?? configured) > 0 ? request.timeoutMs ?? configured : undefined;
   let stage: AskStage = { kind: "schema" };

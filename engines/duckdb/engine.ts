@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
@@ -7,7 +8,8 @@ import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
-import { EngineUnavailableError, QueryCancelledError, QueryError, asError } from "../../core/errors.js";
+import { EngineUnavailableError, QueryCancelledError, QueryError, StreamLinkError, asError } from "../../core/errors.js";
+import { checkResultMemory, duckdbLimits } from "../../core/memory.js";
 import { duckdbProblem } from "./errors.js";
 import { introspect } from "./introspector.js";
 import type { ArrowCollector } from "./to-arrow.js";
@@ -100,7 +102,8 @@ export class DuckDBEngine implements Engine {
     readonly target: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly scratch?: string,
+    private readonly scratch: string,
+    private readonly sources: readonly TableSource[],
   ) {}
 
   /**
@@ -110,11 +113,20 @@ export class DuckDBEngine implements Engine {
   static async open(request: ConnectRequest): Promise<DuckDBEngine> {
     const { DuckDBInstance } = loadDuckDB();
     const { target } = request;
-    const threads = String(availableParallelism());
+    // Every instance spills to its own scratch folder, within limits read from this machine, so that no query can
+    // take all the memory or fill the disk; the folder also holds a folder connection's catalog.
+    const scratch = await mkdtemp(path.join(tmpdir(), "streamlink-duckdb-"));
+    const limits = await duckdbLimits(scratch);
+    const settings = {
+      threads: String(availableParallelism()),
+      memory_limit: limits.memoryLimit,
+      max_temp_directory_size: limits.maxTempSize,
+      temp_directory: path.join(scratch, "spill"),
+    };
     try {
       if (target === ":memory:") {
-        const instance = await DuckDBInstance.create(":memory:", { threads });
-        return await DuckDBEngine.lock(request, instance, []);
+        const instance = await DuckDBInstance.create(":memory:", settings);
+        return await DuckDBEngine.lock(request, instance, [], scratch);
       }
       const info = await stat(target).catch(() => undefined);
       if (!info) {
@@ -127,36 +139,37 @@ export class DuckDBEngine implements Engine {
         }
         // The views live in a small catalog file that is then reopened read-only, so that no statement, not
         // even an in-memory CREATE or DROP, can change what the connection shows.
-        const scratch = await mkdtemp(path.join(tmpdir(), "streamlink-duckdb-"));
         const catalogFile = path.join(scratch, "catalog.duckdb");
-        const builder = await DuckDBInstance.create(catalogFile, { threads });
+        const builder = await DuckDBInstance.create(catalogFile, settings);
         const setup = await builder.connect();
         for (const source of sources) {
           await setup.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
         }
         setup.closeSync();
         builder.closeSync();
-        const instance = await DuckDBInstance.create(catalogFile, { threads, access_mode: "READ_ONLY" });
+        const instance = await DuckDBInstance.create(catalogFile, { ...settings, access_mode: "READ_ONLY" });
         return await DuckDBEngine.lock(request, instance, sources, scratch);
       }
-      const instance = await DuckDBInstance.create(target, { threads, access_mode: "READ_ONLY" });
-      return await DuckDBEngine.lock(request, instance, []);
+      const instance = await DuckDBInstance.create(target, { ...settings, access_mode: "READ_ONLY" });
+      return await DuckDBEngine.lock(request, instance, [], scratch);
     } catch (error) {
+      await rm(scratch, { recursive: true, force: true });
       if (error instanceof EngineUnavailableError) throw error;
       throw new EngineUnavailableError(`DuckDB could not open ${target}: ${asError(error).message}`, "Check that the files are valid Parquet/CSV or a DuckDB database.", { target }, { cause: error });
     }
   }
 
   private static async lock(
-    request: ConnectRequest, instance: DuckDBInstance, sources: readonly TableSource[], scratch?: string,
+    request: ConnectRequest, instance: DuckDBInstance, sources: readonly TableSource[], scratch: string,
   ): Promise<DuckDBEngine> {
     const connection = await instance.connect();
     for (const statement of lockdownStatements(sources)) await connection.run(statement);
-    return new DuckDBEngine(request.name, request.target, instance, connection, scratch);
+    return new DuckDBEngine(request.name, request.target, instance, connection, scratch, sources);
   }
 
-  catalog(): Promise<Catalog> {
-    return introspect(this.connection);
+  async catalog(): Promise<Catalog> {
+    const catalog = await introspect(this.connection);
+    return { ...catalog, source: await dataFingerprint(this.target, this.sources) };
   }
 
   async parse(sql: string): Promise<EngineParseResult> {
@@ -186,10 +199,11 @@ export class DuckDBEngine implements Engine {
     const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
     try {
       const result = await (await this.prepareSelect(sql)).stream();
-      const { collector, truncated } = await collect(result, options.maxRows);
+      const { collector, truncated } = await collect(result, options.maxRows, this.name, () => this.cancelReason !== undefined);
       return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
+      if (error instanceof StreamLinkError) throw error;
       const message = asError(error).message;
       throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error, problem: duckdbProblem(message) });
     } finally {
@@ -228,12 +242,33 @@ export class DuckDBEngine implements Engine {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
-    if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
+    await rm(this.scratch, { recursive: true, force: true });
   }
 }
 
-/** Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. */
-async function collect(result: DuckDBResult, maxRows: number): Promise<{ collector: ArrowCollector; truncated: boolean }> {
+/**
+ * The target and every data file under it with its size and modification time, hashed: changes when the data
+ * does, even where the tables, columns and row counts stay the same. A `.duckdb` file is its own data file.
+ */
+async function dataFingerprint(target: string, sources: readonly TableSource[]): Promise<string> {
+  const filesOf = async ({ location }: TableSource): Promise<string[]> => {
+    if ("file" in location) return [location.file];
+    return (await readdir(location.folder, { recursive: true })).sort().map((f) => path.join(location.folder, f));
+  };
+  const files = sources.length > 0 ? await Promise.all(sources.map(filesOf)) : [target === ":memory:" ? [] : [target]];
+  const hash = createHash("sha256").update(target);
+  for (const file of files.flat()) {
+    const info = await stat(file).catch(() => undefined);
+    hash.update(`\n${file}\t${info?.size ?? -1}\t${info?.mtimeMs ?? -1}`);
+  }
+  return `${target}#${hash.digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. A time
+ * limit or the stop button that came while a chunk was converted ends the collection too.
+ */
+async function collect(result: DuckDBResult, maxRows: number, engine: string, stopped: () => boolean): Promise<{ collector: ArrowCollector; truncated: boolean }> {
   const { ArrowCollector } = await loadToArrow();
   const collector = new ArrowCollector(result.deduplicatedColumnNames(), result.columnTypes());
   for (;;) {
@@ -241,6 +276,8 @@ async function collect(result: DuckDBResult, maxRows: number): Promise<{ collect
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
     const room = maxRows - collector.rowCount;
     if (room <= 0) return { collector, truncated: true };
+    checkResultMemory(collector.rowCount, engine);
+    if (stopped()) throw new Error("stopped while converting the result");
     if (collector.append(chunk, room) < chunk.rowCount) return { collector, truncated: true };
   }
 }

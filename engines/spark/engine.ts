@@ -145,7 +145,8 @@ export class SparkEngine implements Engine {
   async catalog(): Promise<Catalog> {
     const connection = await this.live();
     try {
-      return await introspect(connection);
+      // The server's URL names the data; a cluster restarted on other data at the same URL is not told apart.
+      return { ...(await introspect(connection)), source: this.target };
     } catch (error) {
       if (error instanceof ConnectionLostError) throw this.lostError(error);
       throw new QueryError(`Spark could not list its tables: ${asError(error).message}`, GONE_HINT, { engine: this.name }, { cause: error });

@@ -1,4 +1,5 @@
 import type { Table } from "apache-arrow";
+import { checkResultMemory } from "../../core/memory.js";
 import { ArrowBatches } from "./to-arrow.js";
 import type { HiveConnection, RunningOperation } from "./thrift-client.js";
 
@@ -18,6 +19,7 @@ export async function fetchTable(
     const batch = await connection.fetch(operation, wanted);
     if (batch.rowCount === 0) return { table: collector.toTable(), truncated: false };
     const room = maxRows - collector.rowCount;
+    checkResultMemory(collector.rowCount, "spark");
     collector.append(batch, Math.min(room, batch.rowCount));
     if (batch.rowCount > room) return { table: collector.toTable(), truncated: true };
   }

@@ -50,7 +50,7 @@ describe("schema profile on real data", () => {
 
   it("links a whole value of the question as an equality", async () => {
     const world = await spider("world_1");
-    const hints = renderLinks(linkValues("What is the average life expectancy in Central Africa?", world));
+    const hints = renderLinks(linkValues("What is the average life expectancy in Central Africa?", world), "duckdb");
     expect(hints).toContain("-> Region = 'Central Africa'");
     expect(hints).not.toContain("ILIKE '%central%'");
   });
@@ -61,7 +61,7 @@ describe("schema profile on real data", () => {
       const profile = await profileOf(engine);
       const schema = renderSchema(profile);
       expect(schema.match(/publication_number VARCHAR REFERENCES patents\(publication_number\)/g)).toHaveLength(2);
-      const hints = renderLinks(linkValues("How many patents does NVIDIA hold in CN?", profile));
+      const hints = renderLinks(linkValues("How many patents does NVIDIA hold in CN?", profile), "duckdb");
       expect(hints).toContain("assignee ILIKE '%nvidia%'");
       expect(hints).toContain("country = 'CN'");
     } finally {

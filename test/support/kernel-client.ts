@@ -23,12 +23,15 @@ export interface StepResult {
   readonly queued: readonly { reply: Record<string, unknown> & { status: string }; iopub: readonly IopubMessage[] }[];
 }
 
-/** Starts the real `streamlink` kernel through jupyter_client, runs the steps in order, and shuts it down. */
-export function runKernel(steps: readonly KernelStep[], cwd = path.join(REPO, "notebooks")): Promise<StepResult[]> {
+/**
+ * Starts the real `streamlink` kernel through jupyter_client, runs the steps in order, and shuts it down. `env` is
+ * added to the kernel's environment (e.g. `NODE_OPTIONS` for a small heap).
+ */
+export function runKernel(steps: readonly KernelStep[], cwd = path.join(REPO, "notebooks"), env: Readonly<Record<string, string>> = {}): Promise<StepResult[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(VENV_BIN, "python"), [path.join(REPO, "test/kernel/driver.py"), cwd], {
       cwd,
-      env: { ...process.env, PATH: `${VENV_BIN}:${process.env.PATH ?? ""}` },
+      env: { ...process.env, ...env, PATH: `${VENV_BIN}:${process.env.PATH ?? ""}` },
     });
     let stdout = "";
     let stderr = "";

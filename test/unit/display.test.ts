@@ -36,6 +36,15 @@ describe("result display", () => {
     expect(plain).toMatch(/30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5/);
   });
 
+  it("draws at most 1,000 characters of a value in HTML, saying how long it is", () => {
+    const huge = new Field("s", new Utf8(), true, new Map([["streamlink.sql_type", "VARCHAR"]]));
+    const value = vectorFromArray(["x".repeat(2_000_000)], new Utf8());
+    const table = new Table([new RecordBatch(new Schema([huge]), makeData({ type: new Struct([huge]), length: 1, nullCount: 0, children: [value.data[0]] as never }))]);
+    const html = String(tableBundle(table, DEFAULT_CONFIG).data["text/html"]);
+    expect(html.length).toBeLessThan(2000);
+    expect(html).toContain(`${"x".repeat(999)}… (2,000,000 characters)`);
+  });
+
   it("says when a result was cut at max_rows and where it was saved", () => {
     const [bundle] = bundlesFor({ kind: "result", table: sample(3), truncated: true, maxRows: 3, elapsedMs: 2500, engine: "duckdb", variable: "top" }, DEFAULT_CONFIG);
     expect(String(bundle?.data["text/plain"])).toMatch(/2.50 s on duckdb · stopped at 3 rows: the query has more.* · saved as top/);

@@ -64,6 +64,9 @@ describe("parseArgs", () => {
 
   it.each(["top", "_x", "$a1"])("accepts variable name %s", (name) => expect(checkVariableName(name)).toBe(name));
   it.each(["1x", "a-b", "x y", ""])("refuses variable name %j", (name) => expect(() => checkVariableName(name)).toThrow(UsageError));
+  it.each(["class", "const", "let", "await", "undefined", "enum"])("refuses the reserved word %s as a variable name", (name) => {
+    expect(() => checkVariableName(name)).toThrow(new RegExp(`'${name}' is a reserved word`));
+  });
 });
 
 describe("MagicRegistry.plan", () => {
@@ -111,7 +114,27 @@ describe("%config values", () => {
     expect(config.display_rows).toBe(5);
     expect(config.timeout_s).toBe(30);
     expect(() => applyConfig(config, ["rows=5"])).toThrow(/Unknown option 'rows'/);
-    expect(() => applyConfig(config, ["display_rows=-1"])).toThrow(/non-negative whole number/);
-    expect(() => applyConfig(config, ["display_rows="])).toThrow(/non-negative whole number/);
+    expect(() => applyConfig(config, ["display_rows=-1"])).toThrow(/display_rows needs a whole number from 1 to 1,000, got '-1'/);
+    expect(() => applyConfig(config, ["display_rows="])).toThrow(/whole number/);
+  });
+
+  it.each([
+    ["row_cap=1e23", /row_cap needs a whole number from 0 to/],
+    ["row_cap=99999999999999999999", /row_cap needs a whole number/],
+    ["max_rows=1.5", /max_rows needs a whole number/],
+    ["max_rows=0", /max_rows needs a whole number from 1 to/],
+    ["max_rows=99999999999", /max_rows needs a whole number from 1 to [\d,]+, got '99999999999'/],
+    ["timeout_s=0x10", /timeout_s needs a whole number from 0 to 86,400/],
+    ["timeout_s=100000", /timeout_s needs a whole number from 0 to 86,400/],
+    ["display_rows", /display_rows needs a whole number/],
+    ["display_rows=1000000", /display_rows needs a whole number from 1 to 1,000/],
+  ])("refuses %s with its range and changes nothing", (assignment, message) => {
+    const config = { ...DEFAULT_CONFIG };
+    expect(() => applyConfig(config, ["display_rows=7", assignment])).toThrow(message);
+    expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("limits every query in time by default", () => {
+    expect(DEFAULT_CONFIG.timeout_s).toBeGreaterThan(0);
   });
 });

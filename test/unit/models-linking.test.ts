@@ -27,7 +27,7 @@ describe("value linking", () => {
   it("finds question words in the category columns' value index and turns hits into hints", () => {
     const links = linkValues("Intel patents in CN", profile);
     expect(links.map((l) => `${l.term}:${l.column}`)).toEqual(["cn:country", "intel:assignee"]);
-    const text = renderLinks(links);
+    const text = renderLinks(links, "duckdb");
     // "Intellectual Ventures" starts with the word too; "Pintel" does not
     expect(text).toContain("\"intel\": patents.assignee has 'Intel Corporation' (40 rows), 'Intel Corp' (3 rows), 'Intellectual Ventures' (2 rows)");
     expect(text).not.toContain("Pintel");
@@ -47,13 +47,13 @@ describe("value linking", () => {
         ],
       }],
     };
-    const text = renderLinks(linkValues("Average life expectancy in Central Africa where English is spoken?", world));
+    const text = renderLinks(linkValues("Average life expectancy in Central Africa where English is spoken?", world), "duckdb");
     expect(text.split("\n")).toEqual([
       "- \"central africa\": country.Region has 'Central Africa' (9 rows) -> Region = 'Central Africa'",
       "- \"english\": country.Language has 'English' (60 rows) -> Language = 'English'",
     ]);
     // a bare 'Sony' is rarer than 'Sony Corporation': the question means every Sony company
-    expect(renderLinks(linkValues("Patents of Sony", world))).toContain("Owner ILIKE '%sony%'");
+    expect(renderLinks(linkValues("Patents of Sony", world), "duckdb")).toContain("Owner ILIKE '%sony%'");
   });
 
   it("links nothing for words the data does not have", () => {
