@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { PassThrough } from "node:stream";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,41 +24,59 @@ const scripted = (answers: (string | null)[]) => new LocalSqlGenerator({ load: a
 
 /** Every tuple of three patents of one country: ~10^10 rows on the demo data, far past any time limit. */
 const EXPLOSION = "SELECT count(*) AS n FROM patents a JOIN patents b ON a.country = b.country JOIN patents c ON b.country = c.country";
-/** Runs, but pairs every row with every row: the generator asks again, and keeps it when no later try runs. */
-const SELF_JOIN = "SELECT p.country, count(*) AS n FROM patents AS p JOIN patent_cpc AS c ON c.publication_number = c.publication_number WHERE p.kind = 'B2' GROUP BY p.country ORDER BY n DESC, p.country LIMIT 3";
+/**
+ * Runs, but pairs every row with every row: the generator asks again, and keeps it when no later try runs. On tables
+ * this small the checker only warns of the product (on the demo's big tables it refuses it, so no try would run).
+ */
+const SELF_JOIN = "SELECT o.name, count(*) AS n FROM owners AS o JOIN dogs AS d ON d.owner_id = d.owner_id GROUP BY o.name ORDER BY n DESC, o.name LIMIT 3";
+/** A fresh script each time: the scripted model consumes its answers. */
+const writes = (): string[] => [`${SELF_JOIN};`, "DELETE FROM dogs;", "DROP TABLE dogs;"];
+const KENNEL_QUESTION = "Owners with the most dogs?";
 
 let session: Session;
+/** A kennel of 4 owners and 9 dogs, written for the test (CSV files become tables, as in any folder). */
+let kennel: string;
+let kennelSession: Session;
 beforeAll(async () => {
   session = new Session({ checker: createChecker(), connectors: [duckdbConnector] });
   await session.connect({ kind: "duckdb", target: DEMO, name: "demo" });
+  kennel = await mkdtemp(path.join(tmpdir(), "sl-kennel-"));
+  await writeFile(path.join(kennel, "owners.csv"), "owner_id,name\n1,Ada\n2,Ben\n3,Cleo\n4,Dan\n");
+  await writeFile(path.join(kennel, "dogs.csv"), `dog_id,owner_id,breed\n${[1, 1, 1, 2, 2, 3, 3, 3, 4].map((o, i) => `${i + 1},${o},b${i}`).join("\n")}\n`);
+  kennelSession = new Session({ checker: createChecker(), connectors: [duckdbConnector] });
+  await kennelSession.connect({ kind: "duckdb", target: kennel, name: "kennel" });
 });
-afterAll(async () => { await session.close(); });
+afterAll(async () => {
+  await session.close();
+  await kennelSession.close();
+  await rm(kennel, { recursive: true, force: true });
+});
 
 describe("the %%ask pipeline (session/ask.ts) on the demo data, real checker and DuckDB", () => {
   it("answers with the rows of the try it keeps, not of the last try", async () => {
-    const generator = scripted([`${SELF_JOIN};`, "DELETE FROM patents;", "DROP TABLE patents;"]);
-    const answer = await askQuestion(session, generator, { question: "Countries with the most B2 patents?" });
+    const generator = scripted(writes());
+    const answer = await askQuestion(kennelSession, generator, { question: KENNEL_QUESTION });
     expect(answer.tries).toBe(3);
     expect(answer.chosenTry).toBe(1);
     expect(answer.sql).toBe(SELF_JOIN);
     expect(answer.verdict.verdict).toBe("allow");
     expect(answer.error).toBeUndefined();
-    const expected = tableRows((await session.run(SELF_JOIN)).result.table);
+    const expected = tableRows((await kennelSession.run(SELF_JOIN)).result.table);
     expect(tableRows(answer.run!.result.table)).toEqual(expected);
   });
 
   it("shows the kept try's own rows in the cell", async () => {
     const views: View[] = [];
-    const asking = scripted([`${SELF_JOIN};`, "DELETE FROM patents;", "DROP TABLE patents;"]);
+    const asking = scripted(writes());
     const cell = new Session({ checker: createChecker(), connectors: [duckdbConnector], generator: async () => asking });
-    await cell.connect({ kind: "duckdb", target: DEMO, name: "demo" });
+    await cell.connect({ kind: "duckdb", target: kennel, name: "kennel" });
     const context: MagicContext = { session: cell, cwd: REPO, display: (view) => views.push(view), assign: async () => undefined, magicHelp: () => [] };
-    await askMagic.run({ tokens: [], body: "Countries with the most B2 patents?", cellSource: "%%ask\nCountries with the most B2 patents?" }, context).finally(() => cell.close());
+    await askMagic.run({ tokens: [], body: KENNEL_QUESTION, cellSource: `%%ask\n${KENNEL_QUESTION}` }, context).finally(() => cell.close());
     const sql = views.find((v) => v.kind === "sql");
     expect(sql?.kind === "sql" && sql.sql).toBe(SELF_JOIN);
     expect(sql?.kind === "sql" && sql.title).toContain("try 1 kept");
     const result = views.find((v) => v.kind === "result");
-    const expected = tableRows((await session.run(SELF_JOIN)).result.table);
+    const expected = tableRows((await kennelSession.run(SELF_JOIN)).result.table);
     expect(result?.kind === "result" && tableRows(result.table)).toEqual(expected);
     // the stages arrived as progress views (updates of one display), ending with the answer's time
     const stages = views.filter((v) => v.kind === "progress").map((v) => (v.kind === "progress" ? v.progress.message : ""));
@@ -71,13 +91,13 @@ describe("the %%ask pipeline (session/ask.ts) on the demo data, real checker and
     const stderr = new PassThrough();
     const chunks: string[] = [];
     stdout.on("data", (c: Buffer) => chunks.push(c.toString()));
-    const code = await askCommand(["--db", DEMO, "--format", "json", "Countries with the most B2 patents?"], { stdin: new PassThrough(), stdout, stderr },
-      () => scripted([`${SELF_JOIN};`, "DELETE FROM patents;", "DROP TABLE patents;"]));
+    const code = await askCommand(["--db", kennel, "--format", "json", KENNEL_QUESTION], { stdin: new PassThrough(), stdout, stderr },
+      () => scripted(writes()));
     expect(code).toBe(0);
     const printed = JSON.parse(chunks.join("")) as { sql: string; rows: unknown[][]; provenance: { chosenTry: number } };
     expect(printed.sql).toBe(SELF_JOIN);
     expect(printed.provenance.chosenTry).toBe(1);
-    const expected = tableRows((await session.run(SELF_JOIN)).result.table).rows.map((r) => r.map((v) => (typeof v === "bigint" ? Number(v) : v)));
+    const expected = tableRows((await kennelSession.run(SELF_JOIN)).result.table).rows.map((r) => r.map((v) => (typeof v === "bigint" ? Number(v) : v)));
     expect(printed.rows).toEqual(expected);
   });
 

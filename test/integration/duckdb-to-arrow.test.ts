@@ -13,7 +13,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../core/engine.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
-import { SQL_TYPE_KEY, arrowTypeFor, cellFor, sqlTypeName } from "../../engines/duckdb/to-arrow.js";
+import { SQL_TYPE_KEY } from "../../core/format.js";
+import { arrowTypeFor, cellFor, sqlTypeName } from "../../engines/duckdb/to-arrow.js";
 
 const MS_PER_DAY = 86_400_000;
 
