@@ -53,7 +53,7 @@ describe("verdicts from the live StreamLink kernel", () => {
     await runCell(page, 2, KERNEL);
     await waitForBadges(page, [null, null, "allowed", null, null]);
     await runCell(page, 3, KERNEL);
-    await waitForBadges(page, [null, null, "allowed", "blocked (security)", null]);
+    await waitForBadges(page, [null, null, "allowed", "refused (policy)", null]);
     await expect(codeCells(page).nth(3).locator(".sl-VerdictOutput-findings").textContent()).resolves.toContain("security.file-access");
     await screenshot(page, "11-live-sql-badges");
   });
@@ -61,7 +61,7 @@ describe("verdicts from the live StreamLink kernel", () => {
   it("badges an %%ask cell and shows the generated SQL and the local model's provenance", { timeout: 600_000 }, async () => {
     await runCell(page, 4, KERNEL, 500_000);
     const badges = await badgeTexts(page);
-    expect(badges.slice(0, 4)).toEqual([null, null, "allowed", "blocked (security)"]);
+    expect(badges.slice(0, 4)).toEqual([null, null, "allowed", "refused (policy)"]);
     expect(badges[4]).toMatch(ANY_VERDICT);
     const dialog = await openDetails(page, 4);
     await expect(dialog.locator(".sl-Details-question").textContent()).resolves.toBe("How many patents are there?");

@@ -21,7 +21,7 @@ import {
 
 const FIXTURE = join(REPO, "notebooks/fixtures/verdicts.ipynb");
 const NAME = "verdicts.ipynb";
-const SAVED = ["allowed", "blocked (security)", "blocked (syntax)", "allowed with 1 warning", null];
+const SAVED = ["allowed", "refused (policy)", "blocked (syntax)", "allowed with 1 warning", null];
 
 interface SavedCell {
   source: string | string[];
@@ -55,14 +55,14 @@ describe("verdicts in a saved notebook, without a kernel", () => {
     await expect(summary(page).textContent()).resolves.toBe("StreamLink: 2 allowed (1 with warnings) · 2 blocked · 0 stale");
     const badge = codeCells(page).nth(1).locator("button.sl-Badge");
     await expect(badge.getAttribute("aria-label")).resolves.toBe(
-      "blocked (security). StreamLink verdict for this %%sql cell, 1 finding. Activate for details.",
+      "refused (policy). StreamLink verdict for this %%sql cell, 1 finding. Activate for details.",
     );
     await screenshot(page, "01-saved-badges");
   });
 
   it("renders the verdict output compactly and the chart as an interactive plot", async () => {
     const output = codeCells(page).nth(1).locator(".sl-VerdictOutput");
-    await expect(output.locator(".sl-VerdictOutput-line").textContent()).resolves.toContain("blocked (security)");
+    await expect(output.locator(".sl-VerdictOutput-line").textContent()).resolves.toContain("refused (policy)");
     await expect(output.locator(".sl-VerdictOutput-findings").textContent()).resolves.toContain(
       "error security.file-access: read_csv reads a file outside the connection's catalog (line 1, column 15)",
     );
@@ -75,7 +75,7 @@ describe("verdicts in a saved notebook, without a kernel", () => {
 
   it("shows a blocked cell's finding with rule, message, position, hint and the SQL checked", async () => {
     const dialog = await openDetails(page, 1);
-    await expect(dialog.locator(".jp-Dialog-header").textContent()).resolves.toContain("StreamLink verdict: blocked (security)");
+    await expect(dialog.locator(".jp-Dialog-header").textContent()).resolves.toContain("StreamLink verdict: refused (policy)");
     const cells = await dialog.locator(".sl-Details-findings tbody td").allTextContents();
     expect(cells).toEqual([
       "error",
