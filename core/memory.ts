@@ -52,7 +52,9 @@ export function maxRowsLimit(): number {
  * collected, so the memory is given back.
  */
 export function checkResultMemory(rows: number, engine: string): void {
-  const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
+  // Arrow buffers filled straight from the engine's vectors live outside V8's heap: they count against the same budget.
+  const { used_heap_size: heap, heap_size_limit: limit } = getHeapStatistics();
+  const used = heap + process.memoryUsage().arrayBuffers;
   if (used > limit * RESULT_HEAP_SHARE) {
     throw new ResultTooLargeError(rows, { engine, heapUsedBytes: used, heapLimitBytes: limit });
   }

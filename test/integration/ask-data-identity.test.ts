@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createChecker } from "../../checks/index.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { writeParquetTables, type ParquetTableData } from "../../engines/duckdb/write-parquet.js";
-import { askQuestion } from "../../magics/ask.js";
+import { askQuestion } from "../../session/ask.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 import { Session } from "../../session/session.js";
@@ -41,7 +41,7 @@ describe("what %%ask shows the model follows the data it is connected to", () =>
   });
   const ask = async (target: string): Promise<string> => {
     await session.connect({ kind: "duckdb", target, name: "duckdb" });
-    const { error } = await askQuestion(session, await session.generator(), "How many offices are there?");
+    const { error } = await askQuestion(session, await session.generator(), { question: "How many offices are there?" });
     expect(error).toBeUndefined();
     return model.prompts.at(-1) ?? "";
   };
