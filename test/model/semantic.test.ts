@@ -7,7 +7,8 @@ import { DataType } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StreamLinkError, UsageError } from "../../core/errors.js";
 import { embedTable } from "../../datasets/embed.js";
-import { ParquetWorkbench, sqlString } from "../../engines/duckdb/writer.js";
+import { quotedString } from "../../core/sql-text.js";
+import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
 import { loadOnnxEmbedder, resolveEmbedding } from "../../models/index.js";
 import type { Session } from "../../session/session.js";
 import { KERNEL_RANK_CAP, rankTable, runSimilar, similarityRequest } from "../../session/similar.js";
@@ -84,7 +85,7 @@ describe("the semantic filter on the demo patents with the bundled embedding mod
     mkdirSync(data);
     const bench = await ParquetWorkbench.open();
     try {
-      await bench.run(`COPY (SELECT * FROM read_parquet(${sqlString(path.join(DEMO, "patents.parquet"))}) WHERE title ILIKE '%memory%' ORDER BY publication_number LIMIT 300) TO ${sqlString(path.join(data, "patents.parquet"))} (FORMAT parquet)`);
+      await bench.run(`COPY (SELECT * FROM read_parquet(${quotedString(path.join(DEMO, "patents.parquet"))}) WHERE title ILIKE '%memory%' ORDER BY publication_number LIMIT 300) TO ${quotedString(path.join(data, "patents.parquet"))} (FORMAT parquet)`);
     } finally {
       bench.close();
     }
@@ -117,8 +118,8 @@ describe("%%ask --similar-to", () => {
     const sql = "SELECT publication_number, title, abstract FROM patents WHERE country = 'US'";
     const scripted: SqlGenerator = {
       async generate(request) {
-        const { verdict } = await request.tryQuery(sql);
-        return { sql, verdict, provenance: { model: "scripted", modelSha256: "0".repeat(64), promptVersion: "test", tries: 1, timings: {} } };
+        const report = await request.tryQuery(sql, { attempt: 1, of: 1 });
+        return { sql, verdict: report.verdict, report, provenance: { model: "scripted", modelSha256: "0".repeat(64), promptVersion: "test", tries: 1, timings: {} } };
       },
       async close() {},
     };
