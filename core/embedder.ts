@@ -57,6 +57,11 @@ export interface SimilaritySql {
 }
 
 /** The text a row is compared by: its `--on` values in order, empty ones left out (the same in kernel and `data embed`). */
+/** `--on title, abstract` as the column names it lists, in order (empty when none is named). */
+export function textColumns(on: string | undefined): string[] {
+  return (on ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
+}
+
 export function joinTexts(values: readonly (string | null | undefined)[]): string {
   return values.filter((v): v is string => typeof v === "string" && v !== "").join(". ");
 }

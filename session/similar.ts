@@ -6,7 +6,7 @@
  */
 import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray, type Data } from "apache-arrow";
 import { findColumn, findTable, type Catalog, type TableInfo } from "../core/catalog.js";
-import { DEFAULT_TOP, joinTexts, type Embedder, type SimilarityProvenance, type SimilarityRequest } from "../core/embedder.js";
+import { DEFAULT_TOP, joinTexts, textColumns, type Embedder, type SimilarityProvenance, type SimilarityRequest } from "../core/embedder.js";
 import type { Engine } from "../core/engine.js";
 import { QueryError, StreamLinkError, UsageError } from "../core/errors.js";
 import { SQL_TYPE_KEY } from "../core/format.js";
@@ -54,7 +54,7 @@ export function similarityRequest(text: string | undefined, on: string | undefin
   if (text.trim() === "") {
     throw new UsageError("--similar-to has an empty text", 'Describe what the rows should be like, e.g. --similar-to "a GPU that schedules warps to hide memory latency"');
   }
-  const columns = (on ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
+  const columns = textColumns(on);
   if (columns.length === 0) {
     throw new UsageError("--similar-to needs --on: the text columns to compare", "Example: --on title,abstract");
   }

@@ -1,3 +1,4 @@
+import { textColumns } from "../../core/embedder.js";
 import { UsageError } from "../../core/errors.js";
 import { defaultSampleDir, parseRowCount } from "../../datasets/index.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
@@ -124,7 +125,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     }
     const db = stringOption(args, "db");
     const table = stringOption(args, "table");
-    const on = (stringOption(args, "on") ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
+    const on = textColumns(stringOption(args, "on"));
     if (db === undefined || table === undefined || on.length === 0) {
       throw new UsageError("data embed needs --db, --table and --on.", "Example: streamlink data embed --db data/patents --table patents --on title,abstract --out data/patents");
     }
