@@ -15,6 +15,11 @@ export interface TableInfo {
 
 export interface Catalog {
   readonly tables: readonly TableInfo[];
+  /**
+   * Names of the engine's functions (built-in and registered), lower case, for completion in `%%sql` cells;
+   * absent when the engine could not list them.
+   */
+  readonly functions?: readonly string[];
 }
 
 /**

@@ -2,6 +2,7 @@
  * Entry point Jupyter starts (see the kernelspec): `node dist/kernel/main.js CONNECTION_FILE`.
  */
 import { readFileSync } from "node:fs";
+import { CellAssistant } from "../magics/complete.js";
 import { createMagics, createSession } from "./compose.js";
 import { StreamLinkKernel } from "./kernel.js";
 import { TypeScriptRunner, serve } from "./tslab.js";
@@ -13,9 +14,12 @@ if (!connectionFile) {
 }
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const session = createSession();
+const magics = createMagics();
 const kernel = new StreamLinkKernel({
-  session: createSession(),
-  magics: createMagics(),
+  session,
+  magics,
+  assistant: new CellAssistant(session, magics),
   runner: new TypeScriptRunner(process.cwd()),
   cwd: process.cwd(),
   version,
