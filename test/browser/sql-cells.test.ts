@@ -1,6 +1,7 @@
 /**
  * SQL cells as a user sees them in Chromium: a `%%sql` body is highlighted as SQL (an `%%ask` question as plain
- * text), and Tab after `SELECT ` in a cell reading `FROM patents` pops up that table's columns from the kernel.
+ * text), Tab after `SELECT ` in a cell reading `FROM patents` pops up that table's columns from the kernel, and
+ * Run All past a blocked cell leaves the cells behind it visibly not run, with nothing arriving later.
  * Screenshots go to test-results/browser/.
  */
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { Lab, REPO, assertPrerequisites, startChromium } from "./lab.js";
 import { codeCells, openNotebook, runCell, screenshot } from "./notebook.js";
 
 const NAME = "sql-cells.ipynb";
+const RUN_ALL = "run-all.ipynb";
 const KERNEL = "StreamLink (TypeScript)";
 
 /** The colour of each word the editor of a code cell shows, as painted (CodeMirror wraps highlighted words in spans). */
@@ -31,7 +33,7 @@ describe("SQL in magic cells", () => {
 
   beforeAll(async () => {
     assertPrerequisites();
-    lab = await Lab.start({ notebooks: [join(REPO, "notebooks/fixtures", NAME)], kernels: ["streamlink"], links: { data: join(REPO, "notebooks/data") } });
+    lab = await Lab.start({ notebooks: [NAME, RUN_ALL].map((n) => join(REPO, "notebooks/fixtures", n)), kernels: ["streamlink"], links: { data: join(REPO, "notebooks/data") } });
     ({ page, close: closeBrowser } = await startChromium());
     await openNotebook(page, lab, NAME, KERNEL);
   });
@@ -66,5 +68,29 @@ describe("SQL in magic cells", () => {
     expect(labels).toContain("title");
     expect(labels).toContain("time_bucket");
     await screenshot(page, "22-sql-completion");
+  });
+
+  it("Run All past a blocked cell shows the cells behind it as not run, and none runs later", async () => {
+    await openNotebook(page, lab, RUN_ALL, KERNEL);
+    // The status bar may still speak for the other notebook: wait until this notebook's own kernel is idle.
+    const idle = async (): Promise<boolean> => {
+      const sessions = (await (await lab.api("GET", "/api/sessions")).json()) as { path: string; kernel: { execution_state: string } }[];
+      return sessions.some((s) => s.path.endsWith(RUN_ALL) && s.kernel.execution_state === "idle");
+    };
+    await expect.poll(idle, { timeout: 60_000 }).toBe(true);
+    await page.getByRole("menuitem", { name: "Run" }).click();
+    await page.getByRole("menuitem", { name: "Run All Cells", exact: true }).click();
+    const prompts = (): Promise<string[]> => codeCells(page).locator(".jp-InputPrompt").allTextContents();
+    await expect.poll(async () => (await prompts()).join(" "), { timeout: 60_000 }).toBe("[1]: [2]: [3]: [ ]: [ ]:");
+    await page.locator(".jp-StatusBar-Widget", { hasText: `${KERNEL} | Idle` }).waitFor();
+    const outputs = (): Promise<string[]> => codeCells(page).evaluateAll((cells) => cells.map((c) => c.querySelector(".jp-OutputArea")?.textContent ?? ""));
+    const shown = await outputs();
+    expect(shown[2]).toMatch(/blocked \(security\)/);
+    for (const later of shown.slice(3)) expect(later).toMatch(/Not run: cell \[3\] failed while this cell was waiting/);
+    // The last cell would print after a 2 s pause had the kernel run it behind JupyterLab's back.
+    await page.waitForTimeout(3_000);
+    expect(await prompts()).toEqual(["[1]:", "[2]:", "[3]:", "[ ]:", "[ ]:"]);
+    expect((await outputs())[4]).not.toContain("after a pause");
+    await screenshot(page, "23-run-all-past-blocked");
   });
 });
