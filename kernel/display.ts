@@ -49,12 +49,29 @@ export function tableBundle(table: Table, config: Config, extra: readonly string
   };
 }
 
-function resultBundle(view: ResultView, config: Config): MimeBundle {
+function resultExtras(view: ResultView): string[] {
   const extra = [`${formatMs(view.elapsedMs)} on ${view.engine}`];
   if (view.truncated) {
     extra.push(`stopped at ${view.maxRows.toLocaleString("en-US")} rows: the query has more; aggregate, add a LIMIT, or raise --limit`);
   }
   if (view.variable) extra.push(`saved as ${view.variable}`);
+  return extra;
+}
+
+/**
+ * Above a histogram, the values it bins are noise (the first rows of one column): the footer line alone says
+ * how many there are, how long they took and where they were saved.
+ */
+function histogramSummary(view: ResultView): MimeBundle {
+  const footer = tableFooter(view.table, view.table.numRows, resultExtras(view));
+  return {
+    data: { "text/plain": footer, "text/html": `<p class="streamlink-footer"><small>${escapeHtml(footer)}</small></p>` },
+    metadata: { streamlink: { rows: view.table.numRows, columns: view.table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs } },
+  };
+}
+
+function resultBundle(view: ResultView, config: Config): MimeBundle {
+  const extra = resultExtras(view);
   const { table } = view;
   return tableBundle(table, config, extra, {
     streamlink: { rows: table.numRows, columns: table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs },
@@ -80,6 +97,13 @@ function histogram(values: readonly number[]): { labels: string[]; counts: numbe
   const counts = new Array<number>(bins).fill(0);
   for (const v of finite) counts[Math.min(bins - 1, Math.floor((v - min) / width))]! += 1;
   return { labels: counts.map((_c, i) => formatTick(min + i * width)), counts };
+}
+
+/** Room under the axis for a rotated label; a longer one ends in "…" and shows whole on hover. */
+const LABEL_CHARS = 18;
+
+function shortLabel(label: string): string {
+  return [...label].length > LABEL_CHARS ? `${[...label].slice(0, LABEL_CHARS - 1).join("")}…` : label;
 }
 
 function formatTick(value: unknown): string {
@@ -110,7 +134,7 @@ function chartSvg(chart: ChartSpec, x: readonly unknown[], y: readonly unknown[]
     : "";
   const every = Math.max(1, Math.ceil(values.length / 12));
   const ticks = bars.labels.map((label, i) => (i % every === 0
-    ? `<text x="${(L + step * i + step / 2).toFixed(1)}" y="${H - B + 14}" font-size="10" text-anchor="end" transform="rotate(-35 ${(L + step * i + step / 2).toFixed(1)} ${H - B + 14})">${escapeHtml(label.slice(0, 18))}</text>`
+    ? `<text x="${(L + step * i + step / 2).toFixed(1)}" y="${H - B + 14}" font-size="10" text-anchor="end" transform="rotate(-35 ${(L + step * i + step / 2).toFixed(1)} ${H - B + 14})"><title>${escapeHtml(label)}</title>${escapeHtml(shortLabel(label))}</text>`
     : ""));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}" font-family="sans-serif">`,
@@ -135,7 +159,11 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
         ? { type: "bar", x, y }
         : { type: "scatter", mode: chart.kind === "line" ? "lines+markers" : "markers", x, y };
   const title = chart.title ?? (chart.y ? `${chart.y} by ${chart.x}` : chart.x);
-  const figure = { data: [trace], layout: { title: { text: title }, xaxis: { title: { text: chart.x } }, yaxis: { title: { text: chart.y ?? "count" } } } };
+  // automargin: plotly otherwise cuts long category labels (assignee names) at its fixed bottom margin.
+  const figure = {
+    data: [trace],
+    layout: { title: { text: title }, xaxis: { title: { text: chart.x }, automargin: true }, yaxis: { title: { text: chart.y ?? "count" }, automargin: true } },
+  };
   return {
     data: {
       [PLOTLY_MIME]: figure,
@@ -178,6 +206,7 @@ function verdictBundle(bundle: VerdictBundle): MimeBundle {
 export function bundlesFor(view: View, config: Config): MimeBundle[] {
   switch (view.kind) {
     case "result":
+      if (view.chart?.kind === "hist") return [histogramSummary(view), chartBundle(view.table, view.chart)];
       return view.chart ? [resultBundle(view, config), chartBundle(view.table, view.chart)] : [resultBundle(view, config)];
     case "verdict":
       return [verdictBundle(view.bundle)];

@@ -1,4 +1,4 @@
-import { Field, Schema, Table, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
+import { Field, Schema, Table, tableFromArrays, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { textTable, formatCell, jsonCell } from "../../core/format.js";
 import { VERDICT_MIME, type Verdict } from "../../core/verdict.js";
@@ -59,6 +59,24 @@ describe("result display", () => {
     expect(line).toContain("<polyline");
     const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["text/html"]);
     expect((hist.match(/<rect /g) ?? []).length).toBe(3);
+  });
+
+  it("shows a histogram with the size of its result, not the first raw values, above it", () => {
+    const bundles = bundlesFor({ kind: "result", table: sample(30), truncated: false, maxRows: 100, elapsedMs: 3, engine: "duckdb", variable: "h", chart: { kind: "hist", x: "n" } }, DEFAULT_CONFIG);
+    expect(bundles).toHaveLength(2);
+    expect(String(bundles[0]?.data["text/plain"])).toBe("30 rows × 2 columns · 3.0 ms on duckdb · saved as h");
+    expect(String(bundles[0]?.data["text/html"])).not.toContain("<td>");
+    expect(bundles[1]?.data[PLOTLY_MIME]).toBeDefined();
+  });
+
+  it("keeps long bar labels: plotly makes room for them, the SVG ends them in … with the whole label on hover", () => {
+    const long = "International Business Machines Corporation";
+    const table = tableFromArrays({ assignee: [long], n: Int32Array.from([7]) });
+    const bundle = chartBundle(table, { kind: "bar", x: "assignee", y: "n" });
+    const figure = bundle.data[PLOTLY_MIME] as { layout: { xaxis: { automargin: boolean } } };
+    expect(figure.layout.xaxis.automargin).toBe(true);
+    const svg = String(bundle.data["text/html"]);
+    expect(svg).toContain(`<title>${long}</title>International Bus…</text>`);
   });
 
   it("publishes the verdict bundle with readable text", () => {
