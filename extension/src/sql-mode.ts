@@ -4,12 +4,13 @@
  * readable under SQL rules: `%%sql` reads as operators and a name, and its `--options` as a comment.
  */
 import { PostgreSQL, SQLDialect, sql, type SQLDialectSpec } from "@codemirror/lang-sql";
-import { CodeCell } from "@jupyterlab/cells";
+import type { CodeCell } from "@jupyterlab/cells";
 import type { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import type { DocumentRegistry } from "@jupyterlab/docregistry";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
 import type { IDisposable } from "@lumino/disposable";
 import type { Dialect } from "../../core/engine.js";
+import { CodeCellTracker } from "./cell-tracker.js";
 import { magicCellMime, SQL_MIME } from "./magic-language.js";
 import { METADATA_KEY, readBundle } from "./verdict-model.js";
 
@@ -41,18 +42,19 @@ export function registerSqlLanguages(languages: IEditorLanguageRegistry): void {
 }
 
 /**
- * Keeps one notebook's magic cells in their body's language. The notebook sets every cell to its kernel's
- * language (on load, on a kernel change), so a cell is set back whenever its language or its first line changes.
+ * Keeps one magic cell in its body's language. The notebook sets every cell to its kernel's language (on load,
+ * on a kernel change), so the cell is set back whenever its language or its first line changes.
  */
-class NotebookSqlMode implements IDisposable {
-  /** Each watched cell with the handler its signals call. */
-  private readonly cells = new Map<CodeCell, () => void>();
+class CellSqlMode implements IDisposable {
   private disposed = false;
 
-  constructor(private readonly panel: NotebookPanel) {
-    panel.content.model?.cells.changed.connect(this.sync, this);
-    void panel.context.ready.then(() => this.sync());
-    this.sync();
+  constructor(
+    private readonly cell: CodeCell,
+    private readonly notebookMime: () => string,
+  ) {
+    cell.model.contentChanged.connect(this.apply, this);
+    cell.model.mimeTypeChanged.connect(this.apply, this);
+    this.apply();
   }
 
   get isDisposed(): boolean {
@@ -62,42 +64,15 @@ class NotebookSqlMode implements IDisposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.panel.content.model?.cells.changed.disconnect(this.sync, this);
-    for (const cell of this.cells.keys()) this.detach(cell);
-    this.cells.clear();
+    if (this.cell.isDisposed) return;
+    this.cell.model.contentChanged.disconnect(this.apply, this);
+    this.cell.model.mimeTypeChanged.disconnect(this.apply, this);
   }
 
-  private sync(): void {
-    if (this.disposed) return;
-    const present = new Set<CodeCell>();
-    for (const cell of this.panel.content.widgets) {
-      if (!(cell instanceof CodeCell)) continue;
-      present.add(cell);
-      if (this.cells.has(cell)) continue;
-      const handler = (): void => this.apply(cell);
-      this.cells.set(cell, handler);
-      cell.model.contentChanged.connect(handler);
-      cell.model.mimeTypeChanged.connect(handler);
-      handler();
-    }
-    for (const cell of this.cells.keys()) {
-      if (present.has(cell)) continue;
-      this.detach(cell);
-      this.cells.delete(cell);
-    }
-  }
-
-  private detach(cell: CodeCell): void {
-    const handler = this.cells.get(cell);
-    if (cell.isDisposed || !handler) return;
-    cell.model.contentChanged.disconnect(handler);
-    cell.model.mimeTypeChanged.disconnect(handler);
-  }
-
-  private apply(cell: CodeCell): void {
-    const { model } = cell;
+  private apply(): void {
+    const { model } = this.cell;
     const read = readBundle(model.getMetadata(METADATA_KEY));
-    const wanted = magicCellMime(model.sharedModel.getSource(), read.ok ? read.bundle.verdict.dialect : undefined) ?? this.panel.content.codeMimetype;
+    const wanted = magicCellMime(model.sharedModel.getSource(), read.ok ? read.bundle.verdict.dialect : undefined) ?? this.notebookMime();
     if (model.mimeType !== wanted) model.mimeType = wanted;
   }
 }
@@ -105,6 +80,6 @@ class NotebookSqlMode implements IDisposable {
 /** Gives every notebook panel its {@link NotebookSqlMode}. */
 export class SqlModeExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
   createNew(panel: NotebookPanel): IDisposable {
-    return new NotebookSqlMode(panel);
+    return new CodeCellTracker(panel, (cell) => new CellSqlMode(cell, () => panel.content.codeMimetype));
   }
 }
