@@ -53,6 +53,33 @@ describe("SQL in magic cells", () => {
     await screenshot(page, "21-sql-highlighted");
   });
 
+  it("wraps a long SQL output between words, never inside a name", async () => {
+    const pre = codeCells(page).nth(4).locator(".jp-OutputArea-output pre").first();
+    await pre.waitFor();
+    // Each word's painted boxes: a word cut across two lines has boxes on two different lines.
+    const split = await pre.evaluate((node) => {
+      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      const lines = new Set<number>();
+      const cut: string[] = [];
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        const value = t.nodeValue ?? "";
+        for (const m of value.matchAll(/[A-Za-z_][A-Za-z0-9_.]*/g)) {
+          const range = document.createRange();
+          range.setStart(t, m.index);
+          range.setEnd(t, m.index + m[0].length);
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          tops.forEach((top) => lines.add(top));
+          if (tops.size > 1) cut.push(m[0]);
+        }
+      }
+      return { cut, lines: lines.size };
+    });
+    expect(split.lines).toBeGreaterThan(1);
+    expect(split.cut).toEqual([]);
+    await codeCells(page).nth(4).scrollIntoViewIfNeeded();
+    await screenshot(page, "24-long-sql-wrapped");
+  });
+
   it("pops up a column of the FROM table, beside the engine's functions, when completing after SELECT", async () => {
     await runCell(page, 0, KERNEL);
     const editorLine = codeCells(page).nth(3).locator(".cm-line").nth(1);
