@@ -17,10 +17,21 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
+/**
+ * Only tags that JupyterLab's "Sanitize HTML" export keeps (nbconvert's `clean_html`: table, tr, td, div, b, i,
+ * code …, attributes class and id): anything else — thead, th, p, small, style — reaches the exported report as
+ * escaped markup. Names are bold, their SQL types in italics on a second header row.
+ */
 function htmlTable(header: readonly string[], subheader: readonly string[] | undefined, rows: readonly (readonly string[])[]): string {
-  const head = header.map((h, c) => `<th title="${escapeHtml(subheader?.[c] ?? "")}">${escapeHtml(h)}${subheader ? `<br><small style="font-weight:normal;opacity:.7">${escapeHtml(subheader[c] ?? "")}</small>` : ""}</th>`);
+  const names = `<tr class="streamlink-names">${header.map((h) => `<td><b>${escapeHtml(h)}</b></td>`).join("")}</tr>`;
+  const types = subheader ? `<tr class="streamlink-types">${subheader.map((t) => `<td><i>${escapeHtml(t)}</i></td>`).join("")}</tr>` : "";
   const body = rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`);
-  return `<table class="streamlink-table"><thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`;
+  return `<table class="streamlink-table">${names}${types}${body.join("")}</table>`;
+}
+
+/** A line of small print under a table, in a tag the sanitizer keeps. */
+function footerHtml(text: string): string {
+  return `<div class="streamlink-footer"><i>${escapeHtml(text)}</i></div>`;
 }
 
 function formatMs(ms: number): string {
@@ -43,7 +54,7 @@ export function tableBundle(table: Table, config: Config, extra: readonly string
   return {
     data: {
       "text/plain": `${textTable(header.map((h, c) => `${h} (${types[c]})`), rows)}\n${footer}`,
-      "text/html": `${htmlTable(header, types, rows)}<p class="streamlink-footer"><small>${escapeHtml(footer)}</small></p>`,
+      "text/html": `${htmlTable(header, types, rows)}${footerHtml(footer)}`,
     },
     metadata,
   };
@@ -65,7 +76,7 @@ function resultExtras(view: ResultView): string[] {
 function histogramSummary(view: ResultView): MimeBundle {
   const footer = tableFooter(view.table, view.table.numRows, resultExtras(view));
   return {
-    data: { "text/plain": footer, "text/html": `<p class="streamlink-footer"><small>${escapeHtml(footer)}</small></p>` },
+    data: { "text/plain": footer, "text/html": footerHtml(footer) },
     metadata: { streamlink: { rows: view.table.numRows, columns: view.table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs } },
   };
 }
@@ -167,7 +178,8 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
   return {
     data: {
       [PLOTLY_MIME]: figure,
-      "text/html": chartSvg(chart, x, y, title),
+      // An image, not text/html: a sanitized HTML export shows an SVG in text/html as its source text.
+      "image/svg+xml": chartSvg(chart, x, y, title),
       "text/plain": `<${chart.kind} chart: ${title}, ${x.length} points>`,
     },
     metadata: {},
@@ -219,7 +231,7 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
     case "explanation": {
       const { sentence } = view.explanation;
       return [{
-        data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<p class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</p>` },
+        data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<div class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</div>` },
         metadata: { streamlink: { explanation: view.explanation } },
       }];
     }
@@ -227,7 +239,7 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
       return [{
         data: {
           "text/plain": [`⚠ ${view.title}`, ...view.lines.map((l) => `  - ${l}`)].join("\n"),
-          "text/html": `<div class="streamlink-note" role="note" style="border-left:4px solid #bf8700;padding-left:8px"><p><b>⚠ ${escapeHtml(view.title)}</b></p><ul>${view.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></div>`,
+          "text/html": `<div class="streamlink-note" role="note" style="border-left:4px solid #bf8700;padding-left:8px"><div><b>⚠ ${escapeHtml(view.title)}</b></div><ul>${view.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></div>`,
         },
         metadata: { streamlink: { note: view.title } },
       }];
@@ -239,7 +251,7 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
     case "records": {
       const rows = view.rows.map((r) => r.map((v) => (v === null || v === undefined ? "" : String(v))));
       return [{
-        data: { "text/plain": `${view.title}\n${textTable(view.columns, rows)}`, "text/html": `<p><b>${escapeHtml(view.title)}</b></p>${htmlTable(view.columns, undefined, rows)}` },
+        data: { "text/plain": `${view.title}\n${textTable(view.columns, rows)}`, "text/html": `<div><b>${escapeHtml(view.title)}</b></div>${htmlTable(view.columns, undefined, rows)}` },
         metadata: {},
       }];
     }

@@ -29,7 +29,8 @@ describe("result display", () => {
     expect(html).toContain("VARCHAR");
     expect(html).toContain("G06T0&lt;b&gt;");
     expect(html).not.toContain("G06T0<b>");
-    expect((html.match(/<tr>/g) ?? []).length).toBe(6);
+    expect((html.match(/<tr>/g) ?? []).length).toBe(5);
+    expect(html).toMatch(/<tr class="streamlink-names"><td><b>cpc<\/b><\/td><td><b>n<\/b><\/td><\/tr><tr class="streamlink-types"><td><i>VARCHAR<\/i>/);
     const plain = String(bundle.data["text/plain"]);
     expect(plain).toMatch(/cpc \(VARCHAR\)/);
     expect(plain).toMatch(/NULL/);
@@ -51,13 +52,13 @@ describe("result display", () => {
   });
 
   it("carries a static SVG of the chart for HTML exports", () => {
-    const bar = String(chartBundle(sample(4), { kind: "bar", x: "cpc", y: "n" }).data["text/html"]);
+    const bar = String(chartBundle(sample(4), { kind: "bar", x: "cpc", y: "n" }).data["image/svg+xml"]);
     expect(bar).toMatch(/^<svg /);
     expect((bar.match(/<rect /g) ?? []).length).toBe(4);
     expect(bar).toContain("G06T0&lt;b&gt;: 100");
-    const line = String(chartBundle(sample(3), { kind: "line", x: "cpc", y: "n" }).data["text/html"]);
+    const line = String(chartBundle(sample(3), { kind: "line", x: "cpc", y: "n" }).data["image/svg+xml"]);
     expect(line).toContain("<polyline");
-    const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["text/html"]);
+    const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["image/svg+xml"]);
     expect((hist.match(/<rect /g) ?? []).length).toBe(3);
   });
 
@@ -75,7 +76,7 @@ describe("result display", () => {
     const bundle = chartBundle(table, { kind: "bar", x: "assignee", y: "n" });
     const figure = bundle.data[PLOTLY_MIME] as { layout: { xaxis: { automargin: boolean } } };
     expect(figure.layout.xaxis.automargin).toBe(true);
-    const svg = String(bundle.data["text/html"]);
+    const svg = String(bundle.data["image/svg+xml"]);
     expect(svg).toContain(`<title>${long}</title>International Bus…</text>`);
   });
 
