@@ -1,7 +1,7 @@
 import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
-import type { ChartSpec, ResultView, View } from "../core/output.js";
+import { TABLE_MIME, type ChartSpec, type ResultView, type TableOutput, type View } from "../core/output.js";
 import { ALLOWED_MEANS, VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
 import type { Config } from "../session/config.js";
 
@@ -17,19 +17,17 @@ function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
-/**
- * Only tags that JupyterLab's "Sanitize HTML" export keeps (nbconvert's `clean_html`: table, tr, td, div, b, i,
- * code …, attributes class and id): anything else — thead, th, p, small, style — reaches the exported report as
- * escaped markup. Names are bold, their SQL types in italics on a second header row.
- */
 function htmlTable(header: readonly string[], subheader: readonly string[] | undefined, rows: readonly (readonly string[])[]): string {
-  const names = `<tr class="streamlink-names">${header.map((h) => `<td><b>${escapeHtml(h)}</b></td>`).join("")}</tr>`;
-  const types = subheader ? `<tr class="streamlink-types">${subheader.map((t) => `<td><i>${escapeHtml(t)}</i></td>`).join("")}</tr>` : "";
+  const head = header.map((h, c) => `<th title="${escapeHtml(subheader?.[c] ?? "")}">${escapeHtml(h)}${subheader ? `<br><small style="font-weight:normal;opacity:.7">${escapeHtml(subheader[c] ?? "")}</small>` : ""}</th>`);
   const body = rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`);
-  return `<table class="streamlink-table">${names}${types}${body.join("")}</table>`;
+  return `<table class="streamlink-table"><thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`;
 }
 
-/** A line of small print under a table, in a tag the sanitizer keeps. */
+/**
+ * Small print under an output, in a tag that JupyterLab's "Sanitize HTML" export keeps (nbconvert's `clean_html`
+ * keeps div, pre, b, i, ul, li, code …; it shows p, small, thead, th and tbody — which its parser adds to every
+ * table — as escaped markup).
+ */
 function footerHtml(text: string): string {
   return `<div class="streamlink-footer"><i>${escapeHtml(text)}</i></div>`;
 }
@@ -51,10 +49,14 @@ export function tableBundle(table: Table, config: Config, extra: readonly string
   const types = header.map((_h, c) => columnSqlType(table, c));
   const rows = textRows(table, config.display_rows);
   const footer = tableFooter(table, rows.length, extra);
+  const text = textTable(header.map((h, c) => `${h} (${types[c]})`), rows);
+  const output: TableOutput = { columns: header.map((name, c) => ({ name, type: types[c] ?? "" })), rows, footer };
   return {
     data: {
-      "text/plain": `${textTable(header.map((h, c) => `${h} (${types[c]})`), rows)}\n${footer}`,
-      "text/html": `${htmlTable(header, types, rows)}${footerHtml(footer)}`,
+      // JupyterLab's extension draws the table from this; exports and other front ends read the text table.
+      [TABLE_MIME]: output,
+      "text/plain": `${text}\n${footer}`,
+      "text/html": `<pre class="streamlink-table">${escapeHtml(text)}</pre>${footerHtml(footer)}`,
     },
     metadata,
   };

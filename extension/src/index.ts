@@ -12,6 +12,7 @@ import { VerdictNotebookExtension } from "./notebook-verdicts.js";
 import { plotlyRendererFactory } from "./plotly-renderer.js";
 import { SettingsState } from "./settings.js";
 import { registerSqlLanguages, SqlModeExtension } from "./sql-mode.js";
+import { tableRendererFactory } from "./table-renderer.js";
 import { verdictRendererFactory } from "./verdict-renderer.js";
 
 const PLUGIN_ID = "streamlink-extension:plugin";
@@ -35,6 +36,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // ahead of the text/html fallbacks the kernel also sends for exports and other front ends.
     rendermime.addFactory(verdictRendererFactory, 0);
     rendermime.addFactory(plotlyRendererFactory, 0);
+    rendermime.addFactory(tableRendererFactory, 0);
 
     const settings = new SettingsState();
     const verdicts = new VerdictNotebookExtension(settings);

@@ -113,6 +113,9 @@ describe("SQL in magic cells", () => {
     const outputs = (): Promise<string[]> => codeCells(page).evaluateAll((cells) => cells.map((c) => c.querySelector(".jp-OutputArea")?.textContent ?? ""));
     const shown = await outputs();
     expect(shown[2]).toMatch(/blocked \(security\)/);
+    // The result shows as a table with typed headers (the extension's renderer), not as the export's text table.
+    await expect(codeCells(page).nth(1).locator(".sl-Table th").allTextContents()).resolves.toEqual(["patentsBIGINT"]);
+    await expect(codeCells(page).nth(1).locator(".sl-Table-footer").textContent()).resolves.toMatch(/^1 row × 1 column · /);
     for (const later of shown.slice(3)) expect(later).toMatch(/Not run: cell \[3\] failed while this cell was waiting/);
     // The last cell would print after a 2 s pause had the kernel run it behind JupyterLab's back.
     await page.waitForTimeout(3_000);

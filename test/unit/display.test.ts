@@ -1,6 +1,7 @@
 import { Field, Schema, Table, tableFromArrays, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { textTable, formatCell, jsonCell } from "../../core/format.js";
+import { TABLE_MIME, type TableOutput } from "../../core/output.js";
 import { VERDICT_MIME, type Verdict } from "../../core/verdict.js";
 import { bundlesFor, chartBundle, PLOTLY_MIME, tableBundle } from "../../kernel/display.js";
 import { DEFAULT_CONFIG } from "../../session/config.js";
@@ -25,12 +26,17 @@ const verdict: Verdict = {
 describe("result display", () => {
   it("shows names with SQL types, escapes HTML, writes NULL, and caps rows shown", () => {
     const bundle = tableBundle(sample(30), { ...DEFAULT_CONFIG, display_rows: 5 }, ["12.0 ms on duckdb"]);
+    const table = bundle.data[TABLE_MIME] as TableOutput;
+    expect(table.columns).toEqual([{ name: "cpc", type: "VARCHAR" }, { name: "n", type: "BIGINT" }]);
+    expect(table.rows).toHaveLength(5);
+    expect(table.rows[1]).toEqual(["NULL", "99"]);
+    expect(table.footer).toBe("30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5 (%config display_rows=N shows more)");
+    // For exports and other front ends: a text table in <pre>, which a sanitizing export keeps.
     const html = String(bundle.data["text/html"]);
-    expect(html).toContain("VARCHAR");
+    expect(html).toMatch(/^<pre class="streamlink-table">cpc \(VARCHAR\)/);
     expect(html).toContain("G06T0&lt;b&gt;");
     expect(html).not.toContain("G06T0<b>");
-    expect((html.match(/<tr>/g) ?? []).length).toBe(5);
-    expect(html).toMatch(/<tr class="streamlink-names"><td><b>cpc<\/b><\/td><td><b>n<\/b><\/td><\/tr><tr class="streamlink-types"><td><i>VARCHAR<\/i>/);
+    expect(html).not.toContain("<table");
     const plain = String(bundle.data["text/plain"]);
     expect(plain).toMatch(/cpc \(VARCHAR\)/);
     expect(plain).toMatch(/NULL/);
