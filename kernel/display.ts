@@ -56,7 +56,7 @@ export function tableBundle(table: Table, config: Config, extra: readonly string
       // JupyterLab's extension draws the table from this; exports and other front ends read the text table.
       [TABLE_MIME]: output,
       "text/plain": `${text}\n${footer}`,
-      "text/html": `<pre class="streamlink-table">${escapeHtml(text)}</pre>${footerHtml(footer)}`,
+      "text/html": `<pre class="streamlink-table"><code>${escapeHtml(text)}</code></pre>${footerHtml(footer)}`,
     },
     metadata,
   };

@@ -108,19 +108,44 @@ describe("SQL in magic cells", () => {
     await page.getByRole("menuitem", { name: "Run" }).click();
     await page.getByRole("menuitem", { name: "Run All Cells", exact: true }).click();
     const prompts = (): Promise<string[]> => codeCells(page).locator(".jp-InputPrompt").allTextContents();
-    await expect.poll(async () => (await prompts()).join(" "), { timeout: 60_000 }).toBe("[1]: [2]: [3]: [ ]: [ ]:");
+    await expect.poll(async () => (await prompts()).join(" "), { timeout: 60_000 }).toBe("[1]: [2]: [3]: [4]: [ ]: [ ]:");
     await page.locator(".jp-StatusBar-Widget", { hasText: `${KERNEL} | Idle` }).waitFor();
     const outputs = (): Promise<string[]> => codeCells(page).evaluateAll((cells) => cells.map((c) => c.querySelector(".jp-OutputArea")?.textContent ?? ""));
     const shown = await outputs();
-    expect(shown[2]).toMatch(/blocked \(security\)/);
+    expect(shown[3]).toMatch(/blocked \(security\)/);
     // The result shows as a table with typed headers (the extension's renderer), not as the export's text table.
     await expect(codeCells(page).nth(1).locator(".sl-Table th").allTextContents()).resolves.toEqual(["patentsBIGINT"]);
     await expect(codeCells(page).nth(1).locator(".sl-Table-footer").textContent()).resolves.toMatch(/^1 row × 1 column · /);
-    for (const later of shown.slice(3)) expect(later).toMatch(/Not run: cell \[3\] failed while this cell was waiting/);
+    for (const later of shown.slice(4)) expect(later).toMatch(/Not run: cell \[4\] failed while this cell was waiting/);
     // The last cell would print after a 2 s pause had the kernel run it behind JupyterLab's back.
     await page.waitForTimeout(3_000);
-    expect(await prompts()).toEqual(["[1]:", "[2]:", "[3]:", "[ ]:", "[ ]:"]);
-    expect((await outputs())[4]).not.toContain("after a pause");
+    expect(await prompts()).toEqual(["[1]:", "[2]:", "[3]:", "[4]:", "[ ]:", "[ ]:"]);
+    expect((await outputs())[5]).not.toContain("after a pause");
     await screenshot(page, "23-run-all-past-blocked");
+  });
+
+  it("File > Save and Export As > HTML with Sanitize HTML ticked keeps the table and the chart", async () => {
+    // Continues in the Run All notebook: a table, a chart and a blocked cell are in its outputs.
+    await page.getByRole("menuitem", { name: "File", exact: true }).click();
+    await page.locator(".lm-Menu-item", { has: page.locator(".lm-Menu-itemLabel", { hasText: /^Save and Export Notebook As$/ }) }).click();
+    await page.locator(".lm-Menu-item", { has: page.locator(".lm-Menu-itemLabel", { hasText: /^HTML$/ }) }).click();
+    const dialog = page.locator(".jp-Dialog", { hasText: "Export as HTML" });
+    await expect(dialog.getByRole("checkbox").isChecked()).resolves.toBe(true);
+    await screenshot(page, "25-export-sanitize-dialog");
+    // JupyterLab opens the export's URL for the download: watch every page of the browser for it.
+    const requested = page.context().waitForEvent("request", (r) => r.url().includes("/nbconvert/html/"));
+    await dialog.getByRole("button", { name: /ok|export/i }).click();
+    const url = new URL((await requested).url());
+    expect(url.searchParams.get("sanitize_html")).toBe("true");
+    // The same export the browser downloads, fetched from the server with the menu's own parameters.
+    const html = await (await lab.api("GET", `${url.pathname}${url.search}`)).text();
+    expect(html).not.toMatch(/&lt;(table|thead|tbody|tr|th|td|p|small|svg)[\s&]/);
+    expect(html).toMatch(/<pre class="streamlink-table"><code>patents \(BIGINT\)/);
+    expect(html).toMatch(/<div class="streamlink-footer"><i>1 row × 1 column · /);
+    expect(html).toMatch(/<img [^>]*src="data:image\/svg\+xml;base64,/);
+    const exported = await page.context().newPage();
+    await exported.setContent(html);
+    await screenshot(exported, "26-exported-sanitized");
+    await exported.close();
   });
 });

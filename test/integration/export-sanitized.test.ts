@@ -46,7 +46,7 @@ describe("an HTML export with sanitizing on", () => {
     for (const html of [await exported(true), await exported(false)]) {
       // Nothing of ours shows as escaped markup (what a reader would see as text such as "<thead>").
       expect(html).not.toMatch(/&lt;(table|thead|tr|td|th|p|small|svg|div|b|i)[\s&]/);
-      expect(html).toMatch(/<pre class="streamlink-table">assignee \(VARCHAR\) +\| n \(INTEGER\)\n[-+]+\nIntel Corporation +\| 12\nNVIDIA &lt;Corp&gt; +\| 7<\/pre>/);
+      expect(html).toMatch(/<pre class="streamlink-table"><code>assignee \(VARCHAR\) +\| n \(INTEGER\)\n[-+]+\nIntel Corporation +\| 12\nNVIDIA &lt;Corp&gt; +\| 7<\/code><\/pre>/);
       expect(html).toMatch(/<div class="streamlink-footer"><i>2 rows × 2 columns · 4\.0 ms on duckdb<\/i><\/div>/);
       expect(html).toContain("<b>What this query does:</b> Counts rows per assignee from patents.");
       expect(html).toMatch(/<img [^>]*src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/);

@@ -33,7 +33,7 @@ describe("result display", () => {
     expect(table.footer).toBe("30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5 (%config display_rows=N shows more)");
     // For exports and other front ends: a text table in <pre>, which a sanitizing export keeps.
     const html = String(bundle.data["text/html"]);
-    expect(html).toMatch(/^<pre class="streamlink-table">cpc \(VARCHAR\)/);
+    expect(html).toMatch(/^<pre class="streamlink-table"><code>cpc \(VARCHAR\)/);
     expect(html).toContain("G06T0&lt;b&gt;");
     expect(html).not.toContain("G06T0<b>");
     expect(html).not.toContain("<table");
