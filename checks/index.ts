@@ -29,6 +29,8 @@ export { injectionSignals, INJECTION_THRESHOLD } from "./signals.js";
 export type { SignalReport, Signal } from "./signals.js";
 export type { RuleId } from "./rules.js";
 export { parseShape } from "./parser.js";
+export { lex } from "./lexer.js";
+export type { Token } from "./lexer.js";
 export type * from "./shape.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */

@@ -39,3 +39,17 @@ export type View =
   /** Something the user should read before trusting the result (an empty answer and its likely reasons). */
   | { readonly kind: "note"; readonly title: string; readonly lines: readonly string[] }
   | { readonly kind: "records"; readonly title: string; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] };
+
+/**
+ * A result table as JupyterLab's extension renders it (an HTML table with typed headers). The same output's
+ * text/html is a text table in `<pre>`, which survives a sanitized HTML export that escapes table markup.
+ */
+export const TABLE_MIME = "application/vnd.streamlink.table+json";
+
+export interface TableOutput {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** The rows shown, as display text (NULL written out). */
+  readonly rows: readonly (readonly string[])[];
+  /** Size, time, truncation and variable, one line. */
+  readonly footer: string;
+}

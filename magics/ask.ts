@@ -19,6 +19,7 @@ const OPTIONS: OptionSpecs = {
 export const askMagic: Magic = {
   name: "ask",
   kind: "cell",
+  body: "question",
   summary: "Ask a question in plain language: a local model writes checked SQL, then it runs as %%sql",
   options: OPTIONS,
   async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {

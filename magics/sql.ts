@@ -30,6 +30,7 @@ export function chartOption(values: readonly string[] | undefined): ChartSpec | 
 export const sqlMagic: Magic = {
   name: "sql",
   kind: "cell",
+  body: "sql",
   summary: "Run the SQL below on a connection, after the syntax and security checks",
   options: OPTIONS,
   async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {

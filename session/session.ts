@@ -86,6 +86,11 @@ export class Session {
     await engine.close();
   }
 
+  /** Names of the open connections, for completing `--engine NAME` on a magic line. */
+  connectionNames(): string[] {
+    return [...this.connections.keys()];
+  }
+
   /** The named connection, or the default one (opening in-memory DuckDB when nothing is connected). */
   async engine(name?: string): Promise<Engine> {
     const wanted = name ?? this.current;

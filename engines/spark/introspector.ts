@@ -1,6 +1,6 @@
 import type { Catalog, ColumnInfo, TableInfo } from "../../core/catalog.js";
 import { fetchTable } from "./fetch.js";
-import type { HiveConnection } from "./thrift-client.js";
+import { ThriftCallError, type HiveConnection, type RunningOperation } from "./thrift-client.js";
 
 /** Tables of the `default` database keep their bare name; others (and global temp views) are qualified. */
 const DEFAULT_DATABASE = "default";
@@ -32,7 +32,29 @@ export async function introspect(connection: HiveConnection): Promise<Catalog> {
       byTable.set(name, columns);
     }
     const tables: TableInfo[] = [...byTable].sort(([a], [b]) => a.localeCompare(b)).map(([name, columns]) => ({ name, columns }));
-    return { tables };
+    const functions = await functionNames(connection);
+    return functions ? { tables, functions } : { tables };
+  } finally {
+    await connection.closeOperation(operation).catch(() => undefined);
+  }
+}
+
+/**
+ * Spark's built-in and registered functions (GetFunctions), lower case; operators such as `+` are left out.
+ * A server that refuses the call still has a usable catalog: completion then offers no functions.
+ */
+async function functionNames(connection: HiveConnection): Promise<string[] | undefined> {
+  let operation: RunningOperation;
+  try {
+    operation = await connection.functionsMetadata();
+  } catch (error) {
+    if (error instanceof ThriftCallError) return undefined;
+    throw error;
+  }
+  try {
+    const { table } = await fetchTable(connection, operation, Number.MAX_SAFE_INTEGER);
+    const names = [...(table.getChild("FUNCTION_NAME") ?? [])].map((name) => String(name).toLowerCase());
+    return [...new Set(names)].filter((name) => /^[a-z][a-z0-9_]*$/.test(name)).sort();
   } finally {
     await connection.closeOperation(operation).catch(() => undefined);
   }

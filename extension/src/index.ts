@@ -4,12 +4,15 @@
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { IToolbarWidgetRegistry } from "@jupyterlab/apputils";
+import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import type { NotebookPanel } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { VerdictNotebookExtension } from "./notebook-verdicts.js";
 import { plotlyRendererFactory } from "./plotly-renderer.js";
 import { SettingsState } from "./settings.js";
+import { registerSqlLanguages, SqlModeExtension } from "./sql-mode.js";
+import { tableRendererFactory } from "./table-renderer.js";
 import { verdictRendererFactory } from "./verdict-renderer.js";
 
 const PLUGIN_ID = "streamlink-extension:plugin";
@@ -18,24 +21,28 @@ const SUMMARY_ITEM = "streamlinkVerdicts";
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: "Shows each %%sql/%%ask cell's checker verdict beside the cell, and renders StreamLink's Plotly charts.",
+  description: "Shows each %%sql/%%ask cell's checker verdict beside the cell, highlights SQL in %%sql cells, and renders StreamLink's Plotly charts.",
   autoStart: true,
-  requires: [IRenderMimeRegistry, IToolbarWidgetRegistry],
+  requires: [IRenderMimeRegistry, IToolbarWidgetRegistry, IEditorLanguageRegistry],
   optional: [ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
     toolbars: IToolbarWidgetRegistry,
+    languages: IEditorLanguageRegistry,
     settingRegistry: ISettingRegistry | null,
   ): void => {
     // Before any notebook opens: each notebook panel clones the registry when it is created. Rank 0 puts these
     // ahead of the text/html fallbacks the kernel also sends for exports and other front ends.
     rendermime.addFactory(verdictRendererFactory, 0);
     rendermime.addFactory(plotlyRendererFactory, 0);
+    rendermime.addFactory(tableRendererFactory, 0);
 
     const settings = new SettingsState();
     const verdicts = new VerdictNotebookExtension(settings);
     app.docRegistry.addWidgetExtension("Notebook", verdicts);
+    registerSqlLanguages(languages);
+    app.docRegistry.addWidgetExtension("Notebook", new SqlModeExtension());
     toolbars.addFactory<NotebookPanel>("Notebook", SUMMARY_ITEM, (panel) => verdicts.forPanel(panel).summary);
 
     if (settingRegistry) {

@@ -105,6 +105,9 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ columns: [{ name: "country", type: "STRING" }, { name: "n", type: "BIGINT" }], rows: [["US", 13514]] });
     engine = (await sparkConnector.connect({ kind: "spark", target: URL, name: "spark" })) as SparkEngine;
     expect(engine.rest).toBeDefined();
+    // What Tab offers in a %%sql --engine spark cell: the server's own functions (GetFunctions).
+    const catalog = await engine.catalog();
+    expect(catalog.functions).toEqual(expect.arrayContaining(["date_trunc", "approx_count_distinct", "count"]));
   }, TEST_TIMEOUT_MS);
 
   it("reads files only through registered tables", async () => {
