@@ -1,6 +1,7 @@
 import type { Table } from "apache-arrow";
 import type { Catalog } from "./catalog.js";
 import type { SimilaritySql } from "./embedder.js";
+import type { QueryPlan } from "./plan.js";
 
 export type Dialect = "duckdb" | "spark";
 
@@ -48,6 +49,8 @@ export interface Engine {
   /** Many parses in one call, where the engine can do that cheaper than one by one (DuckDB). */
   parseMany?(sqls: readonly string[]): Promise<EngineParseResult[]>;
   execute(sql: string, options: ExecuteOptions): Promise<QueryResult>;
+  /** The engine's plan for `sql` with its estimates, running nothing (each engine asks in its own EXPLAIN). */
+  plan(sql: string): Promise<QueryPlan>;
   /** Stops whatever this connection is running now; resolves once the engine has acknowledged. */
   cancel(): Promise<void>;
   close(): Promise<void>;

@@ -77,6 +77,18 @@ export class BlockedQueryError extends StreamLinkError {
   }
 }
 
+/** The engine estimates the query reads more rows than `%config confirm_rows`; it was planned, not run. */
+export class ConfirmScanError extends StreamLinkError {
+  constructor(scanRows: number, limit: number, data: Record<string, unknown> = {}) {
+    super(
+      "confirm-scan",
+      `The engine estimates this query reads about ${scanRows.toLocaleString("en-US")} rows, more than confirm_rows (${limit.toLocaleString("en-US")}); nothing ran.`,
+      "Add --yes to the magic line to run it anyway, narrow it with a filter, or raise %config confirm_rows=N (0 = never ask).",
+      { scanRows, limit, ...data },
+    );
+  }
+}
+
 /** Normalise anything thrown into an Error so that no caller ever handles a non-Error. */
 export function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

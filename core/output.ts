@@ -1,6 +1,7 @@
 import type { Table } from "apache-arrow";
 import type { QueryProgress } from "./engine.js";
 import type { QueryExplanation } from "./explain.js";
+import type { QueryPlan } from "./plan.js";
 import type { VerdictBundle } from "./verdict.js";
 
 /** A chart the user asked for; the kernel renders it with plotly.js. */
@@ -36,6 +37,8 @@ export type View =
   | { readonly kind: "progress"; readonly progress: QueryProgress }
   /** "What this query does", under the SQL (every %%ask answer, %%sql --explain). */
   | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
+  /** The engine's plan with its estimates, for a query that was checked and not run (`%%sql --explain`). */
+  | { readonly kind: "plan"; readonly plan: QueryPlan }
   /** Something the user should read before trusting the result (an empty answer and its likely reasons). */
   | { readonly kind: "note"; readonly title: string; readonly lines: readonly string[] }
   | { readonly kind: "records"; readonly title: string; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] };

@@ -1,6 +1,7 @@
 import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
+import type { PlanOperator, QueryPlan } from "../core/plan.js";
 import { TABLE_MIME, type ChartSpec, type ResultView, type TableOutput, type View } from "../core/output.js";
 import { ALLOWED_MEANS, VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
 import type { Config } from "../session/config.js";
@@ -69,6 +70,30 @@ export function tableBundle(table: Table, config: Config, extra: readonly string
       "text/html": `<pre class="streamlink-table"><code>${escapeHtml(text)}</code></pre>${footerHtml(footer)}`,
     },
     metadata,
+  };
+}
+
+/** Estimated rows as the engine gives them, rounded for reading (`~9,282 rows`). */
+function estimate(rows: number): string {
+  return `~${Math.round(rows).toLocaleString("en-US")} row${Math.round(rows) === 1 ? "" : "s"}`;
+}
+
+/**
+ * An engine's plan as indented text: one operator a line with its estimate and what the engine says of it (the
+ * files and filters of a scan among them); Spark's printed plan as Spark wrote it.
+ */
+function planText(plan: QueryPlan): { title: string; body: string; footer?: string } {
+  const lines: string[] = [];
+  const visit = (op: PlanOperator, depth: number): void => {
+    const details = op.details.filter((d) => d.value.trim() !== "").map((d) => `${d.key}: ${d.value.replaceAll("\n", " ")}`);
+    lines.push([`${"  ".repeat(depth)}${op.name}`, ...(op.estimatedRows !== undefined ? [estimate(op.estimatedRows)] : []), ...details].join("  ·  "));
+    for (const child of op.children) visit(child, depth + 1);
+  };
+  for (const op of plan.operators) visit(op, 0);
+  return {
+    title: `The engine's plan on ${plan.engine} (estimates; nothing ran):`,
+    body: plan.text ?? lines.join("\n"),
+    ...(plan.scanRows !== undefined ? { footer: `The scans are estimated to read ${estimate(plan.scanRows)}.` } : {}),
   };
 }
 
@@ -245,6 +270,16 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
       return [{
         data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<div class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</div>` },
         metadata: { streamlink: { explanation: view.explanation } },
+      }];
+    }
+    case "plan": {
+      const { title, body, footer } = planText(view.plan);
+      return [{
+        data: {
+          "text/plain": [title, body, ...(footer ? [footer] : [])].join("\n"),
+          "text/html": `<div class="streamlink-plan"><div><b>${escapeHtml(title)}</b></div><pre>${escapeHtml(body)}</pre>${footer ? footerHtml(footer) : ""}</div>`,
+        },
+        metadata: { streamlink: { plan: view.plan } },
       }];
     }
     case "note":

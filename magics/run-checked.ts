@@ -24,6 +24,8 @@ export interface CheckedRunRequest {
   readonly explanation?: QueryExplanation;
   /** Rank the rows by similarity to a text (`--similar-to`). */
   readonly similarity?: SimilarityRequest;
+  /** Refuse a scan the engine estimates above `%config confirm_rows` (a `%%sql` cell without `--yes`). */
+  readonly confirmLargeScan?: boolean;
 }
 
 /** The semantic filter's options, the same on `%%sql` and `%%ask`. */
@@ -42,7 +44,7 @@ export function similarityOption(args: ParsedArgs): SimilarityRequest | undefine
  * `similarity`, the rows come back ranked.
  */
 export function runChecked(context: MagicContext, request: CheckedRunRequest): Promise<CheckedRun> {
-  const options = { engine: request.engine, maxRows: request.maxRows, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
+  const options = { engine: request.engine, maxRows: request.maxRows, confirmLargeScan: request.confirmLargeScan, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
   const show = (verdict: Verdict, similarity?: SimilarityProvenance): void =>
     context.display({ kind: "verdict", bundle: verdictBundle(request, verdict, similarity) });
   if (request.similarity) return runSimilar(context.session, request.sql, request.similarity, options, show);

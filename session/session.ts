@@ -1,8 +1,9 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Embedder } from "../core/embedder.js";
 import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
-import { BlockedQueryError, UsageError } from "../core/errors.js";
+import { BlockedQueryError, ConfirmScanError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
+import type { QueryPlan } from "../core/plan.js";
 import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
 import { EmbeddingCache } from "./embedding-cache.js";
@@ -29,6 +30,11 @@ export interface RunOptions {
   readonly author?: SqlAuthor;
   /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
   readonly timeoutMs?: number;
+  /**
+   * Plan first and refuse a scan the engine estimates above `Config.confirm_rows` (the user's own query, without
+   * `--yes`); probes the kernel runs for itself never ask.
+   */
+  readonly confirmLargeScan?: boolean;
 }
 
 export interface CheckedRun {
@@ -139,10 +145,11 @@ export class Session {
    * BlockedQueryError carrying the verdict, after `onVerdict` has shown it.
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
-    const engine = await this.engine(options.engine);
-    const verdict = await this.check(sql, engine, { author: options.author });
-    onVerdict?.(verdict);
-    if (verdict.verdict === "block") throw blockedError(verdict);
+    const { engine, verdict } = await this.allowed(sql, options, onVerdict);
+    if (options.confirmLargeScan && this.config.confirm_rows > 0) {
+      const { scanRows } = await engine.plan(verdict.executedSql);
+      if (scanRows !== undefined && scanRows > this.config.confirm_rows) throw new ConfirmScanError(scanRows, this.config.confirm_rows, { engine: engine.name });
+    }
     const maxRows = options.maxRows ?? this.config.max_rows;
     const timeoutMs = options.timeoutMs ?? this.config.timeout_s * 1000;
     const result = await engine.execute(verdict.executedSql, {
@@ -151,6 +158,24 @@ export class Session {
       onProgress: options.onProgress,
     });
     return { verdict, engine, result, maxRows };
+  }
+
+  /**
+   * Checks `sql` and, only when allowed, asks the engine for its plan of the checker's `executedSql`: estimates,
+   * nothing run. A blocked query throws BlockedQueryError after `onVerdict` has shown it.
+   */
+  async plan(sql: string, options: Pick<RunOptions, "engine" | "author"> = {}, onVerdict?: (verdict: Verdict) => void): Promise<{ verdict: Verdict; plan: QueryPlan }> {
+    const { engine, verdict } = await this.allowed(sql, options, onVerdict);
+    return { verdict, plan: await engine.plan(verdict.executedSql) };
+  }
+
+  /** The connection and the checkers' verdict, shown through `onVerdict`; throws when the verdict blocks. */
+  private async allowed(sql: string, options: Pick<RunOptions, "engine" | "author">, onVerdict?: (verdict: Verdict) => void): Promise<{ engine: Engine; verdict: Verdict }> {
+    const engine = await this.engine(options.engine);
+    const verdict = await this.check(sql, engine, { author: options.author });
+    onVerdict?.(verdict);
+    if (verdict.verdict === "block") throw blockedError(verdict);
+    return { engine, verdict };
   }
 
   /** The local model, loaded once per session on first use. */

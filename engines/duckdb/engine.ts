@@ -10,7 +10,9 @@ import type {
 } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, StreamLinkError, asError } from "../../core/errors.js";
 import { checkResultMemory, duckdbLimits } from "../../core/memory.js";
+import type { QueryPlan } from "../../core/plan.js";
 import { duckdbProblem } from "./errors.js";
+import { duckdbPlan } from "./plan.js";
 import { introspect } from "./introspector.js";
 import type { ArrowCollector } from "./to-arrow.js";
 import { duckdbSimilarity } from "./similarity.js";
@@ -209,6 +211,20 @@ export class DuckDBEngine implements Engine {
     } finally {
       clearTimeout(watchdog);
       this.running = false;
+    }
+  }
+
+  /** `EXPLAIN (FORMAT JSON)` of the one SELECT `sql` is (the same read-only rule as execute): plans, runs nothing. */
+  async plan(sql: string): Promise<QueryPlan> {
+    try {
+      await this.prepareSelect(sql);
+      const reader = await this.connection.runAndReadAll(`EXPLAIN (FORMAT JSON) ${sql}`);
+      const value = reader.getRowObjectsJS().find((row) => row["explain_key"] === "physical_plan")?.["explain_value"];
+      return duckdbPlan(this.name, String(value ?? "[]"));
+    } catch (error) {
+      if (error instanceof StreamLinkError) throw error;
+      const message = asError(error).message;
+      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error, problem: duckdbProblem(message) });
     }
   }
 

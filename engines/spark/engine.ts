@@ -3,6 +3,7 @@ import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
+import type { QueryPlan } from "../../core/plan.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
 import { readSecret, sparkPaths } from "./cluster/runtime.js";
 import { sparkProblem } from "./errors.js";
@@ -155,20 +156,47 @@ export class SparkEngine implements Engine {
 
   /** Spark's own parser and analyser via `EXPLAIN`, which plans the statement without running it. */
   async parse(sql: string): Promise<EngineParseResult> {
+    try {
+      const explained = await this.explain("EXPLAIN", sql);
+      return "failure" in explained ? { ok: false, message: explained.failure } : { ok: true };
+    } catch (error) {
+      if (error instanceof ThriftCallError) return { ok: false, message: cleanSparkMessage(error.message) };
+      throw error;
+    }
+  }
+
+  /**
+   * `EXPLAIN COST`: the optimized plan with Spark's statistics, running nothing. Spark prints its plan only as text,
+   * so it is shown as Spark wrote it, without an estimate read out of it.
+   */
+  async plan(sql: string): Promise<QueryPlan> {
+    try {
+      const explained = await this.explain("EXPLAIN COST", sql);
+      if ("failure" in explained) throw new QueryError(explained.failure, hintFor(explained.failure), { engine: this.name, engineMessage: explained.failure, sql }, { problem: sparkProblem(explained.failure) });
+      return { engine: this.name, operators: [], text: explained.plan };
+    } catch (error) {
+      if (error instanceof ThriftCallError) {
+        throw new QueryError(cleanSparkMessage(error.message), hintFor(error.message), { engine: this.name, engineMessage: error.message, sql }, { cause: error, problem: sparkProblem(cleanSparkMessage(error.message)) });
+      }
+      throw error;
+    }
+  }
+
+  /** Runs `KEYWORD sql` (an EXPLAIN form) and returns the printed plan, or Spark's reason it could not plan. */
+  private async explain(keyword: string, sql: string): Promise<{ plan: string } | { failure: string }> {
     const connection = await this.live();
     let operation: RunningOperation | undefined;
     try {
-      operation = await connection.execute(`EXPLAIN ${sql}`);
+      operation = await connection.execute(`${keyword} ${sql}`);
       const status = await waitForState(connection, operation, () => undefined);
-      if (status.state !== "finished") return { ok: false, message: cleanSparkMessage(status.errorMessage ?? `EXPLAIN ended ${status.state}`) };
+      if (status.state !== "finished") return { failure: cleanSparkMessage(status.errorMessage ?? `${keyword} ended ${status.state}`) };
       // The Thrift server returns the plan one line per row.
       const { table } = await fetchTable(connection, operation, 10_000);
       const plan = [...(table.getChildAt(0) ?? [])].map(String).join("\n");
       const failed = /Error occurred during query planning|AnalysisException|ParseException/.exec(plan);
-      return failed ? { ok: false, message: cleanSparkMessage(plan.slice(failed.index)) } : { ok: true };
+      return failed ? { failure: cleanSparkMessage(plan.slice(failed.index)) } : { plan };
     } catch (error) {
       if (error instanceof ConnectionLostError) throw this.lostError(error);
-      if (error instanceof ThriftCallError) return { ok: false, message: cleanSparkMessage(error.message) };
       throw error;
     } finally {
       if (operation) await connection.closeOperation(operation).catch(() => undefined);

@@ -112,7 +112,7 @@ describe("SQL in magic cells", () => {
     await page.locator(".jp-StatusBar-Widget", { hasText: `${KERNEL} | Idle` }).waitFor();
     const outputs = (): Promise<string[]> => codeCells(page).evaluateAll((cells) => cells.map((c) => c.querySelector(".jp-OutputArea")?.textContent ?? ""));
     const shown = await outputs();
-    expect(shown[3]).toMatch(/blocked \(security\)/);
+    expect(shown[3]).toMatch(/refused \(policy\)/);
     // The result shows as a table with typed headers (the extension's renderer), not as the export's text table.
     await expect(codeCells(page).nth(1).locator(".sl-Table th").allTextContents()).resolves.toEqual(["patentsBIGINT"]);
     await expect(codeCells(page).nth(1).locator(".sl-Table-footer").textContent()).resolves.toMatch(/^1 row × 1 column · /);

@@ -156,6 +156,40 @@ describe("the streamlink kernel under jupyter_client", () => {
   });
 });
 
+/** Cost before running: the engine's plan with its estimates, and a question before a large scan. */
+describe("%%sql --explain and confirm_rows", () => {
+  it("shows the engine's plan of a GROUP BY with estimated rows and runs nothing; a scan above confirm_rows waits for --yes", async () => {
+    const groupBy = "SELECT country, count(*) AS n FROM patents GROUP BY country";
+    const [, , explained, lastName, , refused, confirmed] = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { code: "%%sql\nSELECT 41 AS before" },
+      { code: `%%sql --explain\n${groupBy}` },
+      { code: "_.schema.fields[0].name" },
+      { code: "%config confirm_rows=100" },
+      { code: `%%sql\n${groupBy}` },
+      { code: `%%sql --yes\n${groupBy}` },
+    ]) as StepResult[] & { length: 7 };
+
+    expect(explained.reply.status).toBe("ok");
+    const text = visibleText(explained.iopub);
+    expect(text).toContain("What this query does: Counts rows per country from patents");
+    expect(text).toContain("The engine's plan on duckdb (estimates; nothing ran):");
+    expect(text).toMatch(/HASH_GROUP_BY\s+·\s+~[\d,]+ rows/);
+    expect(text).toMatch(/\n\s+.*READ_PARQUET.*~[\d,]+ rows/);
+    expect(text).toMatch(/The scans are estimated to read ~[\d,]+ rows\./);
+    // Nothing ran: no result table, and `_` is still the previous cell's result.
+    expect(text).not.toMatch(/rows × \d+ column/);
+    expect(outputsOfType(lastName.iopub, "text/plain")).toEqual(["'before'"]);
+
+    expect(refused.reply.status).toBe("error");
+    expect(refused.reply.ename).toBe("ConfirmScanError");
+    expect(String(refused.reply.evalue)).toMatch(/reads about [\d,]+ rows, more than confirm_rows \(100\); nothing ran/);
+    expect(visibleText(refused.iopub)).toMatch(/Add --yes/);
+    expect(confirmed.reply.status).toBe("ok");
+    expect(visibleText(confirmed.iopub)).toMatch(/rows × 2 columns/);
+  });
+});
+
 /** Tab and Shift+Tab in `%%sql` cells, answered from the live catalog over the real protocol. */
 describe("completion and inspection in %%sql cells", () => {
   const at = (code: string, marker: string): { code: string; cursor_pos: number } => ({ code, cursor_pos: code.indexOf(marker) + marker.length });
