@@ -22,6 +22,8 @@ export interface ResultView {
   readonly engine: string;
   readonly variable?: string;
   readonly chart?: ChartSpec;
+  /** The result's id for `%page` and the SQL as written: the viewer pages, sorts and downloads through them. */
+  readonly page?: { readonly id: string; readonly sql: string };
 }
 
 /**
@@ -37,6 +39,10 @@ export type View =
   | { readonly kind: "progress"; readonly progress: QueryProgress }
   /** "What this query does", under the SQL (every %%ask answer, %%sql --explain). */
   | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
+  /** Rows of a remembered result from `offset`, as the result viewer asked for them (`%page`). */
+  | { readonly kind: "page"; readonly id: string; readonly offset: number; readonly total: number; readonly table: Table }
+  /** A whole result as a file to download (`%page ID --csv`). */
+  | { readonly kind: "download"; readonly mime: "text/csv"; readonly text: string }
   /** The engine's plan with its estimates, for a query that was checked and not run (`%%sql --explain`). */
   | { readonly kind: "plan"; readonly plan: QueryPlan }
   /** Something the user should read before trusting the result (an empty answer and its likely reasons). */
@@ -55,4 +61,19 @@ export interface TableOutput {
   readonly rows: readonly (readonly string[])[];
   /** Size, time, truncation and variable, one line. */
   readonly footer: string;
+  /**
+   * Present when the kernel can page the result: its id for `%page`, the SQL as written, and its rows in all when
+   * the result was not cut at max_rows (else the first page counts them).
+   */
+  readonly page?: { readonly id: string; readonly sql: string; readonly total?: number };
+}
+
+/** One page of a result (`%page ID OFFSET LIMIT`), rows as display text like TableOutput's. */
+export const PAGE_MIME = "application/vnd.streamlink.page+json";
+
+export interface PageOutput {
+  readonly id: string;
+  readonly offset: number;
+  readonly total: number;
+  readonly rows: readonly (readonly string[])[];
 }

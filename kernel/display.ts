@@ -2,7 +2,7 @@ import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
 import type { PlanOperator, QueryPlan } from "../core/plan.js";
-import { TABLE_MIME, type ChartSpec, type ResultView, type TableOutput, type View } from "../core/output.js";
+import { PAGE_MIME, TABLE_MIME, type ChartSpec, type PageOutput, type ResultView, type TableOutput, type View } from "../core/output.js";
 import { ALLOWED_MEANS, VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
 import type { Config } from "../session/config.js";
 
@@ -55,13 +55,13 @@ function tableFooter(table: Table, shown: number, extra: readonly string[]): str
 }
 
 /** An Arrow table as HTML and text: names with SQL types, the first `display_rows` rows, and a footer. */
-export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}): MimeBundle {
+export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}, page?: TableOutput["page"]): MimeBundle {
   const header = table.schema.fields.map((f) => f.name);
   const types = header.map((_h, c) => columnSqlType(table, c));
   const rows = textRows(table, config.display_rows);
   const footer = tableFooter(table, rows.length, extra);
   const text = textTable(header.map((h, c) => `${h} (${types[c]})`), rows);
-  const output: TableOutput = { columns: header.map((name, c) => ({ name, type: types[c] ?? "" })), rows: rows.map((r) => r.map(clipCell)), footer };
+  const output: TableOutput = { columns: header.map((name, c) => ({ name, type: types[c] ?? "" })), rows: rows.map((r) => r.map(clipCell)), footer, ...(page ? { page } : {}) };
   return {
     data: {
       // JupyterLab's extension draws the table from this; exports and other front ends read the text table.
@@ -121,9 +121,10 @@ function histogramSummary(view: ResultView): MimeBundle {
 function resultBundle(view: ResultView, config: Config): MimeBundle {
   const extra = resultExtras(view);
   const { table } = view;
+  const page = view.page ? { ...view.page, ...(view.truncated ? {} : { total: table.numRows }) } : undefined;
   return tableBundle(table, config, extra, {
     streamlink: { rows: table.numRows, columns: table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs },
-  });
+  }, page);
 }
 
 function columnValues(table: Table, name: string): unknown[] {
@@ -272,6 +273,14 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
         metadata: { streamlink: { explanation: view.explanation } },
       }];
     }
+    case "page": {
+      const rows = textRows(view.table, view.table.numRows).map((r) => r.map(clipCell));
+      const output: PageOutput = { id: view.id, offset: view.offset, total: view.total, rows };
+      const header = view.table.schema.fields.map((f, c) => `${f.name} (${columnSqlType(view.table, c)})`);
+      return [{ data: { [PAGE_MIME]: output, "text/plain": `rows ${view.offset + 1}–${view.offset + rows.length} of ${view.total}\n${textTable(header, rows)}` }, metadata: {} }];
+    }
+    case "download":
+      return [{ data: { [view.mime]: view.text, "text/plain": `${view.text.length.toLocaleString("en-US")} characters of ${view.mime}` }, metadata: {} }];
     case "plan": {
       const { title, body, footer } = planText(view.plan);
       return [{

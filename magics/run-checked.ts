@@ -78,8 +78,11 @@ export function cellArguments(invocation: MagicInvocation, command: string, opti
   return { args, body };
 }
 
-/** A run's table becomes `out` (when given) and `_` in the TypeScript scope, then is shown. */
-export async function showResult(context: MagicContext, run: CheckedRun, out: string | undefined, chart?: ChartSpec): Promise<void> {
+/**
+ * A run's table becomes `out` (when given) and `_` in the TypeScript scope, then is shown. A `pageable` result (its
+ * rows are what its SQL returns, not a re-ranking) is remembered so the viewer can page, sort and download it.
+ */
+export async function showResult(context: MagicContext, run: CheckedRun, out: string | undefined, chart?: ChartSpec, pageable = false): Promise<void> {
   const table = run.result.table;
   if (out !== undefined) await context.assign(out, table, ARROW_TABLE_TYPE);
   await context.assign("_", table, ARROW_TABLE_TYPE);
@@ -92,6 +95,7 @@ export async function showResult(context: MagicContext, run: CheckedRun, out: st
     engine: run.engine.name,
     variable: out,
     chart,
+    ...(pageable ? { page: { id: context.session.pages.register(run.verdict.sql, run.engine.name, table.numCols), sql: run.verdict.sql } } : {}),
   });
   if (table.numRows === 0) await showEmptyNote(context, run);
 }

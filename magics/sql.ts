@@ -66,6 +66,6 @@ export const sqlMagic: Magic = {
       similarity,
       confirmLargeScan: !flagOption(args, "yes"),
     });
-    await showResult(context, run, out, chart);
+    await showResult(context, run, out, chart, similarity === undefined);
   },
 };

@@ -7,6 +7,7 @@ import type { QueryPlan } from "../core/plan.js";
 import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
 import { EmbeddingCache } from "./embedding-cache.js";
+import { ResultPages } from "./pages.js";
 
 /** The default connection when the user has not run `%connect`: embedded DuckDB, in memory. */
 const DEFAULT_CONNECT: ConnectRequest = { kind: "duckdb", target: ":memory:", name: "duckdb" };
@@ -52,6 +53,8 @@ export class Session {
   readonly config: Config = { ...DEFAULT_CONFIG };
   /** Vectors of texts the semantic filter embedded in this session. */
   readonly embeddings = new EmbeddingCache();
+  /** Shown results a viewer may page, sort and download. */
+  readonly pages = new ResultPages();
   private readonly connections = new Map<string, Engine>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
