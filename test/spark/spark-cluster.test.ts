@@ -118,6 +118,12 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(parsed.ok).toBe(false);
     expect(parsed.message).toContain("PARSE_SYNTAX_ERROR");
     expect((await engine.parse("SELECT count(*) FROM patents")).ok).toBe(true);
+    // %%sql --explain on Spark: its EXPLAIN COST as Spark prints it; nothing runs.
+    const plan = await engine.plan("SELECT country, count(*) AS n FROM patents GROUP BY country");
+    expect(plan.text).toContain("== Optimized Logical Plan ==");
+    expect(plan.text).toMatch(/Aggregate \[country/);
+    expect(plan.scanRows).toBeUndefined();
+    await expect(engine.plan("SELECT nope FROM patents")).rejects.toBeInstanceOf(QueryError);
   }, TEST_TIMEOUT_MS);
 
   it("the cluster itself refuses code execution and setting changes (checker bypassed)", async () => {
