@@ -51,6 +51,8 @@ export interface Engine {
   execute(sql: string, options: ExecuteOptions): Promise<QueryResult>;
   /** The engine's plan for `sql` with its estimates, running nothing (each engine asks in its own EXPLAIN). */
   plan(sql: string): Promise<QueryPlan>;
+  /** Its plans estimate the rows the scans read (`QueryPlan.scanRows`), so `confirm_rows` can ask before a run. */
+  readonly estimatesScans: boolean;
   /** Stops whatever this connection is running now; resolves once the engine has acknowledged. */
   cancel(): Promise<void>;
   close(): Promise<void>;

@@ -149,7 +149,7 @@ export class Session {
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
     const { engine, verdict } = await this.allowed(sql, options, onVerdict);
-    if (options.confirmLargeScan && this.config.confirm_rows > 0) {
+    if (options.confirmLargeScan && this.config.confirm_rows > 0 && engine.estimatesScans) {
       const { scanRows } = await engine.plan(verdict.executedSql);
       if (scanRows !== undefined && scanRows > this.config.confirm_rows) throw new ConfirmScanError(scanRows, this.config.confirm_rows, { engine: engine.name });
     }

@@ -96,6 +96,7 @@ function lockdownStatements(sources: readonly TableSource[]): string[] {
 export class DuckDBEngine implements Engine {
   readonly dialect = "duckdb" as const;
   readonly similarity = duckdbSimilarity;
+  readonly estimatesScans = true;
   private cancelReason: "interrupt" | "timeout" | undefined;
   private running = false;
 

@@ -77,6 +77,8 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
+  /** EXPLAIN COST prints its statistics as text only; nothing is read out of it. */
+  readonly estimatesScans = false;
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
