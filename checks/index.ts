@@ -11,7 +11,7 @@
  * (`policy`), and whether an allowed query carries a warning.
  */
 import type { Dialect, EngineParseResult } from "../core/engine.js";
-import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } from "../core/verdict.js";
+import type { CheckContext, Finding, QueryChecker, RowWindow, Verdict, VerdictCategory } from "../core/verdict.js";
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, refusedByKeyword, signalFinding, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
@@ -19,6 +19,7 @@ import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
 import { applyPolicy, bareStatement } from "./policy.js";
+import { countQuery, windowQuery } from "./sql-edit.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
@@ -62,6 +63,14 @@ class Checker implements QueryChecker {
 
   bare(sql: string): string {
     return bareStatement(sql);
+  }
+
+  rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
+    return windowQuery(sql, window, dialect);
+  }
+
+  rowCount(sql: string, dialect: Dialect): Promise<string | undefined> {
+    return countQuery(sql, dialect);
   }
 
   check(sql: string, context: CheckContext): Promise<Verdict> {

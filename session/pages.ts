@@ -6,21 +6,16 @@
 import { randomUUID } from "node:crypto";
 import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
+import type { RowWindow } from "../core/verdict.js";
+import type { Dialect } from "../core/engine.js";
 import type { Session } from "./session.js";
 
 /** Results remembered for paging; the oldest are forgotten first (their viewer then asks to run the cell again). */
 const REMEMBERED = 200;
 /** Rows one page may hold. */
 export const MAX_PAGE_ROWS = 1000;
-/** The subquery's name in page queries. */
-const ALIAS = "streamlink_page";
-
-export interface PageRequest {
-  readonly offset: number;
-  readonly limit: number;
-  /** Sort by the result's column at this position (0-based). */
-  readonly sort?: { readonly column: number; readonly descending: boolean };
-}
+/** Which rows of a result a page shows, sorted by the result's column at `sort.column` (0-based). */
+export type PageRequest = RowWindow;
 
 export interface Page {
   readonly table: Table;
@@ -60,9 +55,7 @@ export class ResultPages {
     if (sort && (!Number.isSafeInteger(sort.column) || sort.column < 0 || sort.column >= source.columns)) {
       throw new UsageError(`The result has ${source.columns} column${source.columns === 1 ? "" : "s"}; --sort takes 0 to ${source.columns - 1}`, "Sort by a column position of the result, counting from 0.");
     }
-    // A position, not a name: two result columns may share a name, and a position needs no quoting.
-    const order = sort ? `\nORDER BY ${sort.column + 1} ${sort.descending ? "DESC" : "ASC"} NULLS LAST` : "";
-    const sql = `SELECT * FROM (\n${session.bare(source.sql)}\n) AS ${ALIAS}${order}\nLIMIT ${limit} OFFSET ${offset}`;
+    const sql = await this.nested(source, (dialect) => session.rowWindow(source.sql, request, dialect), session);
     // One after the other: a connection runs one query at a time.
     const total = await this.total(session, source);
     const { result } = await session.run(sql, { engine: source.engine, maxRows: limit });
@@ -81,8 +74,18 @@ export class ResultPages {
     return source;
   }
 
+  /** A query around the result's, built on its parse tree in its engine's dialect. */
+  private async nested(source: Source, build: (dialect: Dialect) => Promise<string | undefined>, session: Session): Promise<string> {
+    const sql = await build((await session.engine(source.engine)).dialect);
+    if (sql === undefined) {
+      throw new UsageError("This result's SQL cannot be read again to page or sort it", "Add LIMIT/ORDER BY to the query itself and run the cell again.", { sql: source.sql });
+    }
+    return sql;
+  }
+
   private total(session: Session, source: Source): Promise<number> {
-    source.total ??= session.run(`SELECT count(*) AS n FROM (\n${session.bare(source.sql)}\n) AS ${ALIAS}`, { engine: source.engine, maxRows: 1 })
+    source.total ??= this.nested(source, (dialect) => session.rowCount(source.sql, dialect), session)
+      .then((sql) => session.run(sql, { engine: source.engine, maxRows: 1 }))
       .then(({ result }) => Number(result.table.getChildAt(0)?.get(0) ?? 0));
     source.total.catch(() => { source.total = undefined; });
     return source.total;

@@ -1,10 +1,10 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Embedder } from "../core/embedder.js";
-import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
+import type { ConnectRequest, Dialect, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, ConfirmScanError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import type { QueryPlan } from "../core/plan.js";
-import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
+import type { QueryChecker, RowWindow, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
 import { EmbeddingCache } from "./embedding-cache.js";
 import { ResultPages } from "./pages.js";
@@ -126,6 +126,16 @@ export class Session {
   /** `sql` without trailing comments and semicolons, as the checker reads it: to nest it in a larger query. */
   bare(sql: string): string {
     return this.deps.checker.bare(sql);
+  }
+
+  /** A page of `sql`'s rows as a query of its own, built by the checker on the query's tree. */
+  rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
+    return this.deps.checker.rowWindow(sql, window, dialect);
+  }
+
+  /** The count of `sql`'s rows as a query of its own, built as {@link rowWindow} is. */
+  rowCount(sql: string, dialect: Dialect): Promise<string | undefined> {
+    return this.deps.checker.rowCount(sql, dialect);
   }
 
   /**

@@ -55,6 +55,17 @@ describe("paging a shown result on the engine", () => {
     expect(lines[1]?.startsWith(`${all[0]},`)).toBe(true);
   });
 
+  it("pages a WITH query ending in a semicolon and a comment, and sorts a column whose name another shares", async () => {
+    const sql = "WITH c AS (SELECT country, count(*) AS n FROM patents GROUP BY country)\nSELECT country, n, n FROM c; -- per country\n";
+    const result = only(await run("%%sql", [], sql), "result");
+    const id = result.page?.id ?? "";
+    const countries = column(result.table, 0);
+    const counts = column(result.table, 1).map(Number);
+    const sorted = only(await run("%page", [id, "1", "2", "--sort", "2", "--desc"]), "page");
+    expect(sorted.total).toBe(countries.length);
+    expect(column(sorted.table, 2).map(Number)).toEqual([...counts].sort((a, b) => b - a).slice(1, 3));
+  });
+
   it("refuses an unknown id, a page past the limits and a column the result lacks, with what to do", async () => {
     const result = only(await run("%%sql", [], "SELECT 1 AS one"), "result");
     const id = result.page?.id ?? "";
