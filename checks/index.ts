@@ -12,6 +12,7 @@
  */
 import type { Dialect, EngineParseResult } from "../core/engine.js";
 import type { CheckContext, Finding, QueryChecker, RowWindow, Verdict, VerdictCategory } from "../core/verdict.js";
+import type { TableInfo } from "../core/catalog.js";
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, refusedByKeyword, signalFinding, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
@@ -19,6 +20,7 @@ import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
 import { applyPolicy, bareStatement } from "./policy.js";
+import { catalogTablesRead } from "./scope.js";
 import { countQuery, windowQuery } from "./sql-edit.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
@@ -67,6 +69,12 @@ class Checker implements QueryChecker {
 
   rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
     return windowQuery(sql, window, dialect);
+  }
+
+  async tablesRead(sql: string, context: CheckContext): Promise<readonly TableInfo[] | undefined> {
+    const parsed = await this.parse(sql, context.dialect, lex(sql));
+    const statement = parsed.ok && parsed.tree.statements.length === 1 ? parsed.tree.statements[0] : undefined;
+    return statement?.query && context.catalog ? catalogTablesRead(statement.query, context.catalog) : undefined;
   }
 
   rowCount(sql: string, dialect: Dialect): Promise<string | undefined> {

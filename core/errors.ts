@@ -1,3 +1,4 @@
+import type { ScanEstimate } from "./plan.js";
 import type { Problem } from "./problem.js";
 
 /**
@@ -79,12 +80,14 @@ export class BlockedQueryError extends StreamLinkError {
 
 /** The engine estimates the query reads more rows than `%config confirm_rows`; it was planned, not run. */
 export class ConfirmScanError extends StreamLinkError {
-  constructor(scanRows: number, limit: number, data: Record<string, unknown> = {}) {
+  constructor(estimate: ScanEstimate, limit: number, data: Record<string, unknown> = {}) {
+    const rows = estimate.rows.toLocaleString("en-US");
+    const what = estimate.basis === "plan" ? `The engine estimates this query reads about ${rows} rows` : `The tables this query reads hold ${rows} rows (the catalog's counts)`;
     super(
       "confirm-scan",
-      `The engine estimates this query reads about ${scanRows.toLocaleString("en-US")} rows, more than confirm_rows (${limit.toLocaleString("en-US")}); nothing ran.`,
+      `${what}, more than confirm_rows (${limit.toLocaleString("en-US")}); nothing ran.`,
       "Add --yes to the magic line to run it anyway, narrow it with a filter, or raise %config confirm_rows=N (0 = never ask).",
-      { scanRows, limit, ...data },
+      { scanRows: estimate.rows, basis: estimate.basis, limit, ...data },
     );
   }
 }

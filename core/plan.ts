@@ -22,6 +22,27 @@ export interface QueryPlan {
   readonly scanRows?: number;
 }
 
+/** Rows a query is estimated to read before it runs, and what the figure comes from. */
+export interface ScanEstimate {
+  readonly rows: number;
+  /** `plan`: the engine's own plan estimates (DuckDB); `catalog`: the row counts of the tables the query reads (Spark). */
+  readonly basis: "plan" | "catalog";
+}
+
+/**
+ * Rows of the catalog tables a query reads, each counted once per time it is read; undefined when a table has no
+ * row count (or the query reads something else: `tables` is then undefined).
+ */
+export function catalogScanRows(tables: readonly { readonly rowCount?: number }[] | undefined): number | undefined {
+  if (tables === undefined) return undefined;
+  let total = 0;
+  for (const t of tables) {
+    if (t.rowCount === undefined) return undefined;
+    total += t.rowCount;
+  }
+  return total;
+}
+
 /** Rows the leaves of a plan are estimated to read; undefined when any leaf has no estimate. */
 export function estimatedScanRows(operators: readonly PlanOperator[]): number | undefined {
   let total = 0;

@@ -1,4 +1,4 @@
-import type { Catalog } from "./catalog.js";
+import type { Catalog, TableInfo } from "./catalog.js";
 import type { Dialect, EngineParseResult } from "./engine.js";
 import type { QueryExplanation } from "./explain.js";
 
@@ -102,6 +102,12 @@ export interface QueryChecker {
    * built on its parse tree; undefined when the dialect's grammars cannot read it.
    */
   rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined>;
+  /**
+   * The catalog tables `sql` reads (CTEs and subqueries looked through; a table read twice is listed twice), for an
+   * estimate of its scan; undefined when it reads anything else (a table function, a table the catalog lacks) or no
+   * catalog is known.
+   */
+  tablesRead(sql: string, context: CheckContext): Promise<readonly TableInfo[] | undefined>;
   /** `count(*)` of the query's rows as a query of its own, built as {@link rowWindow} is. */
   rowCount(sql: string, dialect: Dialect): Promise<string | undefined>;
 }

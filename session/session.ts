@@ -159,9 +159,12 @@ export class Session {
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
     const { engine, verdict } = await this.allowed(sql, options, onVerdict);
-    if (options.confirmLargeScan && this.config.confirm_rows > 0 && engine.estimatesScans) {
-      const { scanRows } = await engine.plan(verdict.executedSql);
-      if (scanRows !== undefined && scanRows > this.config.confirm_rows) throw new ConfirmScanError(scanRows, this.config.confirm_rows, { engine: engine.name });
+    if (options.confirmLargeScan && this.config.confirm_rows > 0) {
+      const reads = await this.deps.checker.tablesRead(verdict.executedSql, { dialect: engine.dialect, catalog: await this.catalog(engine) });
+      const estimate = await engine.estimateScan(verdict.executedSql, reads);
+      if (estimate !== undefined && estimate.rows > this.config.confirm_rows) {
+        throw new ConfirmScanError(estimate, this.config.confirm_rows, { engine: engine.name });
+      }
     }
     const maxRows = options.maxRows ?? this.config.max_rows;
     const timeoutMs = options.timeoutMs ?? this.config.timeout_s * 1000;
@@ -189,6 +192,16 @@ export class Session {
     onVerdict?.(verdict);
     if (verdict.verdict === "block") throw blockedError(verdict);
     return { engine, verdict };
+  }
+
+  /** Checks `sql` and, only when allowed, has the engine write its rows as a Parquet file and hand over the bytes. */
+  async exportParquet(sql: string, options: Pick<RunOptions, "engine"> = {}): Promise<Uint8Array> {
+    const { engine, verdict } = await this.allowed(sql, options);
+    if (!engine.exportParquet) {
+      // Spark writes files on its workers, not where the kernel runs; CSV comes back through the rows instead.
+      throw new UsageError(`The ${engine.name} connection cannot hand the kernel a Parquet file (Spark writes files on its workers, not where the kernel runs)`, "Download the result as CSV instead.", { engine: engine.name });
+    }
+    return engine.exportParquet(verdict.executedSql);
   }
 
   /** The local model, loaded once per session on first use. */

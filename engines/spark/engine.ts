@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Catalog } from "../../core/catalog.js";
+import type { Catalog, TableInfo } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
-import type { QueryPlan } from "../../core/plan.js";
+import { catalogScanRows, type QueryPlan, type ScanEstimate } from "../../core/plan.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
 import { readSecret, sparkPaths } from "./cluster/runtime.js";
 import { sparkProblem } from "./errors.js";
-import { fetchTable } from "./fetch.js";
+import { fetchTable, waitForState } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
 import { AuthenticationRefusedError, ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
@@ -77,8 +77,6 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
-  /** EXPLAIN COST prints its statistics as text only; nothing is read out of it. */
-  readonly estimatesScans = false;
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
@@ -154,6 +152,15 @@ export class SparkEngine implements Engine {
       if (error instanceof ConnectionLostError) throw this.lostError(error);
       throw new QueryError(`Spark could not list its tables: ${asError(error).message}`, GONE_HINT, { engine: this.name }, { cause: error });
     }
+  }
+
+  /**
+   * The catalog's row counts of the tables the query reads: EXPLAIN COST prints its statistics as text only (and
+   * has none for tables never analysed), so nothing is read out of it and no round trip is paid.
+   */
+  async estimateScan(_sql: string, reads: readonly TableInfo[] | undefined): Promise<ScanEstimate | undefined> {
+    const rows = catalogScanRows(reads);
+    return rows === undefined ? undefined : { rows, basis: "catalog" };
   }
 
   /** Spark's own parser and analyser via `EXPLAIN`, which plans the statement without running it. */
@@ -288,24 +295,6 @@ export class SparkEngine implements Engine {
   async close(): Promise<void> {
     await this.connection?.close();
     this.connection = undefined;
-  }
-}
-
-/** Polls the operation until it leaves the running states, backing off from 20 ms to 250 ms. */
-async function waitForState(
-  connection: HiveConnection,
-  operation: RunningOperation,
-  onTick: () => void,
-  stopWaiting: () => boolean = () => false,
-): Promise<{ state: string; errorMessage?: string; sqlState?: string }> {
-  let delay = 20;
-  for (;;) {
-    const status = await connection.status(operation);
-    if (status.state !== "running" && status.state !== "pending") return status;
-    if (stopWaiting()) return status;
-    onTick();
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(250, Math.round(delay * 1.5));
   }
 }
 
