@@ -41,8 +41,9 @@ export type View =
   | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
   /** Rows of a remembered result from `offset`, as the result viewer asked for them (`%page`). */
   | { readonly kind: "page"; readonly id: string; readonly offset: number; readonly total: number; readonly table: Table }
-  /** A whole result as a file to download (`%page ID --csv`). */
+  /** A whole result as a file to download: CSV text (`%page ID --csv`) or Parquet bytes (`%page ID --parquet`). */
   | { readonly kind: "download"; readonly mime: "text/csv"; readonly text: string }
+  | { readonly kind: "download"; readonly mime: typeof PARQUET_MIME; readonly bytes: Uint8Array }
   /** The engine's plan with its estimates, for a query that was checked and not run (`%%sql --explain`). */
   | { readonly kind: "plan"; readonly plan: QueryPlan }
   /** Something the user should read before trusting the result (an empty answer and its likely reasons). */
@@ -70,6 +71,9 @@ export interface TableOutput {
 
 /** One page of a result (`%page ID OFFSET LIMIT`), rows as display text like TableOutput's. */
 export const PAGE_MIME = "application/vnd.streamlink.page+json";
+
+/** A Parquet file in a display bundle: its bytes in base64, as Jupyter carries binary data. */
+export const PARQUET_MIME = "application/vnd.apache.parquet";
 
 export interface PageOutput {
   readonly id: string;

@@ -280,7 +280,9 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
       return [{ data: { [PAGE_MIME]: output, "text/plain": `rows ${view.offset + 1}–${view.offset + rows.length} of ${view.total}\n${textTable(header, rows)}` }, metadata: {} }];
     }
     case "download":
-      return [{ data: { [view.mime]: view.text, "text/plain": `${view.text.length.toLocaleString("en-US")} characters of ${view.mime}` }, metadata: {} }];
+      return "text" in view
+        ? [{ data: { [view.mime]: view.text, "text/plain": `${view.text.length.toLocaleString("en-US")} characters of ${view.mime}` }, metadata: {} }]
+        : [{ data: { [view.mime]: Buffer.from(view.bytes).toString("base64"), "text/plain": `${view.bytes.length.toLocaleString("en-US")} bytes of ${view.mime}` }, metadata: {} }];
     case "plan": {
       const { title, body, footer } = planText(view.plan);
       return [{

@@ -68,6 +68,16 @@ export class ResultPages {
     return (await session.run(source.sql, { engine: source.engine })).result.table;
   }
 
+  /**
+   * The whole result again (up to `max_rows`) as a Parquet file's bytes, written by the engine from the checked
+   * query; an engine that cannot hand the kernel a file says so.
+   */
+  async parquet(session: Session, id: string): Promise<Uint8Array> {
+    const source = this.source(id);
+    const sql = await this.nested(source, (dialect) => session.rowWindow(source.sql, { offset: 0, limit: session.config.max_rows }, dialect), session);
+    return session.exportParquet(sql, { engine: source.engine });
+  }
+
   private source(id: string): Source {
     const source = this.sources.get(id);
     if (!source) throw new UsageError("This result is no longer known to the kernel", "Run the cell again to page, sort or download its result.", { id });

@@ -1,7 +1,26 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
-import { PAGE_MIME, TABLE_MIME, type TableOutput } from "../../core/output.js";
+import { PAGE_MIME, PARQUET_MIME, TABLE_MIME, type TableOutput } from "../../core/output.js";
 import { readPage, readTable } from "./table-model.js";
+
+/** A file the viewer downloads: the `%page` option that asks for it and how its content arrives in the bundle. */
+interface DownloadFormat {
+  readonly label: string;
+  readonly option: string;
+  readonly mime: string;
+  readonly file: string;
+  readonly decode: (content: string) => BlobPart;
+}
+
+const CSV: DownloadFormat = { label: "CSV", option: "--csv", mime: "text/csv", file: "result.csv", decode: (text) => text };
+/** Jupyter carries binary output as base64 text. */
+const PARQUET: DownloadFormat = {
+  label: "Parquet",
+  option: "--parquet",
+  mime: PARQUET_MIME,
+  file: "result.parquet",
+  decode: (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+};
 
 /**
  * Runs a line of kernel code for the output at `node` (its notebook's kernel) without adding to the history, and
@@ -119,7 +138,8 @@ export class TableRenderer extends Widget implements IRenderMime.IRenderer {
       range,
       button("Next ▶", () => void this.load(last, this.state.sort), total !== undefined ? last >= total : rows.length < this.pageSize),
       button("Copy SQL", () => void this.copy(this.table?.page?.sql ?? "", "SQL")),
-      button("Download CSV", () => void this.download()),
+      button("Download CSV", () => void this.download(CSV)),
+      button("Download Parquet", () => void this.download(PARQUET)),
       this.status,
     );
     return bar;
@@ -143,17 +163,18 @@ export class TableRenderer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
-  private async download(): Promise<void> {
+  /** Asks the kernel for the whole result in `format` and hands the file to the browser. */
+  private async download(format: DownloadFormat): Promise<void> {
     const page = this.table?.page;
     if (!page || !this.request) return;
-    this.status.textContent = "preparing CSV…";
+    this.status.textContent = `preparing ${format.label}…`;
     try {
-      const data = await this.request(this.node, `%page ${page.id} --csv`);
-      const csv = data["text/csv"];
-      if (typeof csv !== "string") throw new Error("the kernel sent no CSV");
+      const data = await this.request(this.node, `%page ${page.id} ${format.option}`);
+      const content = data[format.mime];
+      if (typeof content !== "string") throw new Error(`the kernel sent no ${format.label}`);
       const link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-      link.download = "result.csv";
+      link.href = URL.createObjectURL(new Blob([format.decode(content)], { type: format.mime }));
+      link.download = format.file;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
       this.status.textContent = "";

@@ -1,12 +1,14 @@
 /**
  * The result viewer as a user meets it in Chromium: a %%sql result of 50 rows shows its first 20 with Next and
  * Previous; Next shows rows 21–40 read from the engine; a header click sorts on the engine (highest first on the
- * second click); Download CSV saves the whole result. Screenshots go to test-results/browser/.
+ * second click); Download CSV and Download Parquet save the whole result. Screenshots go to test-results/browser/.
  */
-import { readFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSession } from "../../kernel/compose.js";
 import { Lab, REPO, assertPrerequisites, startChromium } from "./lab.js";
 import { codeCells, openNotebook, runCell, screenshot } from "./notebook.js";
 
@@ -72,5 +74,24 @@ describe("the result viewer", () => {
     expect(lines[0]).toBe("publication_number,country,grant_date");
     expect(lines).toHaveLength(51);
     await screenshot(page, "29-viewer-downloaded");
+  });
+
+  it("downloads the whole result as a Parquet file that reads back with the same rows", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), viewer().getByRole("button", { name: "Download Parquet" }).click()]);
+    expect(download.suggestedFilename()).toBe("result.parquet");
+    const folder = await mkdtemp(join(tmpdir(), "streamlink-viewer-"));
+    const session = createSession();
+    try {
+      await copyFile(await download.path(), join(folder, "result.parquet"));
+      await session.connect({ kind: "duckdb", target: folder, name: "downloaded" });
+      const { table } = (await session.run("SELECT count(*) AS n, count(DISTINCT publication_number) AS ids FROM result")).result;
+      expect([Number(table.getChildAt(0)?.get(0)), Number(table.getChildAt(1)?.get(0))]).toEqual([50, 50]);
+      expect(table.numRows).toBe(1);
+      const columns = (await session.run("SELECT * FROM result LIMIT 1")).result.table.schema.fields.map((f) => f.name);
+      expect(columns).toEqual(["publication_number", "country", "grant_date"]);
+    } finally {
+      await session.close();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -3,11 +3,14 @@
  * page id; %page returns later pages and pages sorted on the engine; --csv the whole result; an unknown id or a
  * bad request is a clear error.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Table } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../core/errors.js";
-import type { View } from "../../core/output.js";
+import { PARQUET_MIME, type View } from "../../core/output.js";
+import { bundlesFor } from "../../kernel/display.js";
 import { createMagics, createSession } from "../../kernel/compose.js";
 import type { MagicContext } from "../../magics/magic.js";
 import type { Session } from "../../session/session.js";
@@ -64,6 +67,28 @@ describe("paging a shown result on the engine", () => {
     const sorted = only(await run("%page", [id, "1", "2", "--sort", "2", "--desc"]), "page");
     expect(sorted.total).toBe(countries.length);
     expect(column(sorted.table, 2).map(Number)).toEqual([...counts].sort((a, b) => b - a).slice(1, 3));
+  });
+
+  it("downloads the whole result as a Parquet file that reads back with the same rows and types", async () => {
+    const sql = "SELECT publication_number, country, publication_date FROM patents ORDER BY publication_number LIMIT 30";
+    const result = only(await run("%%sql", [], sql), "result");
+    const download = only(await run("%page", [result.page?.id ?? "", "--parquet"]), "download");
+    expect(download.mime).toBe(PARQUET_MIME);
+    // What the viewer receives: the bytes in base64 under the Parquet MIME type.
+    const [bundle] = bundlesFor(download, session.config);
+    const bytes = Buffer.from(String(bundle?.data[PARQUET_MIME]), "base64");
+    const folder = await mkdtemp(path.join(tmpdir(), "streamlink-parquet-"));
+    const reader = createSession();
+    try {
+      await writeFile(path.join(folder, "downloaded.parquet"), bytes);
+      await reader.connect({ kind: "duckdb", target: folder, name: "downloaded" });
+      const back = (await reader.run("SELECT * FROM downloaded ORDER BY publication_number")).result.table;
+      expect(back.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(result.table.schema.fields.map((f) => `${f.name}:${f.type}`));
+      for (let c = 0; c < 3; c++) expect(column(back, c)).toEqual(column(result.table, c));
+    } finally {
+      await reader.close();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown id, a page past the limits and a column the result lacks, with what to do", async () => {

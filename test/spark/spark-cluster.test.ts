@@ -144,6 +144,8 @@ describe("Spark cluster through the CLI and the engine", () => {
       );
       const confirmed = await session.run(sql, { confirmLargeScan: false });
       expect(confirmed.result.table.numRows).toBeGreaterThan(1);
+      // The viewer's Parquet download needs a file where the kernel runs; Spark writes on its workers, and says so.
+      await expect(session.exportParquet(sql)).rejects.toThrow(/spark connection cannot hand the kernel a Parquet file \(Spark writes files on its workers/);
       // A table function has no catalog count: no estimate, so nothing is asked.
       const generated = await session.run("SELECT count(*) AS n FROM range(0, 1000000)", { confirmLargeScan: true });
       expect(Number(generated.result.table.getChildAt(0)?.get(0))).toBe(1_000_000);
