@@ -18,9 +18,9 @@ const str = (x: unknown): string | undefined => (typeof x === "string" ? x : und
 const NESTED = "streamlink_page";
 
 /**
- * `SELECT * FROM (query) AS streamlink_page [ORDER BY position … NULLS LAST] LIMIT … OFFSET …`: the query's own tree grafted
- * into the skeleton's, so the page query is printed by the grammar that read the query. Undefined when no grammar
- * of the dialect reads it.
+ * `SELECT * FROM (query) AS streamlink_page [ORDER BY position … NULLS LAST] LIMIT … OFFSET …`: the query's own
+ * tree grafted into the skeleton's, so the page query is printed by the grammar that read the query. Undefined when
+ * no grammar of the dialect reads it.
  */
 export async function windowQuery(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
   return nestedQuery(sql, `SELECT * FROM (SELECT 1) AS ${NESTED}`, dialect, (outer) => {
@@ -31,7 +31,7 @@ export async function windowQuery(sql: string, window: RowWindow, dialect: Diale
   });
 }
 
-/** `SELECT count(*) AS n FROM (query) AS alias`, built as {@link windowQuery} is. */
+/** `SELECT count(*) AS n FROM (query) AS streamlink_page`, built as {@link windowQuery} is. */
 export function countQuery(sql: string, dialect: Dialect): Promise<string | undefined> {
   return nestedQuery(sql, `SELECT count(*) AS n FROM (SELECT 1) AS ${NESTED}`, dialect, () => undefined);
 }
