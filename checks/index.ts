@@ -11,7 +11,8 @@
  * (`policy`), and whether an allowed query carries a warning.
  */
 import type { Dialect, EngineParseResult } from "../core/engine.js";
-import type { CheckContext, Finding, QueryChecker, Verdict, VerdictCategory } from "../core/verdict.js";
+import type { CheckContext, Finding, QueryChecker, RowWindow, Verdict, VerdictCategory } from "../core/verdict.js";
+import type { TableInfo } from "../core/catalog.js";
 import { checkCatalog } from "./catalog-check.js";
 import { fromDuckDbTree } from "./duckdb-tree.js";
 import { fragmentFindings, refusedByKeyword, signalFinding, signalNames, startsStatement, uninspectable, unpairedParenthesis } from "./fragment.js";
@@ -19,6 +20,8 @@ import { lex, positionOf, type Token } from "./lexer.js";
 import { BoundedParser, DEFAULT_PARSE_BOUNDS, type ParseBounds } from "./bounded-parse.js";
 import type { ParseFailure, ParseOutcome } from "./parser.js";
 import { applyPolicy, bareStatement } from "./policy.js";
+import { catalogTablesRead } from "./scope.js";
+import { countQuery, windowQuery } from "./sql-edit.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
@@ -29,6 +32,8 @@ export { injectionSignals, INJECTION_THRESHOLD } from "./signals.js";
 export type { SignalReport, Signal } from "./signals.js";
 export type { RuleId } from "./rules.js";
 export { parseShape } from "./parser.js";
+export { lex } from "./lexer.js";
+export type { Token } from "./lexer.js";
 export type * from "./shape.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */
@@ -60,6 +65,20 @@ class Checker implements QueryChecker {
 
   bare(sql: string): string {
     return bareStatement(sql);
+  }
+
+  rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
+    return windowQuery(sql, window, dialect);
+  }
+
+  async tablesRead(sql: string, context: CheckContext): Promise<readonly TableInfo[] | undefined> {
+    const parsed = await this.parse(sql, context.dialect, lex(sql));
+    const statement = parsed.ok && parsed.tree.statements.length === 1 ? parsed.tree.statements[0] : undefined;
+    return statement?.query && context.catalog ? catalogTablesRead(statement.query, context.catalog) : undefined;
+  }
+
+  rowCount(sql: string, dialect: Dialect): Promise<string | undefined> {
+    return countQuery(sql, dialect);
   }
 
   check(sql: string, context: CheckContext): Promise<Verdict> {

@@ -136,11 +136,20 @@ async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: tru
  * (`checks/sql-edit.ts`); undefined when no grammar of the dialect reads it.
  */
 export async function looseTree(sql: string, dialect: Dialect): Promise<{ readonly ast: unknown; print(ast: unknown): string } | undefined> {
+  const trees = await looseTrees([sql], dialect);
+  return trees && { ast: trees.asts[0], print: trees.print };
+}
+
+/**
+ * The trees of several statements read by one grammar (the first of the dialect that reads them all), so that one
+ * tree can be grafted into another and printed by that grammar; undefined when no grammar reads every one.
+ */
+export async function looseTrees(sqls: readonly string[], dialect: Dialect): Promise<{ readonly asts: readonly unknown[]; print(ast: unknown): string } | undefined> {
   for (const name of GRAMMARS[dialect]) {
     const parser = await grammar(name);
     try {
-      const ast = parser.astify(sql, { database: name });
-      return { ast, print: (edited) => parser.sqlify(edited, { database: name }) };
+      const asts = sqls.map((sql) => parser.astify(sql, { database: name }));
+      return { asts, print: (edited) => parser.sqlify(edited, { database: name }) };
     } catch {
       continue;
     }

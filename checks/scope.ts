@@ -64,6 +64,19 @@ export function lookup(catalog: Catalog, parts: readonly string[]): TableInfo | 
   return findTable(catalog, last);
 }
 
+/** Catalog tables a query reads, once per FROM source; undefined when a source is neither one, a CTE nor a subquery. */
+export function catalogTablesRead(query: Query, catalog: Catalog): TableInfo[] | undefined {
+  const tables: TableInfo[] = [];
+  let other = false;
+  visitScopes(query, catalog, (scope) => {
+    for (const s of scope.sources) {
+      if (s.kind === "catalog") tables.push(s.table);
+      else if (s.kind === "table" || (s.kind === "derived" && s.source.kind !== "subquery")) other = true;
+    }
+  });
+  return other ? undefined : tables;
+}
+
 /** Visits every SELECT block of `query` (CTE bodies, FROM subqueries, expression subqueries) with its scope. */
 export function visitScopes(
   query: Query,

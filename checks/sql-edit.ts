@@ -4,14 +4,47 @@
  * through patterns over SQL text.
  */
 import type { Dialect } from "../core/engine.js";
+import type { RowWindow } from "../core/verdict.js";
 import { AGGREGATE_FUNCTIONS } from "../core/sql-functions.js";
-import { looseTree } from "./parser.js";
+import { looseTree, looseTrees } from "./parser.js";
 
 type Loose = Record<string, unknown>;
 const obj = (x: unknown): Loose | undefined =>
   typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
 const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
+
+/** The subquery's name in window and count queries. */
+const NESTED = "streamlink_page";
+
+/**
+ * `SELECT * FROM (query) AS streamlink_page [ORDER BY position … NULLS LAST] LIMIT … OFFSET …`: the query's own
+ * tree grafted into the skeleton's, so the page query is printed by the grammar that read the query. Undefined when
+ * no grammar of the dialect reads it.
+ */
+export async function windowQuery(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
+  return nestedQuery(sql, `SELECT * FROM (SELECT 1) AS ${NESTED}`, dialect, (outer) => {
+    const { sort, limit, offset } = window;
+    // A position, not a name: two result columns may share a name, and a position needs no quoting.
+    outer["orderby"] = sort ? [{ expr: { type: "number", value: sort.column + 1 }, type: sort.descending ? "DESC" : "ASC", nulls: "NULLS LAST" }] : null;
+    outer["limit"] = { seperator: "offset", value: [{ type: "number", value: limit }, { type: "number", value: offset }] };
+  });
+}
+
+/** `SELECT count(*) AS n FROM (query) AS streamlink_page`, built as {@link windowQuery} is. */
+export function countQuery(sql: string, dialect: Dialect): Promise<string | undefined> {
+  return nestedQuery(sql, `SELECT count(*) AS n FROM (SELECT 1) AS ${NESTED}`, dialect, () => undefined);
+}
+
+async function nestedQuery(sql: string, skeleton: string, dialect: Dialect, edit: (outer: Loose) => void): Promise<string | undefined> {
+  const trees = await looseTrees([sql, skeleton], dialect);
+  const [inner, outer] = (trees?.asts ?? []).map((ast) => obj(Array.isArray(ast) ? (ast.length === 1 ? ast[0] : undefined) : ast));
+  const slot = obj(obj(arr(outer?.["from"])[0])?.["expr"]);
+  if (!trees || !inner || !outer || !slot) return undefined;
+  slot["ast"] = inner;
+  edit(outer);
+  return trees.print(outer);
+}
 
 /** One item of a select list. */
 export interface SelectItem {

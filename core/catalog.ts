@@ -21,6 +21,11 @@ export interface Catalog {
    * from one catalog's data (the model's schema profile and value index) is never reused for the other.
    */
   readonly source?: string;
+  /**
+   * Names of the engine's functions (built-in and registered), lower case, for completion in `%%sql` cells;
+   * absent when the engine could not list them.
+   */
+  readonly functions?: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Table } from "apache-arrow";
-import type { Catalog } from "./catalog.js";
+import type { Catalog, TableInfo } from "./catalog.js";
 import type { SimilaritySql } from "./embedder.js";
+import type { QueryPlan, ScanEstimate } from "./plan.js";
 
 export type Dialect = "duckdb" | "spark";
 
@@ -48,6 +49,19 @@ export interface Engine {
   /** Many parses in one call, where the engine can do that cheaper than one by one (DuckDB). */
   parseMany?(sqls: readonly string[]): Promise<EngineParseResult[]>;
   execute(sql: string, options: ExecuteOptions): Promise<QueryResult>;
+  /** The engine's plan for `sql` with its estimates, running nothing (each engine asks in its own EXPLAIN). */
+  plan(sql: string): Promise<QueryPlan>;
+  /**
+   * Rows `sql` would read, estimated without running it (`confirm_rows` asks before a larger scan): each engine
+   * estimates as it best can, from its plan or from `reads`, the catalog tables the query's tree reads (undefined
+   * when it reads something else too). Undefined when it cannot tell.
+   */
+  estimateScan(sql: string, reads: readonly TableInfo[] | undefined): Promise<ScanEstimate | undefined>;
+  /**
+   * The rows of the one SELECT `sql` as the bytes of a Parquet file (a download from the result viewer); absent where
+   * the engine cannot hand a file to the kernel (Spark writes its files on the cluster's workers).
+   */
+  exportParquet?(sql: string): Promise<Uint8Array>;
   /** Stops whatever this connection is running now; resolves once the engine has acknowledged. */
   cancel(): Promise<void>;
   close(): Promise<void>;

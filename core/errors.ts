@@ -1,3 +1,4 @@
+import type { ScanEstimate } from "./plan.js";
 import type { Problem } from "./problem.js";
 
 /**
@@ -74,6 +75,20 @@ export class ResultTooLargeError extends StreamLinkError {
 export class BlockedQueryError extends StreamLinkError {
   constructor(message: string, hint: string, data: Record<string, unknown> = {}) {
     super("blocked", message, hint, data);
+  }
+}
+
+/** The engine estimates the query reads more rows than `%config confirm_rows`; it was planned, not run. */
+export class ConfirmScanError extends StreamLinkError {
+  constructor(estimate: ScanEstimate, limit: number, data: Record<string, unknown> = {}) {
+    const rows = estimate.rows.toLocaleString("en-US");
+    const what = estimate.basis === "plan" ? `The engine estimates this query reads about ${rows} rows` : `The tables this query reads hold ${rows} rows (the catalog's counts)`;
+    super(
+      "confirm-scan",
+      `${what}, more than confirm_rows (${limit.toLocaleString("en-US")}); nothing ran.`,
+      "Add --yes to the magic line to run it anyway, narrow it with a filter, or raise %config confirm_rows=N (0 = never ask).",
+      { scanRows: estimate.rows, basis: estimate.basis, limit, ...data },
+    );
   }
 }
 

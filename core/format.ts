@@ -46,3 +46,17 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
   const line = (cells: readonly string[]): string => cells.map((s, c) => clip(s).padEnd(widths[c] ?? 0)).join(" | ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("-+-"), ...rows.map(line)].join("\n");
 }
+
+/** A table as CSV (RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; NULL is empty). */
+export function csvText(table: Table): string {
+  const field = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const columns = table.schema.fields.map((f, c) => ({ type: f.type, vector: table.getChildAt(c) }));
+  const lines = [table.schema.fields.map((f) => field(f.name)).join(",")];
+  for (let r = 0; r < table.numRows; r++) {
+    lines.push(columns.map(({ type, vector }) => {
+      const value: unknown = vector?.get(r);
+      return value === null || value === undefined ? "" : field(formatCell(value, type));
+    }).join(","));
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}

@@ -1,4 +1,4 @@
-import type { Catalog } from "./catalog.js";
+import type { Catalog, TableInfo } from "./catalog.js";
 import type { Dialect, EngineParseResult } from "./engine.js";
 import type { QueryExplanation } from "./explain.js";
 
@@ -97,6 +97,26 @@ export interface QueryChecker {
   checkMany(sqls: readonly string[], context: CheckContext): Promise<Verdict[]>;
   /** The statement without trailing comments and semicolons, to nest it in a larger query (the semantic filter's ranking). */
   bare(sql: string): string;
+  /**
+   * A page of the query's rows as a query of its own (the query nested, sorted by a column position, LIMIT/OFFSET),
+   * built on its parse tree; undefined when the dialect's grammars cannot read it.
+   */
+  rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined>;
+  /**
+   * The catalog tables `sql` reads (CTEs and subqueries looked through; a table read twice is listed twice), for an
+   * estimate of its scan; undefined when it reads anything else (a table function, a table the catalog lacks) or no
+   * catalog is known.
+   */
+  tablesRead(sql: string, context: CheckContext): Promise<readonly TableInfo[] | undefined>;
+  /** `count(*)` of the query's rows as a query of its own, built as {@link rowWindow} is. */
+  rowCount(sql: string, dialect: Dialect): Promise<string | undefined>;
+}
+
+/** Rows of a result to read: its column at a position (0-based) to sort by, and the rows to skip and keep. */
+export interface RowWindow {
+  readonly offset: number;
+  readonly limit: number;
+  readonly sort?: { readonly column: number; readonly descending: boolean };
 }
 
 /**

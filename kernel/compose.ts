@@ -9,6 +9,7 @@ import { askMagic } from "../magics/ask.js";
 import { configMagic, lsmagicMagic } from "../magics/config.js";
 import { connectMagic, schemaMagic, tablesMagic } from "../magics/connect.js";
 import { modelMagic } from "../magics/model.js";
+import { pageMagic } from "../magics/page.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { rememberMagic } from "../magics/remember.js";
 import { sqlMagic } from "../magics/sql.js";
@@ -44,6 +45,6 @@ export function createSession(options: SessionOptions = {}): Session {
 
 export function createMagics(): MagicRegistry {
   return new MagicRegistry([
-    sqlMagic, askMagic, connectMagic, tablesMagic, schemaMagic, configMagic, modelMagic, rememberMagic, lsmagicMagic,
+    sqlMagic, askMagic, connectMagic, tablesMagic, schemaMagic, configMagic, modelMagic, rememberMagic, lsmagicMagic, pageMagic,
   ]);
 }

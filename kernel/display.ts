@@ -1,7 +1,8 @@
 import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
-import type { ChartSpec, ResultView, View } from "../core/output.js";
+import type { PlanOperator, QueryPlan } from "../core/plan.js";
+import { PAGE_MIME, TABLE_MIME, type ChartSpec, type PageOutput, type ResultView, type TableOutput, type View } from "../core/output.js";
 import { ALLOWED_MEANS, VERDICT_MIME, type Verdict, type VerdictBundle } from "../core/verdict.js";
 import type { Config } from "../session/config.js";
 
@@ -18,8 +19,8 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * Characters of one value shown in the HTML table: a 100 MB string (`repeat('x', 1e8)`) would otherwise be escaped,
- * sent to the browser and drawn whole. The value itself stays whole in the result variable.
+ * Characters of one value sent to the browser in a table: a 100 MB string (`repeat('x', 1e8)`) would otherwise be
+ * escaped, sent and drawn whole. The value itself stays whole in the result variable.
  */
 const MAX_HTML_CELL_CHARS = 1000;
 
@@ -27,10 +28,19 @@ function clipCell(text: string): string {
   return text.length > MAX_HTML_CELL_CHARS ? `${text.slice(0, MAX_HTML_CELL_CHARS - 1)}… (${text.length.toLocaleString("en-US")} characters)` : text;
 }
 
-function htmlTable(header: readonly string[], subheader: readonly string[] | undefined, rows: readonly (readonly string[])[]): string {
-  const head = header.map((h, c) => `<th title="${escapeHtml(subheader?.[c] ?? "")}">${escapeHtml(h)}${subheader ? `<br><small style="font-weight:normal;opacity:.7">${escapeHtml(subheader[c] ?? "")}</small>` : ""}</th>`);
+function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`);
   const body = rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(clipCell(v))}</td>`).join("")}</tr>`);
   return `<table class="streamlink-table"><thead><tr>${head.join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`;
+}
+
+/**
+ * Small print under an output, in a tag that JupyterLab's "Sanitize HTML" export keeps (nbconvert's `clean_html`
+ * keeps div, pre, b, i, ul, li, code …; it shows p, small, thead, th and tbody — which its parser adds to every
+ * table — as escaped markup).
+ */
+function footerHtml(text: string): string {
+  return `<div class="streamlink-footer"><i>${escapeHtml(text)}</i></div>`;
 }
 
 function formatMs(ms: number): string {
@@ -45,30 +55,76 @@ function tableFooter(table: Table, shown: number, extra: readonly string[]): str
 }
 
 /** An Arrow table as HTML and text: names with SQL types, the first `display_rows` rows, and a footer. */
-export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}): MimeBundle {
+export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}, page?: TableOutput["page"]): MimeBundle {
   const header = table.schema.fields.map((f) => f.name);
   const types = header.map((_h, c) => columnSqlType(table, c));
   const rows = textRows(table, config.display_rows);
   const footer = tableFooter(table, rows.length, extra);
+  const text = textTable(header.map((h, c) => `${h} (${types[c]})`), rows);
+  const output: TableOutput = { columns: header.map((name, c) => ({ name, type: types[c] ?? "" })), rows: rows.map((r) => r.map(clipCell)), footer, ...(page ? { page } : {}) };
   return {
     data: {
-      "text/plain": `${textTable(header.map((h, c) => `${h} (${types[c]})`), rows)}\n${footer}`,
-      "text/html": `${htmlTable(header, types, rows)}<p class="streamlink-footer"><small>${escapeHtml(footer)}</small></p>`,
+      // JupyterLab's extension draws the table from this; exports and other front ends read the text table.
+      [TABLE_MIME]: output,
+      "text/plain": `${text}\n${footer}`,
+      "text/html": `<pre class="streamlink-table"><code>${escapeHtml(text)}</code></pre>${footerHtml(footer)}`,
     },
     metadata,
   };
 }
 
-function resultBundle(view: ResultView, config: Config): MimeBundle {
+/** Estimated rows as the engine gives them, rounded for reading (`~9,282 rows`). */
+function estimate(rows: number): string {
+  return `~${Math.round(rows).toLocaleString("en-US")} row${Math.round(rows) === 1 ? "" : "s"}`;
+}
+
+/**
+ * An engine's plan as indented text: one operator a line with its estimate and what the engine says of it (the
+ * files and filters of a scan among them); Spark's printed plan as Spark wrote it.
+ */
+function planText(plan: QueryPlan): { title: string; body: string; footer?: string } {
+  const lines: string[] = [];
+  const visit = (op: PlanOperator, depth: number): void => {
+    const details = op.details.filter((d) => d.value.trim() !== "").map((d) => `${d.key}: ${d.value.replaceAll("\n", " ")}`);
+    lines.push([`${"  ".repeat(depth)}${op.name}`, ...(op.estimatedRows !== undefined ? [estimate(op.estimatedRows)] : []), ...details].join("  ·  "));
+    for (const child of op.children) visit(child, depth + 1);
+  };
+  for (const op of plan.operators) visit(op, 0);
+  return {
+    title: `The engine's plan on ${plan.engine} (estimates; nothing ran):`,
+    body: plan.text ?? lines.join("\n"),
+    ...(plan.scanRows !== undefined ? { footer: `The scans are estimated to read ${estimate(plan.scanRows)}.` } : {}),
+  };
+}
+
+function resultExtras(view: ResultView): string[] {
   const extra = [`${formatMs(view.elapsedMs)} on ${view.engine}`];
   if (view.truncated) {
     extra.push(`stopped at ${view.maxRows.toLocaleString("en-US")} rows: the query has more; aggregate, add a LIMIT, or raise --limit`);
   }
   if (view.variable) extra.push(`saved as ${view.variable}`);
+  return extra;
+}
+
+/**
+ * Above a histogram, the values it bins are noise (the first rows of one column): the footer line alone says
+ * how many there are, how long they took and where they were saved.
+ */
+function histogramSummary(view: ResultView): MimeBundle {
+  const footer = tableFooter(view.table, view.table.numRows, resultExtras(view));
+  return {
+    data: { "text/plain": footer, "text/html": footerHtml(footer) },
+    metadata: { streamlink: { rows: view.table.numRows, columns: view.table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs } },
+  };
+}
+
+function resultBundle(view: ResultView, config: Config): MimeBundle {
+  const extra = resultExtras(view);
   const { table } = view;
+  const page = view.page ? { ...view.page, ...(view.truncated ? {} : { total: table.numRows }) } : undefined;
   return tableBundle(table, config, extra, {
     streamlink: { rows: table.numRows, columns: table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs },
-  });
+  }, page);
 }
 
 function columnValues(table: Table, name: string): unknown[] {
@@ -90,6 +146,13 @@ function histogram(values: readonly number[]): { labels: string[]; counts: numbe
   const counts = new Array<number>(bins).fill(0);
   for (const v of finite) counts[Math.min(bins - 1, Math.floor((v - min) / width))]! += 1;
   return { labels: counts.map((_c, i) => formatTick(min + i * width)), counts };
+}
+
+/** Room under the axis for a rotated label; a longer one ends in "…" and shows whole on hover. */
+const LABEL_CHARS = 18;
+
+function shortLabel(label: string): string {
+  return [...label].length > LABEL_CHARS ? `${[...label].slice(0, LABEL_CHARS - 1).join("")}…` : label;
 }
 
 function formatTick(value: unknown): string {
@@ -120,7 +183,7 @@ function chartSvg(chart: ChartSpec, x: readonly unknown[], y: readonly unknown[]
     : "";
   const every = Math.max(1, Math.ceil(values.length / 12));
   const ticks = bars.labels.map((label, i) => (i % every === 0
-    ? `<text x="${(L + step * i + step / 2).toFixed(1)}" y="${H - B + 14}" font-size="10" text-anchor="end" transform="rotate(-35 ${(L + step * i + step / 2).toFixed(1)} ${H - B + 14})">${escapeHtml(label.slice(0, 18))}</text>`
+    ? `<text x="${(L + step * i + step / 2).toFixed(1)}" y="${H - B + 14}" font-size="10" text-anchor="end" transform="rotate(-35 ${(L + step * i + step / 2).toFixed(1)} ${H - B + 14})"><title>${escapeHtml(label)}</title>${escapeHtml(shortLabel(label))}</text>`
     : ""));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}" font-family="sans-serif">`,
@@ -145,11 +208,16 @@ export function chartBundle(table: Table, chart: ChartSpec): MimeBundle {
         ? { type: "bar", x, y }
         : { type: "scatter", mode: chart.kind === "line" ? "lines+markers" : "markers", x, y };
   const title = chart.title ?? (chart.y ? `${chart.y} by ${chart.x}` : chart.x);
-  const figure = { data: [trace], layout: { title: { text: title }, xaxis: { title: { text: chart.x } }, yaxis: { title: { text: chart.y ?? "count" } } } };
+  // automargin: plotly otherwise cuts long category labels (assignee names) at its fixed bottom margin.
+  const figure = {
+    data: [trace],
+    layout: { title: { text: title }, xaxis: { title: { text: chart.x }, automargin: true }, yaxis: { title: { text: chart.y ?? "count" }, automargin: true } },
+  };
   return {
     data: {
       [PLOTLY_MIME]: figure,
-      "text/html": chartSvg(chart, x, y, title),
+      // An image, not text/html: a sanitized HTML export shows an SVG in text/html as its source text.
+      "image/svg+xml": chartSvg(chart, x, y, title),
       "text/plain": `<${chart.kind} chart: ${title}, ${x.length} points>`,
     },
     metadata: {},
@@ -188,6 +256,7 @@ function verdictBundle(bundle: VerdictBundle): MimeBundle {
 export function bundlesFor(view: View, config: Config): MimeBundle[] {
   switch (view.kind) {
     case "result":
+      if (view.chart?.kind === "hist") return [histogramSummary(view), chartBundle(view.table, view.chart)];
       return view.chart ? [resultBundle(view, config), chartBundle(view.table, view.chart)] : [resultBundle(view, config)];
     case "verdict":
       return [verdictBundle(view.bundle)];
@@ -200,15 +269,35 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
     case "explanation": {
       const { sentence } = view.explanation;
       return [{
-        data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<p class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</p>` },
+        data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<div class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</div>` },
         metadata: { streamlink: { explanation: view.explanation } },
+      }];
+    }
+    case "page": {
+      const rows = textRows(view.table, view.table.numRows).map((r) => r.map(clipCell));
+      const output: PageOutput = { id: view.id, offset: view.offset, total: view.total, rows };
+      const header = view.table.schema.fields.map((f, c) => `${f.name} (${columnSqlType(view.table, c)})`);
+      return [{ data: { [PAGE_MIME]: output, "text/plain": `rows ${view.offset + 1}–${view.offset + rows.length} of ${view.total}\n${textTable(header, rows)}` }, metadata: {} }];
+    }
+    case "download":
+      return "text" in view
+        ? [{ data: { [view.mime]: view.text, "text/plain": `${view.text.length.toLocaleString("en-US")} characters of ${view.mime}` }, metadata: {} }]
+        : [{ data: { [view.mime]: Buffer.from(view.bytes).toString("base64"), "text/plain": `${view.bytes.length.toLocaleString("en-US")} bytes of ${view.mime}` }, metadata: {} }];
+    case "plan": {
+      const { title, body, footer } = planText(view.plan);
+      return [{
+        data: {
+          "text/plain": [title, body, ...(footer ? [footer] : [])].join("\n"),
+          "text/html": `<div class="streamlink-plan"><div><b>${escapeHtml(title)}</b></div><pre>${escapeHtml(body)}</pre>${footer ? footerHtml(footer) : ""}</div>`,
+        },
+        metadata: { streamlink: { plan: view.plan } },
       }];
     }
     case "note":
       return [{
         data: {
           "text/plain": [`⚠ ${view.title}`, ...view.lines.map((l) => `  - ${l}`)].join("\n"),
-          "text/html": `<div class="streamlink-note" role="note" style="border-left:4px solid #bf8700;padding-left:8px"><p><b>⚠ ${escapeHtml(view.title)}</b></p><ul>${view.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></div>`,
+          "text/html": `<div class="streamlink-note" role="note" style="border-left:4px solid #bf8700;padding-left:8px"><div><b>⚠ ${escapeHtml(view.title)}</b></div><ul>${view.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></div>`,
         },
         metadata: { streamlink: { note: view.title } },
       }];
@@ -220,7 +309,7 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
     case "records": {
       const rows = view.rows.map((r) => r.map((v) => (v === null || v === undefined ? "" : String(v))));
       return [{
-        data: { "text/plain": `${view.title}\n${textTable(view.columns, rows)}`, "text/html": `<p><b>${escapeHtml(view.title)}</b></p>${htmlTable(view.columns, undefined, rows)}` },
+        data: { "text/plain": `${view.title}\n${textTable(view.columns, rows)}`, "text/html": `<div><b>${escapeHtml(view.title)}</b></div>${htmlTable(view.columns, rows)}` },
         metadata: {},
       }];
     }

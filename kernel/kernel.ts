@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { inspect } from "node:util";
 import { Table } from "apache-arrow";
 import type { View } from "../core/output.js";
+import type { CellAssistant } from "../magics/complete.js";
 import type { MagicContext } from "../magics/magic.js";
 import type { MagicRegistry } from "../magics/registry.js";
 import type { Session } from "../session/session.js";
@@ -13,6 +14,8 @@ import type { ExecuteRequestContent, JupyterError, KernelCore, Publisher, TypeSc
 export interface KernelDependencies {
   readonly session: Session;
   readonly magics: MagicRegistry;
+  /** Completion and Shift+Tab inside `%%sql` cells, from the live catalog. */
+  readonly assistant: CellAssistant;
   readonly runner: TypeScriptRunner;
   /** The notebook's folder: Jupyter starts the kernel there. */
   readonly cwd: string;
@@ -47,6 +50,8 @@ export class StreamLinkKernel implements KernelCore {
    */
   private readonly pendingText = new Map<"stdout" | "stderr", string>();
   private flushScheduled = false;
+  /** True while a cell runs: Shift+Tab then shows no sample values, since an engine runs one query at a time. */
+  private running = false;
   private progressId = 0;
   /** `console.log` in user code goes to the cell that is running (or ran last). */
   readonly console: Console;
@@ -118,6 +123,7 @@ export class StreamLinkKernel implements KernelCore {
     this.current = out;
     this.deps.runner.beginCell();
     this.deps.runner.setDisplaySink((data, update) => out(update ? "update_display_data" : "display_data", data));
+    this.running = true;
     try {
       await this.runCell(request.code, out, count);
       return { status: "ok", execution_count: count, user_expressions: {}, payload: [] };
@@ -133,6 +139,7 @@ export class StreamLinkKernel implements KernelCore {
     } finally {
       // What the cell printed goes out before its reply.
       this.flushText();
+      this.running = false;
     }
   }
 
@@ -181,7 +188,8 @@ export class StreamLinkKernel implements KernelCore {
     return { data: { "text/plain": inspect(value, { depth: 4, colors: false, maxArrayLength: 100 }) }, metadata: {} };
   }
 
-  complete(request: { code: string; cursor_pos: number }): Record<string, unknown> {
+  /** Magic names at a line's start; in a magic cell, SQL or magic options (see CellAssistant); else TypeScript. */
+  async complete(request: { code: string; cursor_pos: number }): Promise<Record<string, unknown>> {
     const { code, cursor_pos: cursor } = request;
     const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
     const prefix = code.slice(lineStart, cursor);
@@ -189,12 +197,19 @@ export class StreamLinkKernel implements KernelCore {
       const matches = this.deps.magics.names().filter((n) => n.startsWith(prefix));
       return { status: "ok", matches, cursor_start: lineStart, cursor_end: cursor, metadata: {} };
     }
+    // A catalog that cannot be read (Spark gone) completes nothing rather than failing the request.
+    const sql = await this.deps.assistant.complete(code, cursor).catch(() => ({ matches: [], start: cursor, end: cursor, types: [] }));
+    if (sql) {
+      return { status: "ok", matches: sql.matches, cursor_start: sql.start, cursor_end: sql.end, metadata: { _jupyter_types_experimental: sql.types } };
+    }
     const info = this.deps.runner.complete(code, cursor);
     return { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} };
   }
 
-  inspect(request: { code: string; cursor_pos: number }): Record<string, unknown> {
-    const text = this.deps.runner.inspect(request.code, request.cursor_pos);
+  async inspect(request: { code: string; cursor_pos: number }): Promise<Record<string, unknown>> {
+    const { code, cursor_pos: cursor } = request;
+    const sql = await this.deps.assistant.inspect(code, cursor, !this.running).catch(() => undefined);
+    const text = sql ?? this.deps.runner.inspect(code, cursor);
     return { status: "ok", found: text !== undefined, data: text ? { "text/plain": text } : {}, metadata: {} };
   }
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { Table } from "apache-arrow";
 import { rankTable, type RankOptions } from "../session/similar.js";
+import { CellAssistant } from "../magics/complete.js";
 import { createMagics, createSession } from "./compose.js";
 import { StreamLinkKernel } from "./kernel.js";
 import { TypeScriptRunner, serve } from "./tslab.js";
@@ -16,6 +17,7 @@ if (!connectionFile) {
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 const session = createSession();
+const magics = createMagics();
 const runner = new TypeScriptRunner(process.cwd());
 // `await rank(hits, "a GPU that …", { on: ["title"], top: 20 })` in TypeScript cells: the semantic filter on any
 // Arrow table, with the session's embedding model and cache.
@@ -23,7 +25,8 @@ await runner.declare("rank", (table: Table, text: string, options: RankOptions) 
   '(table: import("apache-arrow").Table, text: string, options: { on: string | readonly string[]; top?: number }) => Promise<import("apache-arrow").Table>');
 const kernel = new StreamLinkKernel({
   session,
-  magics: createMagics(),
+  magics,
+  assistant: new CellAssistant(session, magics),
   runner,
   cwd: process.cwd(),
   version,

@@ -193,8 +193,8 @@ function toJupyterError(errors: readonly unknown[][]): JupyterError {
 export interface KernelCore {
   kernelInfo(): Record<string, unknown>;
   execute(request: ExecuteRequestContent, publish: Publisher): Promise<Record<string, unknown>>;
-  complete(request: { code: string; cursor_pos: number }): Record<string, unknown>;
-  inspect(request: { code: string; cursor_pos: number }): Record<string, unknown>;
+  complete(request: { code: string; cursor_pos: number }): Promise<Record<string, unknown>>;
+  inspect(request: { code: string; cursor_pos: number }): Promise<Record<string, unknown>>;
   isComplete(request: { code: string }): Record<string, unknown>;
   shutdown(): Promise<void>;
 }
@@ -254,8 +254,8 @@ class StreamLinkServer extends ZmqServer {
       handleKernel: () => core.kernelInfo() as never,
       handleExecute: () => Promise.reject(new Error("unreachable: execute is handled by StreamLinkServer")),
       handleIsComplete: (req) => core.isComplete(req) as never,
-      handleInspect: (req) => core.inspect(req) as never,
-      handleComplete: (req) => core.complete(req) as never,
+      handleInspect: () => { throw new Error("unreachable: inspect is handled by StreamLinkServer"); },
+      handleComplete: () => { throw new Error("unreachable: complete is handled by StreamLinkServer"); },
       handleShutdown: () => ({ restart: false }),
       close: () => undefined,
     }, connectionFile);
@@ -295,6 +295,22 @@ class StreamLinkServer extends ZmqServer {
     const sentAt = Date.parse(message.header?.date ?? "");
     const request = { ...(message.content as ExecuteRequestContent), sentAt: Number.isNaN(sentAt) ? undefined : sentAt };
     reply.content = await this.core.execute(request, publish);
+    reply.signAndSend(this.connInfo.key, socket);
+  }
+
+  /** Completion and inspection may read the catalog (a query on the engine), so their replies are awaited. */
+  override handleComplete(socket: unknown, message: WireMessage): void {
+    void this.reply(socket, message, "complete_reply", this.core.complete(message.content as { code: string; cursor_pos: number }));
+  }
+
+  override handleInspect(socket: unknown, message: WireMessage): void {
+    void this.reply(socket, message, "inspect_reply", this.core.inspect(message.content as { code: string; cursor_pos: number }));
+  }
+
+  private async reply(socket: unknown, message: WireMessage, type: string, content: Promise<Record<string, unknown>>): Promise<void> {
+    const reply = message.createReply();
+    reply.header.msg_type = type;
+    reply.content = await content.catch((error: unknown) => ({ status: "error", ename: "Error", evalue: String(error), traceback: [] }));
     reply.signAndSend(this.connInfo.key, socket);
   }
 

@@ -19,6 +19,7 @@ const OPTIONS: OptionSpecs = {
 export const askMagic: Magic = {
   name: "ask",
   kind: "cell",
+  body: "question",
   summary: "Ask a question in plain language: a local model writes checked SQL, then it runs as %%sql",
   options: OPTIONS,
   async run(invocation: MagicInvocation, context: MagicContext): Promise<void> {
@@ -58,8 +59,13 @@ export const askMagic: Magic = {
     });
     if (answer.verdict.verdict === "block") throw blockedError(answer.verdict);
     if (error) throw error;
-    if (sqlOnly || !run) return;
-    await showResult(context, plan ? await rankRun(context.session, run, plan) : run, out);
+    if (sqlOnly) {
+      // Cost before running: the engine's plan of the answer, with its estimates.
+      context.display({ kind: "plan", plan: (await context.session.plan(answer.sql, { engine: stringOption(args, "engine"), author: "model" })).plan });
+      return;
+    }
+    if (!run) return;
+    await showResult(context, plan ? await rankRun(context.session, run, plan) : run, out, undefined, plan === undefined);
   },
 };
 

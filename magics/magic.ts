@@ -32,5 +32,7 @@ export interface Magic {
   readonly options: OptionSpecs;
   /** Positional arguments as shown in the usage line. */
   readonly positionals?: string;
+  /** What a cell magic's body holds: SQL gets completion from the live catalog; a question gets none. */
+  readonly body?: "sql" | "question";
   run(invocation: MagicInvocation, context: MagicContext): Promise<void>;
 }

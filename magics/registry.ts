@@ -18,6 +18,11 @@ export class MagicRegistry {
     return [...this.magics.keys()].sort();
   }
 
+  /** The magic registered as `%%name` or `%name`. */
+  get(name: string): Magic | undefined {
+    return this.magics.get(name);
+  }
+
   /** `%%sql [--engine NAME] …  — summary`, for %lsmagic and error hints. */
   describe(name: string): string {
     const magic = this.magics.get(name);

@@ -17,6 +17,7 @@ export function readExamples(cwd: string): { examples: SavedExample[]; notes: st
 export const rememberMagic: Magic = {
   name: "remember",
   kind: "cell",
+  body: "sql",
   summary: "Save a verified question→SQL pair as an example for %%ask: %%remember QUESTION, SQL below",
   options: {},
   positionals: "QUESTION",

@@ -24,6 +24,8 @@ export interface CheckedRunRequest {
   readonly explanation?: QueryExplanation;
   /** Rank the rows by similarity to a text (`--similar-to`). */
   readonly similarity?: SimilarityRequest;
+  /** Refuse a scan the engine estimates above `%config confirm_rows` (a `%%sql` cell without `--yes`). */
+  readonly confirmLargeScan?: boolean;
 }
 
 /** The semantic filter's options, the same on `%%sql` and `%%ask`. */
@@ -42,7 +44,7 @@ export function similarityOption(args: ParsedArgs): SimilarityRequest | undefine
  * `similarity`, the rows come back ranked.
  */
 export function runChecked(context: MagicContext, request: CheckedRunRequest): Promise<CheckedRun> {
-  const options = { engine: request.engine, maxRows: request.maxRows, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
+  const options = { engine: request.engine, maxRows: request.maxRows, confirmLargeScan: request.confirmLargeScan, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
   const show = (verdict: Verdict, similarity?: SimilarityProvenance): void =>
     context.display({ kind: "verdict", bundle: verdictBundle(request, verdict, similarity) });
   if (request.similarity) return runSimilar(context.session, request.sql, request.similarity, options, show);
@@ -76,8 +78,11 @@ export function cellArguments(invocation: MagicInvocation, command: string, opti
   return { args, body };
 }
 
-/** A run's table becomes `out` (when given) and `_` in the TypeScript scope, then is shown. */
-export async function showResult(context: MagicContext, run: CheckedRun, out: string | undefined, chart?: ChartSpec): Promise<void> {
+/**
+ * A run's table becomes `out` (when given) and `_` in the TypeScript scope, then is shown. A `pageable` result (its
+ * rows are what its SQL returns, not a re-ranking) is remembered so the viewer can page, sort and download it.
+ */
+export async function showResult(context: MagicContext, run: CheckedRun, out: string | undefined, chart?: ChartSpec, pageable = false): Promise<void> {
   const table = run.result.table;
   if (out !== undefined) await context.assign(out, table, ARROW_TABLE_TYPE);
   await context.assign("_", table, ARROW_TABLE_TYPE);
@@ -90,6 +95,7 @@ export async function showResult(context: MagicContext, run: CheckedRun, out: st
     engine: run.engine.name,
     variable: out,
     chart,
+    ...(pageable ? { page: { id: context.session.pages.register(run.verdict.sql, run.engine.name, table.numCols), sql: run.verdict.sql } } : {}),
   });
   if (table.numRows === 0) await showEmptyNote(context, run);
 }

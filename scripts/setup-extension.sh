@@ -25,7 +25,7 @@ fi
 # Rebuild only when a source is newer than the installed build.
 stamp=$DEST/package.json
 if [ -f "$stamp" ] && [ -z "$(find extension/src extension/style extension/schema extension/package.json \
-      extension/tsconfig.json extension/webpack.config.cjs core/verdict.ts core/llm.ts core/explain.ts -newer "$stamp" -print -quit)" ]; then
+      extension/tsconfig.json extension/webpack.config.cjs core/verdict.ts core/llm.ts core/explain.ts core/output.ts -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 

@@ -13,6 +13,8 @@ export interface Config {
   row_cap: number;
   /** Stop each query `%%ask` generates after this many seconds and tell the model it is too expensive (0 = no limit). */
   ask_timeout_s: number;
+  /** Ask for `--yes` before a query the engine estimates to read more rows than this (0 = never ask). */
+  confirm_rows: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = {
@@ -25,6 +27,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   timeout_s: 300,
   row_cap: 1_000_000,
   ask_timeout_s: 30,
+  /** Off by default: asking needs the engine's plan first, one more round trip per query. */
+  confirm_rows: 0,
 };
 
 interface OptionRule {
@@ -60,6 +64,11 @@ const RULES: Readonly<Record<keyof Config, OptionRule>> = {
     help: "seconds before a query %%ask generated is stopped as too expensive (0 = no limit)",
     min: 0, max: () => 3_600,
     why: "an hour at most; 0 turns the limit off",
+  },
+  confirm_rows: {
+    help: "ask for --yes before a query the engine estimates to read more rows than this (0 = never ask)",
+    min: 0, max: () => Number.MAX_SAFE_INTEGER,
+    why: "a whole number of rows; 0 turns the question off",
   },
 };
 

@@ -1,11 +1,13 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Embedder } from "../core/embedder.js";
-import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
-import { BlockedQueryError, UsageError } from "../core/errors.js";
+import type { ConnectRequest, Dialect, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
+import { BlockedQueryError, ConfirmScanError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
-import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
+import type { QueryPlan } from "../core/plan.js";
+import type { QueryChecker, RowWindow, SqlAuthor, Verdict } from "../core/verdict.js";
 import { DEFAULT_CONFIG, type Config } from "./config.js";
 import { EmbeddingCache } from "./embedding-cache.js";
+import { ResultPages } from "./pages.js";
 
 /** The default connection when the user has not run `%connect`: embedded DuckDB, in memory. */
 const DEFAULT_CONNECT: ConnectRequest = { kind: "duckdb", target: ":memory:", name: "duckdb" };
@@ -29,6 +31,11 @@ export interface RunOptions {
   readonly author?: SqlAuthor;
   /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
   readonly timeoutMs?: number;
+  /**
+   * Plan first and refuse a scan the engine estimates above `Config.confirm_rows` (the user's own query, without
+   * `--yes`); probes the kernel runs for itself never ask.
+   */
+  readonly confirmLargeScan?: boolean;
 }
 
 export interface CheckedRun {
@@ -46,6 +53,8 @@ export class Session {
   readonly config: Config = { ...DEFAULT_CONFIG };
   /** Vectors of texts the semantic filter embedded in this session. */
   readonly embeddings = new EmbeddingCache();
+  /** Shown results a viewer may page, sort and download. */
+  readonly pages = new ResultPages();
   private readonly connections = new Map<string, Engine>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private current: string | undefined;
@@ -86,6 +95,11 @@ export class Session {
     await engine.close();
   }
 
+  /** Names of the open connections, for completing `--engine NAME` on a magic line. */
+  connectionNames(): string[] {
+    return [...this.connections.keys()];
+  }
+
   /** The named connection, or the default one (opening in-memory DuckDB when nothing is connected). */
   async engine(name?: string): Promise<Engine> {
     const wanted = name ?? this.current;
@@ -114,6 +128,16 @@ export class Session {
     return this.deps.checker.bare(sql);
   }
 
+  /** A page of `sql`'s rows as a query of its own, built by the checker on the query's tree. */
+  rowWindow(sql: string, window: RowWindow, dialect: Dialect): Promise<string | undefined> {
+    return this.deps.checker.rowWindow(sql, window, dialect);
+  }
+
+  /** The count of `sql`'s rows as a query of its own, built as {@link rowWindow} is. */
+  rowCount(sql: string, dialect: Dialect): Promise<string | undefined> {
+    return this.deps.checker.rowCount(sql, dialect);
+  }
+
   /**
    * Runs both checkers against the connection's catalog and parser; nothing is executed. `author: "model"` for SQL a
    * model wrote (a weak injection signal then blocks). `rowCap: false` when the rows do not travel as they are (the
@@ -134,10 +158,14 @@ export class Session {
    * BlockedQueryError carrying the verdict, after `onVerdict` has shown it.
    */
   async run(sql: string, options: RunOptions = {}, onVerdict?: (verdict: Verdict) => void): Promise<CheckedRun> {
-    const engine = await this.engine(options.engine);
-    const verdict = await this.check(sql, engine, { author: options.author });
-    onVerdict?.(verdict);
-    if (verdict.verdict === "block") throw blockedError(verdict);
+    const { engine, verdict } = await this.allowed(sql, options, onVerdict);
+    if (options.confirmLargeScan && this.config.confirm_rows > 0) {
+      const reads = await this.deps.checker.tablesRead(verdict.executedSql, { dialect: engine.dialect, catalog: await this.catalog(engine) });
+      const estimate = await engine.estimateScan(verdict.executedSql, reads);
+      if (estimate !== undefined && estimate.rows > this.config.confirm_rows) {
+        throw new ConfirmScanError(estimate, this.config.confirm_rows, { engine: engine.name });
+      }
+    }
     const maxRows = options.maxRows ?? this.config.max_rows;
     const timeoutMs = options.timeoutMs ?? this.config.timeout_s * 1000;
     const result = await engine.execute(verdict.executedSql, {
@@ -146,6 +174,34 @@ export class Session {
       onProgress: options.onProgress,
     });
     return { verdict, engine, result, maxRows };
+  }
+
+  /**
+   * Checks `sql` and, only when allowed, asks the engine for its plan of the checker's `executedSql`: estimates,
+   * nothing run. A blocked query throws BlockedQueryError after `onVerdict` has shown it.
+   */
+  async plan(sql: string, options: Pick<RunOptions, "engine" | "author"> = {}, onVerdict?: (verdict: Verdict) => void): Promise<{ verdict: Verdict; plan: QueryPlan }> {
+    const { engine, verdict } = await this.allowed(sql, options, onVerdict);
+    return { verdict, plan: await engine.plan(verdict.executedSql) };
+  }
+
+  /** The connection and the checkers' verdict, shown through `onVerdict`; throws when the verdict blocks. */
+  private async allowed(sql: string, options: Pick<RunOptions, "engine" | "author">, onVerdict?: (verdict: Verdict) => void): Promise<{ engine: Engine; verdict: Verdict }> {
+    const engine = await this.engine(options.engine);
+    const verdict = await this.check(sql, engine, { author: options.author });
+    onVerdict?.(verdict);
+    if (verdict.verdict === "block") throw blockedError(verdict);
+    return { engine, verdict };
+  }
+
+  /** Checks `sql` and, only when allowed, has the engine write its rows as a Parquet file and hand over the bytes. */
+  async exportParquet(sql: string, options: Pick<RunOptions, "engine"> = {}): Promise<Uint8Array> {
+    const { engine, verdict } = await this.allowed(sql, options);
+    if (!engine.exportParquet) {
+      // Spark writes files on its workers, not where the kernel runs; CSV comes back through the rows instead.
+      throw new UsageError(`The ${engine.name} connection cannot hand the kernel a Parquet file (Spark writes files on its workers, not where the kernel runs)`, "Download the result as CSV instead.", { engine: engine.name });
+    }
+    return engine.exportParquet(verdict.executedSql);
   }
 
   /** The local model, loaded once per session on first use. */

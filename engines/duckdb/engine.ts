@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
@@ -8,9 +8,11 @@ import type { Catalog } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryResult,
 } from "../../core/engine.js";
-import { EngineUnavailableError, QueryCancelledError, QueryError, StreamLinkError, asError } from "../../core/errors.js";
+import { EngineUnavailableError, QueryCancelledError, QueryError, StreamLinkError, UsageError, asError } from "../../core/errors.js";
 import { checkResultMemory, duckdbLimits } from "../../core/memory.js";
+import type { QueryPlan, ScanEstimate } from "../../core/plan.js";
 import { duckdbProblem } from "./errors.js";
+import { duckdbPlan } from "./plan.js";
 import { introspect } from "./introspector.js";
 import type { ArrowCollector } from "./to-arrow.js";
 import { duckdbSimilarity } from "./similarity.js";
@@ -75,10 +77,10 @@ async function tableSources(folder: string): Promise<TableSource[]> {
  * Settings applied, in this order, after the data is registered: DuckDB refuses them any other way. Single files
  * are allowed one by one (not their folder), so even COPY could not write a new file next to them.
  */
-function lockdownStatements(sources: readonly TableSource[]): string[] {
+function lockdownStatements(sources: readonly TableSource[], writable: readonly string[] = []): string[] {
   const list = (items: string[]): string => `[${items.map((item) => quotedString(item)).join(", ")}]`;
   const files = sources.flatMap((s) => ("file" in s.location ? [s.location.file] : []));
-  const folders = sources.flatMap((s) => ("folder" in s.location ? [s.location.folder] : []));
+  const folders = [...sources.flatMap((s) => ("folder" in s.location ? [s.location.folder] : [])), ...writable];
   return [
     "SET autoinstall_known_extensions = false",
     "SET autoload_known_extensions = false",
@@ -209,6 +211,61 @@ export class DuckDBEngine implements Engine {
     } finally {
       clearTimeout(watchdog);
       this.running = false;
+    }
+  }
+
+  /** DuckDB's plan estimates every scan, views over Parquet files and table functions included. */
+  async estimateScan(sql: string): Promise<ScanEstimate | undefined> {
+    const { scanRows } = await this.plan(sql);
+    return scanRows === undefined ? undefined : { rows: scanRows, basis: "plan" };
+  }
+
+  /** `EXPLAIN (FORMAT JSON)` of the one SELECT `sql` is (the same read-only rule as execute): plans, runs nothing. */
+  async plan(sql: string): Promise<QueryPlan> {
+    try {
+      await this.prepareSelect(sql);
+      const reader = await this.connection.runAndReadAll(`EXPLAIN (FORMAT JSON) ${sql}`);
+      const value = reader.getRowObjectsJS().find((row) => row["explain_key"] === "physical_plan")?.["explain_value"];
+      return duckdbPlan(this.name, String(value ?? "[]"));
+    } catch (error) {
+      if (error instanceof StreamLinkError) throw error;
+      const message = asError(error).message;
+      throw new QueryError(message, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error, problem: duckdbProblem(message) });
+    }
+  }
+
+  /**
+   * The rows of the one SELECT `sql` as the bytes of a Parquet file, for a download. The user's connection stays
+   * unable to write anywhere: a second, in-memory instance reads the same files through the same views, locked the
+   * same way but for one more allowed folder (fresh, under this engine's scratch), writes there with COPY; the file
+   * is read back and removed. A `.duckdb` file connection is not offered (its tables are not views to recreate).
+   */
+  async exportParquet(sql: string): Promise<Uint8Array> {
+    if (this.sources.length === 0 && this.target !== ":memory:") {
+      throw new UsageError("Parquet downloads are offered on folder connections only", "Download the result as CSV instead.", { engine: this.name, target: this.target });
+    }
+    await this.prepareSelect(sql);
+    const { DuckDBInstance } = loadDuckDB();
+    const folder = await mkdtemp(path.join(this.scratch, "export-"));
+    const limits = await duckdbLimits(folder);
+    const instance = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: limits.memoryLimit, max_temp_directory_size: limits.maxTempSize, temp_directory: path.join(folder, "spill") });
+    const connection = await instance.connect();
+    try {
+      for (const source of this.sources) await connection.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
+      for (const statement of lockdownStatements(this.sources, [folder + path.sep])) await connection.run(statement);
+      const file = path.join(folder, "result.parquet");
+      // The checked SELECT as it ran on the user's connection (one statement, prepareSelect above), inside the one
+      // statement DuckDB writes a file with; only this connection can run it, into this folder.
+      await connection.run(`COPY (${sql}) TO ${quotedString(file)} (FORMAT parquet)`);
+      return new Uint8Array(await readFile(file));
+    } catch (error) {
+      if (error instanceof StreamLinkError) throw error;
+      const message = asError(error).message;
+      throw new QueryError(`DuckDB could not write the result as Parquet: ${message}`, hintFor(message), { engine: this.name, engineMessage: message, sql }, { cause: error });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      await rm(folder, { recursive: true, force: true });
     }
   }
 

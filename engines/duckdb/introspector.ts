@@ -19,7 +19,19 @@ export async function introspect(connection: DuckDBConnection): Promise<Catalog>
   }
   const tables: TableInfo[] = [];
   for (const [name, columns] of byTable) tables.push({ name, columns, rowCount: await countRows(connection, name) });
-  return { tables };
+  return { tables, functions: await functionNames(connection) };
+}
+
+/**
+ * What a query may call by name: scalar and aggregate functions and macros (table functions read files or
+ * settings, which the checker refuses); operators (`+`, `~~`) and internal helpers (`__…`) are left out.
+ */
+async function functionNames(connection: DuckDBConnection): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT DISTINCT lower(function_name) FROM duckdb_functions()
+      WHERE function_type IN ('scalar', 'aggregate', 'macro') ORDER BY 1`,
+  );
+  return reader.getRows().map(([name]) => String(name)).filter((name) => /^[a-z][a-z0-9_]*$/.test(name));
 }
 
 /**

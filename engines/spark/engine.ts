@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Catalog } from "../../core/catalog.js";
+import type { Catalog, TableInfo } from "../../core/catalog.js";
 import type {
   ConnectRequest, Engine, EngineConnector, EngineParseResult, ExecuteOptions, QueryProgress, QueryResult,
 } from "../../core/engine.js";
+import { catalogScanRows, type QueryPlan, type ScanEstimate } from "../../core/plan.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError, UsageError, asError } from "../../core/errors.js";
 import { readSecret, sparkPaths } from "./cluster/runtime.js";
 import { sparkProblem } from "./errors.js";
-import { fetchTable } from "./fetch.js";
+import { fetchTable, waitForState } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
 import { AuthenticationRefusedError, ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
@@ -153,22 +154,58 @@ export class SparkEngine implements Engine {
     }
   }
 
+  /**
+   * The catalog's row counts of the tables the query reads: EXPLAIN COST prints its statistics as text only (and
+   * has none for tables never analysed), so nothing is read out of it and no round trip is paid.
+   */
+  async estimateScan(_sql: string, reads: readonly TableInfo[] | undefined): Promise<ScanEstimate | undefined> {
+    const rows = catalogScanRows(reads);
+    return rows === undefined ? undefined : { rows, basis: "catalog" };
+  }
+
   /** Spark's own parser and analyser via `EXPLAIN`, which plans the statement without running it. */
   async parse(sql: string): Promise<EngineParseResult> {
+    try {
+      const explained = await this.explain("EXPLAIN", sql);
+      return "failure" in explained ? { ok: false, message: explained.failure } : { ok: true };
+    } catch (error) {
+      if (error instanceof ThriftCallError) return { ok: false, message: cleanSparkMessage(error.message) };
+      throw error;
+    }
+  }
+
+  /**
+   * `EXPLAIN COST`: the optimized plan with Spark's statistics, running nothing. Spark prints its plan only as text,
+   * so it is shown as Spark wrote it, without an estimate read out of it.
+   */
+  async plan(sql: string): Promise<QueryPlan> {
+    try {
+      const explained = await this.explain("EXPLAIN COST", sql);
+      if ("failure" in explained) throw new QueryError(explained.failure, hintFor(explained.failure), { engine: this.name, engineMessage: explained.failure, sql }, { problem: sparkProblem(explained.failure) });
+      return { engine: this.name, operators: [], text: explained.plan };
+    } catch (error) {
+      if (error instanceof ThriftCallError) {
+        throw new QueryError(cleanSparkMessage(error.message), hintFor(error.message), { engine: this.name, engineMessage: error.message, sql }, { cause: error, problem: sparkProblem(cleanSparkMessage(error.message)) });
+      }
+      throw error;
+    }
+  }
+
+  /** Runs `KEYWORD sql` (an EXPLAIN form) and returns the printed plan, or Spark's reason it could not plan. */
+  private async explain(keyword: string, sql: string): Promise<{ plan: string } | { failure: string }> {
     const connection = await this.live();
     let operation: RunningOperation | undefined;
     try {
-      operation = await connection.execute(`EXPLAIN ${sql}`);
+      operation = await connection.execute(`${keyword} ${sql}`);
       const status = await waitForState(connection, operation, () => undefined);
-      if (status.state !== "finished") return { ok: false, message: cleanSparkMessage(status.errorMessage ?? `EXPLAIN ended ${status.state}`) };
+      if (status.state !== "finished") return { failure: cleanSparkMessage(status.errorMessage ?? `${keyword} ended ${status.state}`) };
       // The Thrift server returns the plan one line per row.
       const { table } = await fetchTable(connection, operation, 10_000);
       const plan = [...(table.getChildAt(0) ?? [])].map(String).join("\n");
       const failed = /Error occurred during query planning|AnalysisException|ParseException/.exec(plan);
-      return failed ? { ok: false, message: cleanSparkMessage(plan.slice(failed.index)) } : { ok: true };
+      return failed ? { failure: cleanSparkMessage(plan.slice(failed.index)) } : { plan };
     } catch (error) {
       if (error instanceof ConnectionLostError) throw this.lostError(error);
-      if (error instanceof ThriftCallError) return { ok: false, message: cleanSparkMessage(error.message) };
       throw error;
     } finally {
       if (operation) await connection.closeOperation(operation).catch(() => undefined);
@@ -258,24 +295,6 @@ export class SparkEngine implements Engine {
   async close(): Promise<void> {
     await this.connection?.close();
     this.connection = undefined;
-  }
-}
-
-/** Polls the operation until it leaves the running states, backing off from 20 ms to 250 ms. */
-async function waitForState(
-  connection: HiveConnection,
-  operation: RunningOperation,
-  onTick: () => void,
-  stopWaiting: () => boolean = () => false,
-): Promise<{ state: string; errorMessage?: string; sqlState?: string }> {
-  let delay = 20;
-  for (;;) {
-    const status = await connection.status(operation);
-    if (status.state !== "running" && status.state !== "pending") return status;
-    if (stopWaiting()) return status;
-    onTick();
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(250, Math.round(delay * 1.5));
   }
 }
 

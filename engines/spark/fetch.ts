@@ -24,3 +24,21 @@ export async function fetchTable(
     if (batch.rowCount > room) return { table: collector.toTable(), truncated: true };
   }
 }
+
+/** Polls the operation until it leaves the running states, backing off from 20 ms to 250 ms. */
+export async function waitForState(
+  connection: HiveConnection,
+  operation: RunningOperation,
+  onTick: () => void,
+  stopWaiting: () => boolean = () => false,
+): Promise<{ state: string; errorMessage?: string; sqlState?: string }> {
+  let delay = 20;
+  for (;;) {
+    const status = await connection.status(operation);
+    if (status.state !== "running" && status.state !== "pending") return status;
+    if (stopWaiting()) return status;
+    onTick();
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(250, Math.round(delay * 1.5));
+  }
+}

@@ -329,6 +329,13 @@ export class HiveConnection {
     return { handle: response.operationHandle };
   }
 
+  /** Every function the server knows (the GetFunctions call, `%` matching any name), as JDBC rows. */
+  async functionsMetadata(): Promise<RunningOperation> {
+    const response = await this.call(() => this.driver.getFunctions({ sessionHandle: this.session, functionName: "%" }));
+    HiveConnection.check(response.status as RawStatus);
+    return { handle: response.operationHandle };
+  }
+
   /** Closes the session (when the server is still there) and the socket. */
   async close(): Promise<void> {
     if (this.alive) {

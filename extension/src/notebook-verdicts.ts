@@ -1,10 +1,11 @@
-import { CodeCell } from "@jupyterlab/cells";
+import type { CodeCell } from "@jupyterlab/cells";
 import type { DocumentRegistry } from "@jupyterlab/docregistry";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
 import type { IDisposable } from "@lumino/disposable";
 import type { PanelLayout } from "@lumino/widgets";
 import type { VerdictBundle } from "../../core/verdict.js";
 import { VerdictBadge } from "./badge.js";
+import { CodeCellTracker } from "./cell-tracker.js";
 import { showVerdictDetails } from "./details.js";
 import type { SettingsState } from "./settings.js";
 import { VerdictSummaryItem } from "./summary.js";
@@ -89,17 +90,15 @@ class CellVerdict implements IDisposable {
 export class NotebookVerdicts implements IDisposable {
   /** The toolbar item; placed by the toolbar registry (see `schema/plugin.json`). */
   readonly summary = new VerdictSummaryItem();
-  private readonly cells = new Map<CodeCell, CellVerdict>();
+  private readonly tracker: CodeCellTracker<CellVerdict>;
   private disposed = false;
 
   constructor(
-    private readonly panel: NotebookPanel,
+    panel: NotebookPanel,
     private readonly settings: SettingsState,
   ) {
-    panel.content.model?.cells.changed.connect(this.sync, this);
+    this.tracker = new CodeCellTracker(panel, (cell) => new CellVerdict(cell, settings, () => this.updateSummary()), () => this.updateSummary());
     settings.changed.connect(this.refreshAll, this);
-    void panel.context.ready.then(() => this.sync());
-    this.sync();
   }
 
   get isDisposed(): boolean {
@@ -110,35 +109,17 @@ export class NotebookVerdicts implements IDisposable {
     if (this.disposed) return;
     this.disposed = true;
     this.settings.changed.disconnect(this.refreshAll, this);
-    this.panel.content.model?.cells.changed.disconnect(this.sync, this);
-    for (const verdict of this.cells.values()) verdict.dispose();
-    this.cells.clear();
-  }
-
-  /** Attaches a badge to every code cell that has none yet and forgets cells that are gone. */
-  private sync(): void {
-    if (this.disposed) return;
-    const present = new Set<CodeCell>();
-    for (const cell of this.panel.content.widgets) {
-      if (!(cell instanceof CodeCell)) continue;
-      present.add(cell);
-      if (!this.cells.has(cell)) this.cells.set(cell, new CellVerdict(cell, this.settings, () => this.updateSummary()));
-    }
-    for (const [cell, verdict] of this.cells) {
-      if (present.has(cell)) continue;
-      verdict.dispose();
-      this.cells.delete(cell);
-    }
-    this.updateSummary();
+    this.tracker.dispose();
   }
 
   private refreshAll(): void {
-    for (const verdict of this.cells.values()) verdict.refresh();
+    for (const verdict of this.tracker.cells.values()) verdict.refresh();
     this.updateSummary();
   }
 
   private updateSummary(): void {
-    const states = [...this.cells.values()].flatMap((v) => (v.state ? [v.state] : []));
+    // The first cells report before the tracker exists (it attaches them while it is being built).
+    const states = [...(this.tracker?.cells.values() ?? [])].flatMap((v) => (v.state ? [v.state] : []));
     this.summary.render(summarize(states));
     this.summary.setHidden(!this.settings.value.showSummary);
   }

@@ -340,6 +340,20 @@ export interface VerdictDetails {
   readonly explanation?: string;
 }
 
+/** The %%ask pipeline's timing keys (models/generator.ts) in words; other keys read as "Time: key". */
+const TIMING_LABELS: Readonly<Record<string, string>> = {
+  loadMs: "Loading the model",
+  profileMs: "Reading the schema",
+  linkMs: "Finding the values named",
+  generateMs: "Writing the SQL",
+  checkMs: "Checking",
+  totalMs: "In all",
+};
+
+function timingLabel(key: string): string {
+  return TIMING_LABELS[key] ?? `Time: ${key}`;
+}
+
 export function detailsFor(bundle: VerdictBundle, currentSource: string): VerdictDetails {
   const state = badgeFor(bundle, currentSource);
   const { verdict, provenance } = bundle;
@@ -349,7 +363,7 @@ export function detailsFor(bundle: VerdictBundle, currentSource: string): Verdic
         ["Model SHA-256", provenance.modelSha256],
         ["Prompt version", provenance.promptVersion],
         ["Tries", String(provenance.tries)],
-        ...Object.entries(provenance.timings).map(([k, v]): Row => [`Time: ${k}`, formatMs(v)]),
+        ...Object.entries(provenance.timings).map(([k, v]): Row => [timingLabel(k), formatMs(v)]),
       ]
     : [];
   return {

@@ -3,6 +3,8 @@ prints one JSON object per step with the execute reply and every IOPub message o
 
 A step: {"code": str, "interrupt_after_s": float?, "timeout_s": float?, "queue": [str]?, "pause_s": float?}
 "queue" sends more cells right after "code" without waiting, to test what happens to queued cells.
+A step {"request": "complete"|"inspect", "code": str, "cursor_pos": int} sends that request instead of running
+the code (Tab and Shift+Tab in a notebook); its reply comes back with no IOPub messages.
 """
 import json
 import sys
@@ -38,6 +40,15 @@ def main():
         for step in steps:
             timeout = step.get("timeout_s", 60)
             time.sleep(step.get("pause_s", 0))
+            if step.get("request") in ("complete", "inspect"):
+                started = time.time()
+                ask = kc.complete if step["request"] == "complete" else kc.inspect
+                msg_id = ask(step["code"], step["cursor_pos"])
+                reply = kc.get_shell_msg(timeout=timeout)
+                while reply["parent_header"].get("msg_id") != msg_id:
+                    reply = kc.get_shell_msg(timeout=timeout)
+                print(json.dumps({"reply": reply["content"], "iopub": [], "seconds": time.time() - started, "queued": []}), flush=True)
+                continue
             msg_id = kc.execute(step["code"])
             queued = [kc.execute(code) for code in step.get("queue", [])]
             started = time.time()

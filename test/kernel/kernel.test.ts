@@ -155,3 +155,88 @@ describe("the streamlink kernel under jupyter_client", () => {
     expect(outputsOfType(size?.iopub ?? [], "text/plain")).toEqual(["1000"]);
   });
 });
+
+/** Cost before running: the engine's plan with its estimates, and a question before a large scan. */
+describe("%%sql --explain and confirm_rows", () => {
+  it("shows the engine's plan of a GROUP BY with estimated rows and runs nothing; a scan above confirm_rows waits for --yes", async () => {
+    const groupBy = "SELECT country, count(*) AS n FROM patents GROUP BY country";
+    const [, , explained, lastName, , refused, confirmed] = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { code: "%%sql\nSELECT 41 AS before" },
+      { code: `%%sql --explain\n${groupBy}` },
+      { code: "_.schema.fields[0].name" },
+      { code: "%config confirm_rows=100" },
+      { code: `%%sql\n${groupBy}` },
+      { code: `%%sql --yes\n${groupBy}` },
+    ]) as StepResult[] & { length: 7 };
+
+    expect(explained.reply.status).toBe("ok");
+    const text = visibleText(explained.iopub);
+    expect(text).toContain("What this query does: Counts rows per country from patents");
+    expect(text).toContain("The engine's plan on duckdb (estimates; nothing ran):");
+    expect(text).toMatch(/HASH_GROUP_BY\s+·\s+~[\d,]+ rows/);
+    expect(text).toMatch(/\n\s+.*READ_PARQUET.*~[\d,]+ rows/);
+    expect(text).toMatch(/The scans are estimated to read ~[\d,]+ rows\./);
+    // Nothing ran: no result table, and `_` is still the previous cell's result.
+    expect(text).not.toMatch(/rows × \d+ column/);
+    expect(outputsOfType(lastName.iopub, "text/plain")).toEqual(["'before'"]);
+
+    expect(refused.reply.status).toBe("error");
+    expect(refused.reply.ename).toBe("ConfirmScanError");
+    expect(String(refused.reply.evalue)).toMatch(/reads about [\d,]+ rows, more than confirm_rows \(100\); nothing ran/);
+    expect(visibleText(refused.iopub)).toMatch(/Add --yes/);
+    expect(confirmed.reply.status).toBe("ok");
+    expect(visibleText(confirmed.iopub)).toMatch(/rows × 2 columns/);
+  });
+});
+
+/** Tab and Shift+Tab in `%%sql` cells, answered from the live catalog over the real protocol. */
+describe("completion and inspection in %%sql cells", () => {
+  const at = (code: string, marker: string): { code: string; cursor_pos: number } => ({ code, cursor_pos: code.indexOf(marker) + marker.length });
+
+  it("completes columns of the FROM tables, tables after FROM, functions, options; Shift+Tab shows a column's type and values", async () => {
+    const cell = "%%sql\nSELECT publication_number, tit FROM patents";
+    const results = await runKernel([
+      { code: "%connect duckdb data/patents" },
+      { request: "complete", ...at(cell, "tit") },
+      { request: "complete", ...at("%%sql\nSELECT  FROM patent_cpc", "SELECT ") },
+      { request: "complete", ...at("%%sql\nSELECT cpc FROM pat", "FROM pat") },
+      { request: "complete", ...at("%%sql\nSELECT c.cp FROM patent_cpc AS c JOIN patents p ON p.publication_number = c.publication_number", "c.cp") },
+      { request: "complete", ...at("%%sql\nSELECT COU FROM patents", "COU") },
+      { request: "complete", ...at("%%sql --li\nSELECT 1", "--li") },
+      { request: "complete", ...at("%%sql\nSELECT 'tit FROM patents", "'tit") },
+      { request: "inspect", ...at("%%sql\nSELECT p.title FROM patents p", ".ti") },
+      { request: "inspect", ...at(cell, "FROM pat") },
+      { request: "complete", ...at("%%ask\nWhich tit", "tit") },
+      { request: "complete", ...at("const fromTs = 1;\nfromT", "\nfromT") },
+    ]);
+    const [, title, afterSelect, afterFrom, qualified, fn, option, inString, column, table, question, typescript] = results as StepResult[] & { length: 12 };
+    const matches = (r: StepResult | undefined): string[] => (r?.reply.matches ?? []) as string[];
+
+    expect(title.reply.status).toBe("ok");
+    expect(matches(title)).toEqual(["title"]);
+    const cell0 = cell.indexOf("tit");
+    expect([title.reply.cursor_start, title.reply.cursor_end]).toEqual([cell0, cell0 + 3]);
+
+    // After SELECT with nothing typed: the FROM table's columns come first, then the engine's functions.
+    const listed = matches(afterSelect);
+    expect(listed[0]).toBe("publication_number");
+    expect(listed.indexOf("cpc")).toBeGreaterThan(0);
+    expect(listed.indexOf("cpc")).toBeLessThan(listed.indexOf("count"));
+    // Columns of tables the query does not read come last (`title` is a column of patents only).
+    expect(listed.indexOf("title")).toBeGreaterThan(listed.indexOf("patents"));
+    expect(matches(afterFrom)).toEqual(["patent_cpc", "patent_inventors", "patents", "patents_embeddings_title_abstract"]);
+    expect(matches(qualified)).toEqual(["cpc"]);
+    expect(matches(fn)).toContain("COUNT");
+    expect(matches(option)).toEqual(["--limit"]);
+    expect(matches(inString)).toEqual([]);
+    expect(matches(question)).toEqual([]);
+    expect(matches(typescript)).toContain("fromTs");
+
+    expect(column.reply.found).toBe(true);
+    const shown = String((column.reply.data as Record<string, unknown>)["text/plain"]);
+    expect(shown).toMatch(/^title: VARCHAR, a column of patents/);
+    expect(shown).toMatch(/Values: '[^']+'/);
+    expect(String((table.reply.data as Record<string, unknown>)["text/plain"])).toMatch(/^patents: a table of \d+ columns, [\d,]+ rows\n\s+publication_number\s+VARCHAR/);
+  });
+});

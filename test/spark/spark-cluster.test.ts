@@ -7,9 +7,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueryProgress } from "../../core/engine.js";
-import { EngineUnavailableError, QueryCancelledError, QueryError } from "../../core/errors.js";
+import { findTable } from "../../core/catalog.js";
+import { ConfirmScanError, EngineUnavailableError, QueryCancelledError, QueryError } from "../../core/errors.js";
 import type { ClusterStatus } from "../../engines/spark/cluster/cluster.js";
 import { SparkEngine, sparkConnector } from "../../engines/spark/engine.js";
+import { createSession } from "../../kernel/compose.js";
 import { cli } from "../support/cli.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
@@ -105,6 +107,9 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ columns: [{ name: "country", type: "STRING" }, { name: "n", type: "BIGINT" }], rows: [["US", 13514]] });
     engine = (await sparkConnector.connect({ kind: "spark", target: URL, name: "spark" })) as SparkEngine;
     expect(engine.rest).toBeDefined();
+    // What Tab offers in a %%sql --engine spark cell: the server's own functions (GetFunctions).
+    const catalog = await engine.catalog();
+    expect(catalog.functions).toEqual(expect.arrayContaining(["date_trunc", "approx_count_distinct", "count"]));
   }, TEST_TIMEOUT_MS);
 
   it("reads files only through registered tables", async () => {
@@ -115,6 +120,38 @@ describe("Spark cluster through the CLI and the engine", () => {
     expect(parsed.ok).toBe(false);
     expect(parsed.message).toContain("PARSE_SYNTAX_ERROR");
     expect((await engine.parse("SELECT count(*) FROM patents")).ok).toBe(true);
+    // %%sql --explain on Spark: its EXPLAIN COST as Spark prints it; nothing runs.
+    const plan = await engine.plan("SELECT country, count(*) AS n FROM patents GROUP BY country");
+    expect(plan.text).toContain("== Optimized Logical Plan ==");
+    expect(plan.text).toMatch(/Aggregate \[country/);
+    expect(plan.scanRows).toBeUndefined();
+    await expect(engine.plan("SELECT nope FROM patents")).rejects.toBeInstanceOf(QueryError);
+  }, TEST_TIMEOUT_MS);
+
+  it("confirm_rows stops a Spark query whose tables hold more rows, from the catalog's counts; --yes runs it", async () => {
+    const counted = await engine.execute("SELECT count(*) FROM patents", { maxRows: 1 });
+    const patents = Number(counted.table.getChildAt(0)?.get(0));
+    expect(findTable(await engine.catalog(), "patents")?.rowCount).toBe(patents);
+    const session = createSession();
+    try {
+      await session.connect({ kind: "spark", target: URL, name: "spark" });
+      session.config.confirm_rows = patents - 1;
+      const sql = "SELECT country, count(*) AS n FROM patents GROUP BY country";
+      const refused = await session.run(sql, { confirmLargeScan: true }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConfirmScanError);
+      expect((refused as ConfirmScanError).message).toBe(
+        `The tables this query reads hold ${patents.toLocaleString("en-US")} rows (the catalog's counts), more than confirm_rows (${(patents - 1).toLocaleString("en-US")}); nothing ran.`,
+      );
+      const confirmed = await session.run(sql, { confirmLargeScan: false });
+      expect(confirmed.result.table.numRows).toBeGreaterThan(1);
+      // The viewer's Parquet download needs a file where the kernel runs; Spark writes on its workers, and says so.
+      await expect(session.exportParquet(sql)).rejects.toThrow(/spark connection cannot hand the kernel a Parquet file \(Spark writes files on its workers/);
+      // A table function has no catalog count: no estimate, so nothing is asked.
+      const generated = await session.run("SELECT count(*) AS n FROM range(0, 1000000)", { confirmLargeScan: true });
+      expect(Number(generated.result.table.getChildAt(0)?.get(0))).toBe(1_000_000);
+    } finally {
+      await session.close();
+    }
   }, TEST_TIMEOUT_MS);
 
   it("the cluster itself refuses code execution and setting changes (checker bypassed)", async () => {

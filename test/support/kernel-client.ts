@@ -9,6 +9,9 @@ export interface KernelStep {
   readonly queue?: readonly string[];
   /** Wait before sending, as a person would between cells. */
   readonly pause_s?: number;
+  /** Send Tab (`complete`) or Shift+Tab (`inspect`) at `cursor_pos` of `code` instead of running it. */
+  readonly request?: "complete" | "inspect";
+  readonly cursor_pos?: number;
 }
 
 export interface IopubMessage {

@@ -1,6 +1,7 @@
-import { Field, Schema, Table, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
+import { Field, Schema, Table, tableFromArrays, vectorFromArray, Utf8, Int64, DateDay, RecordBatch, Struct, makeData } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { textTable, formatCell, jsonCell } from "../../core/format.js";
+import { TABLE_MIME, type TableOutput } from "../../core/output.js";
 import { VERDICT_MIME, type Verdict } from "../../core/verdict.js";
 import { bundlesFor, chartBundle, PLOTLY_MIME, tableBundle } from "../../kernel/display.js";
 import { DEFAULT_CONFIG } from "../../session/config.js";
@@ -25,24 +26,30 @@ const verdict: Verdict = {
 describe("result display", () => {
   it("shows names with SQL types, escapes HTML, writes NULL, and caps rows shown", () => {
     const bundle = tableBundle(sample(30), { ...DEFAULT_CONFIG, display_rows: 5 }, ["12.0 ms on duckdb"]);
+    const table = bundle.data[TABLE_MIME] as TableOutput;
+    expect(table.columns).toEqual([{ name: "cpc", type: "VARCHAR" }, { name: "n", type: "BIGINT" }]);
+    expect(table.rows).toHaveLength(5);
+    expect(table.rows[1]).toEqual(["NULL", "99"]);
+    expect(table.footer).toBe("30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5 (%config display_rows=N shows more)");
+    // For exports and other front ends: a text table in <pre>, which a sanitizing export keeps.
     const html = String(bundle.data["text/html"]);
-    expect(html).toContain("VARCHAR");
+    expect(html).toMatch(/^<pre class="streamlink-table"><code>cpc \(VARCHAR\)/);
     expect(html).toContain("G06T0&lt;b&gt;");
     expect(html).not.toContain("G06T0<b>");
-    expect((html.match(/<tr>/g) ?? []).length).toBe(6);
+    expect(html).not.toContain("<table");
     const plain = String(bundle.data["text/plain"]);
     expect(plain).toMatch(/cpc \(VARCHAR\)/);
     expect(plain).toMatch(/NULL/);
     expect(plain).toMatch(/30 rows × 2 columns · 12.0 ms on duckdb · showing the first 5/);
   });
 
-  it("draws at most 1,000 characters of a value in HTML, saying how long it is", () => {
+  it("sends at most 1,000 characters of a value to the browser, saying how long it is", () => {
     const huge = new Field("s", new Utf8(), true, new Map([["streamlink.sql_type", "VARCHAR"]]));
     const value = vectorFromArray(["x".repeat(2_000_000)], new Utf8());
     const table = new Table([new RecordBatch(new Schema([huge]), makeData({ type: new Struct([huge]), length: 1, nullCount: 0, children: [value.data[0]] as never }))]);
-    const html = String(tableBundle(table, DEFAULT_CONFIG).data["text/html"]);
-    expect(html.length).toBeLessThan(2000);
-    expect(html).toContain(`${"x".repeat(999)}… (2,000,000 characters)`);
+    const bundle = tableBundle(table, DEFAULT_CONFIG);
+    expect(String(bundle.data["text/html"]).length).toBeLessThan(2000);
+    expect((bundle.data[TABLE_MIME] as TableOutput).rows).toEqual([[`${"x".repeat(999)}… (2,000,000 characters)`]]);
   });
 
   it("says when a result was cut at max_rows and where it was saved", () => {
@@ -60,14 +67,32 @@ describe("result display", () => {
   });
 
   it("carries a static SVG of the chart for HTML exports", () => {
-    const bar = String(chartBundle(sample(4), { kind: "bar", x: "cpc", y: "n" }).data["text/html"]);
+    const bar = String(chartBundle(sample(4), { kind: "bar", x: "cpc", y: "n" }).data["image/svg+xml"]);
     expect(bar).toMatch(/^<svg /);
     expect((bar.match(/<rect /g) ?? []).length).toBe(4);
     expect(bar).toContain("G06T0&lt;b&gt;: 100");
-    const line = String(chartBundle(sample(3), { kind: "line", x: "cpc", y: "n" }).data["text/html"]);
+    const line = String(chartBundle(sample(3), { kind: "line", x: "cpc", y: "n" }).data["image/svg+xml"]);
     expect(line).toContain("<polyline");
-    const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["text/html"]);
+    const hist = String(chartBundle(sample(9), { kind: "hist", x: "n" }).data["image/svg+xml"]);
     expect((hist.match(/<rect /g) ?? []).length).toBe(3);
+  });
+
+  it("shows a histogram with the size of its result, not the first raw values, above it", () => {
+    const bundles = bundlesFor({ kind: "result", table: sample(30), truncated: false, maxRows: 100, elapsedMs: 3, engine: "duckdb", variable: "h", chart: { kind: "hist", x: "n" } }, DEFAULT_CONFIG);
+    expect(bundles).toHaveLength(2);
+    expect(String(bundles[0]?.data["text/plain"])).toBe("30 rows × 2 columns · 3.0 ms on duckdb · saved as h");
+    expect(String(bundles[0]?.data["text/html"])).not.toContain("<td>");
+    expect(bundles[1]?.data[PLOTLY_MIME]).toBeDefined();
+  });
+
+  it("keeps long bar labels: plotly makes room for them, the SVG ends them in … with the whole label on hover", () => {
+    const long = "International Business Machines Corporation";
+    const table = tableFromArrays({ assignee: [long], n: Int32Array.from([7]) });
+    const bundle = chartBundle(table, { kind: "bar", x: "assignee", y: "n" });
+    const figure = bundle.data[PLOTLY_MIME] as { layout: { xaxis: { automargin: boolean } } };
+    expect(figure.layout.xaxis.automargin).toBe(true);
+    const svg = String(bundle.data["image/svg+xml"]);
+    expect(svg).toContain(`<title>${long}</title>International Bus…</text>`);
   });
 
   it("publishes the verdict bundle with readable text", () => {

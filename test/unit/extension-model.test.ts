@@ -215,7 +215,7 @@ describe("details", () => {
         magic: "ask",
         cellSource: "%%ask\ntop titles",
         question: "top titles",
-        provenance: { model: "m.gguf", modelSha256: "ab12", promptVersion: "nl2sql/1", tries: 2, timings: { generation: 5480, check: 6 } },
+        provenance: { model: "m.gguf", modelSha256: "ab12", promptVersion: "nl2sql/1", tries: 2, timings: { generateMs: 5480, checkMs: 6, rerankMs: 3 } },
         verdict: { executedSql: "SELECT title FROM patents LIMIT 10000" },
       }),
       "%%ask\ntop titles",
@@ -233,8 +233,9 @@ describe("details", () => {
       ["Model SHA-256", "ab12"],
       ["Prompt version", "nl2sql/1"],
       ["Tries", "2"],
-      ["Time: generation", "5.48 s"],
-      ["Time: check", "6 ms"],
+      ["Writing the SQL", "5.48 s"],
+      ["Checking", "6 ms"],
+      ["Time: rerankMs", "3 ms"],
     ]);
   });
 
