@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
 import { explainSql } from "../../explain/index.js";
 import { refusedRequest } from "../../intent/index.js";
-import { createSession } from "../../kernel/compose.js";
+import { createSession, modelLoader } from "../../kernel/compose.js";
 import { askQuestion } from "../../magics/ask.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import { ExampleStore, LocalSqlGenerator, examplesFileFor } from "../../models/index.js";
@@ -49,7 +49,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"), load: modelLoader("interactive") });
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
