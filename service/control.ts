@@ -27,8 +27,9 @@ export type ServiceStatus =
   | { readonly service: "stopped" }
   | ({ readonly service: "running"; readonly url: string; readonly pid: number; readonly model: string } & ServiceMetrics);
 
-export function defaultStateDir(): string {
-  return path.join(packageRoot(), ".cache", "serve");
+/** `STREAMLINK_SERVE_DIR` when set (one service per folder), else `.cache/serve` in the checkout. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env["STREAMLINK_SERVE_DIR"] || path.join(packageRoot(), ".cache", "serve");
 }
 
 export function readState(stateDir = defaultStateDir()): ServiceState | undefined {

@@ -19,7 +19,7 @@ export const USAGE = `usage: streamlink serve start|stop|status [--workers N] [-
   status  url, queue, workers' states, latency percentiles, tokens/s and per-user counts
 Kernels and \`streamlink ask\`/\`eval\` use the service when STREAMLINK_MODEL_URL and STREAMLINK_MODEL_TOKEN_FILE are set
 (\`start\` prints both); without them they load the model in their own process.
-Log, state and the token (0600): .cache/serve/.`;
+Log, state and the token (0600): .cache/serve/ (or STREAMLINK_SERVE_DIR).`;
 
 /** `streamlink serve start|stop|status`. */
 export async function run(argv: string[], io: CommandIO): Promise<number> {

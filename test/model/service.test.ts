@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/main.js";
 import { createChecker } from "../../checks/index.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { modelLoader } from "../../kernel/compose.js";
@@ -88,5 +90,21 @@ describe("the shared model service", () => {
     expect(after.users["bob"]).toMatchObject({ asked: 1, answered: 1 });
     expect(after.workers.map((w) => w.pid)).not.toContain(victim);
     expect(readState(stateDir)?.pid).toBe(state.pid);
+  });
+
+  it("prints its state for tools with `serve status --format json`", async () => {
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    process.env["STREAMLINK_SERVE_DIR"] = stateDir;
+    try {
+      expect(await main(["serve", "status", "--format", "json"], { stdin: new PassThrough(), stdout, stderr: new PassThrough() })).toBe(0);
+    } finally {
+      delete process.env["STREAMLINK_SERVE_DIR"];
+    }
+    const status = JSON.parse(out) as { url: string; queue: number; workers: { state: string }[] };
+    expect(status.url).toBe(state.url);
+    expect(status.queue).toBe(0);
+    expect(status.workers.map((w) => w.state)).toEqual(["ready", "ready"]);
   });
 });
