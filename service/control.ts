@@ -10,6 +10,7 @@ import { StreamLinkError } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 import type { ServiceMetrics } from "./protocol.js";
 import { STATE_FILE, type ServiceState } from "./state.js";
+import { isAlive } from "../core/process.js";
 
 export interface StartOptions {
   readonly workers: number;
@@ -100,15 +101,6 @@ export async function serviceStatus(stateDir = defaultStateDir()): Promise<Servi
   const response = await fetch(new URL("/metrics", state.url), { headers: { authorization: `Bearer ${readToken(state)}` } });
   const metrics = await response.json() as ServiceMetrics;
   return { service: "running", url: state.url, pid: state.pid, model: state.model, ...metrics };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function ensureDir(dir: string): string {

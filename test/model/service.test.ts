@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
 import { createChecker } from "../../checks/index.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { modelLoader } from "../../kernel/compose.js";
@@ -14,6 +12,7 @@ import { connectRemoteModel } from "../../service/client.js";
 import { readState, readToken, serviceStatus, startService, stopService } from "../../service/control.js";
 import type { ServiceState } from "../../service/state.js";
 import { Session } from "../../session/session.js";
+import { runCli } from "../support/cli.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 /**
@@ -93,16 +92,10 @@ describe("the shared model service", () => {
   });
 
   it("prints its state for tools with `serve status --format json`", async () => {
-    const stdout = new PassThrough();
-    let out = "";
-    stdout.on("data", (c: Buffer) => { out += c.toString(); });
     process.env["STREAMLINK_SERVE_DIR"] = stateDir;
-    try {
-      expect(await main(["serve", "status", "--format", "json"], { stdin: new PassThrough(), stdout, stderr: new PassThrough() })).toBe(0);
-    } finally {
-      delete process.env["STREAMLINK_SERVE_DIR"];
-    }
-    const status = JSON.parse(out) as { url: string; queue: number; workers: { state: string }[] };
+    const printed = await runCli("serve", "status", "--format", "json").finally(() => { delete process.env["STREAMLINK_SERVE_DIR"]; });
+    expect(printed.code).toBe(0);
+    const status = JSON.parse(printed.stdout) as { url: string; queue: number; workers: { state: string }[] };
     expect(status.url).toBe(state.url);
     expect(status.queue).toBe(0);
     expect(status.workers.map((w) => w.state)).toEqual(["ready", "ready"]);

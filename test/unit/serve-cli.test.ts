@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { helpText, main } from "../../cli/main.js";
+import { helpText } from "../../cli/main.js";
+import { runCli as cli } from "../support/cli.js";
 
 const stateDir = mkdtempSync(path.join(tmpdir(), "streamlink-serve-cli-"));
 const previous = process.env["STREAMLINK_SERVE_DIR"];
@@ -13,17 +13,6 @@ afterAll(() => {
   else process.env["STREAMLINK_SERVE_DIR"] = previous;
   rmSync(stateDir, { recursive: true, force: true });
 });
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => { out += c.toString(); });
-  stderr.on("data", (c: Buffer) => { err += c.toString(); });
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe("streamlink serve (no service running)", () => {
   it("is listed in the help", () => {
