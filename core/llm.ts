@@ -27,6 +27,14 @@ export interface ModelInfo {
   readonly sha256: string;
 }
 
+/**
+ * Where a question waits for a shared model service (`streamlink serve`): its place in the queue with a guess of
+ * the wait, then running. A model in this process never queues, so it never reports.
+ */
+export type ModelWait =
+  | { readonly state: "queued"; readonly ahead: number; readonly etaMs: number }
+  | { readonly state: "running" };
+
 export interface GenerationRequest {
   readonly question: string;
   readonly dialect: Dialect;
@@ -39,6 +47,8 @@ export interface GenerationRequest {
   readonly examples?: readonly SavedExample[];
   /** The user's own definitions for this data ("granted means grant_date IS NOT NULL"), from the same file. */
   readonly notes?: readonly string[];
+  /** Told as the question moves through a shared model service's queue (for a note in the cell). */
+  readonly onWait?: (wait: ModelWait) => void;
 }
 
 export interface Generation {

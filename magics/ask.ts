@@ -1,6 +1,6 @@
 import type { Table } from "apache-arrow";
 import { BlockedQueryError, asError } from "../core/errors.js";
-import type { Generation, SavedExample, SqlGenerator } from "../core/llm.js";
+import type { Generation, GenerationRequest, ModelWait, SavedExample, SqlGenerator } from "../core/llm.js";
 import type { Verdict } from "../core/verdict.js";
 import { explainSql } from "../explain/index.js";
 import { refusedRequest } from "../intent/index.js";
@@ -20,6 +20,7 @@ export interface AskOptions {
   readonly sqlOnly?: boolean;
   readonly examples?: readonly SavedExample[];
   readonly notes?: readonly string[];
+  readonly onWait?: GenerationRequest["onWait"];
 }
 
 /** A question's outcome: the final SQL with its verdict and provenance, and its run or the error it met. */
@@ -44,6 +45,7 @@ export async function askQuestion(session: Session, generator: SqlGenerator, que
     catalog,
     examples: options.examples,
     notes: options.notes,
+    onWait: options.onWait,
     sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS, author: "model" })).result.table),
     tryQuery: async (sql) => {
       run = undefined;
@@ -98,6 +100,8 @@ export const askMagic: Magic = {
     const { generation, run, error } = await askQuestion(context.session, generator, question, {
       engine: stringOption(args, "engine"),
       sqlOnly,
+      // With a shared model service, one note in the cell follows the question through the queue.
+      onWait: (wait) => context.display({ kind: "progress", progress: { message: waitMessage(wait) } }),
       ...readExamples(context.cwd),
     });
     const { provenance } = generation;
@@ -114,3 +118,10 @@ export const askMagic: Magic = {
     await showResult(context, run, out);
   },
 };
+
+/** The note a question shows while it waits for a shared model service: "queued, 6 ahead, about 40 s", then running. */
+export function waitMessage(wait: ModelWait): string {
+  if (wait.state === "running") return "The model is writing the SQL…";
+  const seconds = Math.max(1, Math.round(wait.etaMs / 1000));
+  return `queued, ${wait.ahead} ahead, about ${seconds} s`;
+}

@@ -129,7 +129,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     while (tries < this.settings.maxTries) {
       tries++;
       const ask = async (sampling: { temperature?: number; seed?: number }) => {
-        const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling }));
+        const answer = await lap("generateMs", () => model.complete({ messages, grammar, maxTokens: this.settings.maxTokens, ...sampling, onWait: request.onWait }));
         const sql = extractSql(answer.text);
         return orderGroups(showGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql));
       };

@@ -1,3 +1,5 @@
+import type { ModelWait } from "../core/llm.js";
+
 /** One turn of a chat prompt; the adapter renders it with the model's own chat template. */
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
@@ -13,6 +15,8 @@ export interface CompletionRequest {
   readonly temperature?: number;
   readonly seed?: number;
   readonly signal?: AbortSignal;
+  /** Told where the request waits when the model is a shared service; an in-process model does not call it. */
+  readonly onWait?: (wait: ModelWait) => void;
 }
 
 export interface Completion {

@@ -5,15 +5,13 @@
  */
 import { StreamLinkError, asError } from "../core/errors.js";
 import type { Completion, CompletionRequest, TextModel } from "../models/text-model.js";
-import { ModelBusyError, ModelServiceError, type CompleteBody, type Priority, type QueueStatus, type ServedModel, type ServiceEvent } from "./protocol.js";
+import { ModelBusyError, ModelServiceError, type CompleteBody, type Priority, type ServedModel, type ServiceEvent } from "./protocol.js";
 
 export interface RemoteModelOptions {
   readonly url: string;
   readonly token: string;
   readonly user: string;
   readonly priority: Priority;
-  /** Where the request waits, as the queue moves (for a "queued, N ahead" note in the cell). */
-  readonly onQueued?: (status: QueueStatus) => void;
 }
 
 /** Connects to the service and learns which model it serves; `wanted` (a name or path) must be that model. */
@@ -40,12 +38,13 @@ class RemoteTextModel implements TextModel {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    const { signal, ...wire } = request;
+    const { signal, onWait, ...wire } = request;
     const body: CompleteBody = { user: this.options.user, priority: this.options.priority, request: wire };
     const response = await call(this.options, "/v1/complete", { method: "POST", body: JSON.stringify(body), ...(signal ? { signal } : {}) });
     let completion: Completion | undefined;
     for await (const event of events(response)) {
-      if (event.type === "queued") this.options.onQueued?.({ ahead: event.ahead, etaMs: event.etaMs });
+      if (event.type === "queued") onWait?.({ state: "queued", ahead: event.ahead, etaMs: event.etaMs });
+      if (event.type === "running") onWait?.({ state: "running" });
       if (event.type === "done") completion = event.completion;
       if (event.type === "error") throw toError(event);
     }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { StreamLinkError } from "../../core/errors.js";
+import type { ModelWait } from "../../core/llm.js";
 import type { TextModel } from "../../models/text-model.js";
 import { connectRemoteModel } from "../../service/client.js";
-import { ModelBusyError, type QueueStatus } from "../../service/protocol.js";
+import { ModelBusyError } from "../../service/protocol.js";
 import { Scheduler } from "../../service/scheduler.js";
 import { startServer, type RunningServer } from "../../service/server.js";
 import { FakeWorker } from "../support/fake-worker.js";
@@ -20,8 +21,8 @@ async function service(options: { maxQueue?: number } = {}) {
   return { worker, scheduler, url: server.url };
 }
 
-const connect = (url: string, user: string, extra: { token?: string; onQueued?: (s: QueueStatus) => void } = {}): Promise<TextModel> =>
-  connectRemoteModel({ url, token: extra.token ?? "secret", user, priority: "interactive", ...(extra.onQueued ? { onQueued: extra.onQueued } : {}) });
+const connect = (url: string, user: string, token = "secret"): Promise<TextModel> =>
+  connectRemoteModel({ url, token, user, priority: "interactive" });
 const ASK = { messages: [{ role: "user" as const, text: "q" }], maxTokens: 8, grammar: "root ::= \"x\"" };
 const until = async (done: () => boolean) => { while (!done()) await new Promise((r) => setTimeout(r, 5)); };
 
@@ -36,22 +37,24 @@ describe("the model service over HTTP", () => {
     const model = await connect(url, "ann");
     expect(model.name).toBe(MODEL.name);
     expect(await model.sha256()).toBe(MODEL.sha256);
-    const answer = model.complete({ ...ASK, temperature: 0.7, seed: 3 });
+    const waits: ModelWait[] = [];
+    const answer = model.complete({ ...ASK, temperature: 0.7, seed: 3, onWait: (w) => waits.push(w) });
     await until(() => worker.started.length === 1);
     expect(worker.started[0]).toMatchObject({ user: "ann", priority: "interactive", request: { grammar: ASK.grammar, temperature: 0.7, seed: 3, maxTokens: 8 } });
     worker.finish(1);
     await expect(answer).resolves.toMatchObject({ text: "answer 1 from w1", tokens: 10 });
+    expect(waits).toEqual([{ state: "running" }]);
   });
 
   it("tells a waiting client its place, and withdraws the request when the client stops waiting", async () => {
     const { worker, url, scheduler } = await service();
     const first = (await connect(url, "ann")).complete(ASK);
     await until(() => worker.started.length === 1);
-    const seen: QueueStatus[] = [];
+    const seen: ModelWait[] = [];
     const stop = new AbortController();
-    const second = (await connect(url, "bob", { onQueued: (s) => seen.push(s) })).complete({ ...ASK, signal: stop.signal }).catch((e: unknown) => e);
+    const second = (await connect(url, "bob")).complete({ ...ASK, signal: stop.signal, onWait: (w) => seen.push(w) }).catch((e: unknown) => e);
     await until(() => seen.length === 1);
-    expect(seen[0]).toMatchObject({ ahead: 0 });
+    expect(seen[0]).toMatchObject({ state: "queued", ahead: 0 });
     stop.abort(new Error("stopped by the user"));
     expect(((await second) as Error).message).toBe("stopped by the user");
     await until(() => scheduler.metrics().cancelled === 1);
@@ -74,7 +77,7 @@ describe("the model service over HTTP", () => {
 
   it("refuses a wrong token and a malformed request with a clear error", async () => {
     const { url } = await service();
-    const wrong = await (await connect(url, "ann", { token: "guess" })).complete(ASK).catch((e: unknown) => e);
+    const wrong = await (await connect(url, "ann", "guess")).complete(ASK).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(StreamLinkError);
     expect((wrong as StreamLinkError).code).toBe("unauthorised");
     const response = await fetch(new URL("/v1/complete", url), { method: "POST", headers: { authorization: "Bearer secret" }, body: JSON.stringify({ user: "ann", priority: "now", request: ASK }) });
