@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, realpath, rm, stat, writeFile } from "node:fs
 import net from "node:net";
 import path from "node:path";
 import { EngineUnavailableError, UsageError, asError } from "../../../core/errors.js";
+import { isAlive } from "../../../core/process.js";
 import { SparkEngine } from "../engine.js";
 import { probePort } from "../thrift-client.js";
 import {
@@ -71,15 +72,6 @@ export interface ClusterStatus {
   readonly state?: ClusterState;
   readonly processes: readonly (ClusterProcess & { readonly alive: boolean })[];
   readonly runDir: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A port the OS reports free on the loopback interface right now. */
