@@ -60,6 +60,9 @@ c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(state, "home", "{us
 c.Spawner.cmd = [env["STREAMLINK_SINGLEUSER"]]
 c.Spawner.default_url = "/lab"
 c.Spawner.args = ["--ServerApp.terminals_enabled=False"]
+if os.geteuid() == 0:
+    # A container's root (CI): Jupyter Server refuses root unless told; the servers are still the hub's own user.
+    c.Spawner.args.append("--allow-root")
 c.Spawner.environment = {
     "STREAMLINK_MODEL_URL": env["STREAMLINK_MODEL_URL"],
     "STREAMLINK_MODEL_TOKEN_FILE": env["STREAMLINK_MODEL_TOKEN_FILE"],

@@ -48,7 +48,7 @@ export function readStack(stateDir = defaultStateDir()): StackState | undefined 
   const file = path.join(stateDir, STACK_FILE);
   if (!existsSync(file)) return undefined;
   const state = JSON.parse(readFileSync(file, "utf8")) as StackState;
-  return ownPid(state.hubPid, state.id) || ownPid(state.nginxPid, state.id) ? state : undefined;
+  return ownPid(state.hubPid, state.id) || ownNginx(state.nginxPid, stateDir) ? state : undefined;
 }
 
 /** Starts what is not running yet; a second call with the stack up returns it as it is. */
@@ -116,10 +116,10 @@ export async function stopStack(stateDir = defaultStateDir()): Promise<{ stopped
   const file = path.join(stateDir, STACK_FILE);
   if (!existsSync(file)) return { stopped: (await stopService(stateDir)).stopped !== undefined };
   const state = JSON.parse(readFileSync(file, "utf8")) as StackState;
-  await ended(state.nginxPid, state.id, "SIGQUIT");
-  await ended(state.hubPid, state.id, "SIGTERM");
+  await ended(state.nginxPid, () => ownNginx(state.nginxPid, stateDir), "SIGQUIT");
+  await ended(state.hubPid, () => ownPid(state.hubPid, state.id), "SIGTERM");
   await stopService(stateDir);
-  for (const pid of stackProcesses(state.id)) await ended(pid, state.id, "SIGTERM");
+  for (const pid of stackProcesses(state.id)) await ended(pid, () => ownPid(pid, state.id), "SIGTERM");
   rmSync(file, { force: true });
   return { stopped: true };
 }
@@ -150,12 +150,24 @@ function ownPid(pid: number, id: string): boolean {
   }
 }
 
-/** Signals a process of this stack, then waits for it (SIGKILL after 30 s). */
-async function ended(pid: number, id: string, signal: NodeJS.Signals): Promise<void> {
-  if (!ownPid(pid, id)) return;
+/**
+ * nginx writes its process title over its environment, so its master is known by its command line instead: the
+ * configuration file of this state folder.
+ */
+function ownNginx(pid: number, stateDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(path.join(stateDir, "nginx.conf"));
+  } catch {
+    return false;
+  }
+}
+
+/** Signals a process of this stack, then waits for it (SIGKILL after 30 s); `owned` guards against a reused pid. */
+async function ended(pid: number, owned: () => boolean, signal: NodeJS.Signals): Promise<void> {
+  if (!owned()) return;
   process.kill(pid, signal);
   const deadline = Date.now() + 30_000;
-  while (isAlive(pid) && ownPid(pid, id)) {
+  while (isAlive(pid) && owned()) {
     if (Date.now() > deadline) process.kill(pid, "SIGKILL");
     await sleep(100);
   }
