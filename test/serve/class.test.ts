@@ -114,6 +114,8 @@ describe("a class on one StreamLink server", () => {
     expect(status.kernels).toBe(STUDENTS.length);
     expect(status.accounts.find((a) => a.name === "teacher")).toMatchObject({ admin: true });
     expect(status.accounts.filter((a) => a.server === "running").map((a) => a.name).sort()).toEqual([...STUDENTS].sort());
+    const health = await (await fetch(`${stack.url}/model/health`)).json() as { model: { name: string } };
+    expect(health.model.name).toBe("qwen2.5-coder-1.5b");
   });
 
   it("stops everything it started with `serve stop`, leaving no process behind", { timeout: 120_000 }, async () => {
