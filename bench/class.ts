@@ -19,6 +19,7 @@ import { ExampleStore, LocalSqlGenerator } from "../models/index.js";
 import { serviceStatus, startService, stopService } from "../service/control.js";
 import { Session } from "../session/session.js";
 import { CANONICAL, REPO, SHARED_DATA } from "../test/support/paths.js";
+import { killBusyWorker } from "../test/support/serve.js";
 
 const { values } = parseArgs({
   options: {
@@ -45,15 +46,7 @@ let answered = 0;
 let killed: number | undefined;
 
 async function killOneWorker(): Promise<void> {
-  while (killed === undefined) {
-    const status = await serviceStatus(stateDir);
-    const busy = status.service === "running" ? status.workers.find((w) => w.running > 0 && w.pid !== undefined) : undefined;
-    if (busy?.pid !== undefined) {
-      killed = busy.pid;
-      process.kill(busy.pid, "SIGKILL");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  killed = await killBusyWorker(stateDir);
 }
 
 async function student(index: number): Promise<void> {

@@ -13,6 +13,7 @@ import type { ServiceState } from "../../service/state.js";
 import { askQuestion } from "../../session/ask.js";
 import { Session } from "../../session/session.js";
 import { cli } from "../support/cli.js";
+import { killBusyWorker } from "../support/serve.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 /**
@@ -72,13 +73,7 @@ describe("the shared model service", () => {
     if (before.service !== "running") throw new Error("the service is not running");
     const model = await connectRemoteModel({ url: state.url, token: readToken(state), user: "bob", priority: "interactive" });
     const answer = model.complete({ messages: [{ role: "user", text: "Count from 1 to 40, separated by commas." }], maxTokens: 60 });
-    let victim: number | undefined;
-    while (victim === undefined) {
-      const now = await serviceStatus(stateDir);
-      if (now.service === "running") victim = now.workers.find((w) => w.running > 0)?.pid;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    process.kill(victim, "SIGKILL");
+    const victim = await killBusyWorker(stateDir);
     const completion = await answer;
     expect(completion.text).toMatch(/1, 2, 3/);
     const after = await serviceStatus(stateDir);

@@ -7,6 +7,7 @@ import { readState, serviceStatus } from "../../service/control.js";
 import { readPasswords } from "../../service/stack/accounts.js";
 import { readStack, stackProcesses, type StackState } from "../../service/stack/stack.js";
 import { cli } from "../support/cli.js";
+import { killBusyWorker } from "../support/serve.js";
 import { HubUser, type CellOutput, type HubKernel } from "../support/hub-client.js";
 
 /**
@@ -81,13 +82,7 @@ describe("a class on one StreamLink server", () => {
     const before = await serviceStatus(stateDir);
     if (before.service !== "running") throw new Error("the model service is not running");
     const asked = [...kernels].map(([name, kernel]) => kernel.run("%%ask\nHow many patents are there?").then((cell) => [name, cell] as const));
-    let victim: number | undefined;
-    while (victim === undefined) {
-      const now = await serviceStatus(stateDir);
-      if (now.service === "running") victim = now.workers.find((w) => w.running > 0)?.pid;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    process.kill(victim, "SIGKILL");
+    const victim = await killBusyWorker(stateDir);
     for (const [name, cell] of await Promise.all(asked)) {
       expect(cell.status, `${name}: ${text(cell)}`).toBe("ok");
       expect(text(cell)).toMatch(/Generated SQL/);
@@ -120,7 +115,8 @@ describe("a class on one StreamLink server", () => {
 
   it("stops everything it started with `serve stop`, leaving no process behind", { timeout: 120_000 }, async () => {
     const model = readState(stateDir)!;
-    const workerPids = (await serviceStatus(stateDir)).service === "running" ? (await serviceStatus(stateDir) as { workers: { pid?: number }[] }).workers.flatMap((w) => (w.pid ? [w.pid] : [])) : [];
+    const running = await serviceStatus(stateDir);
+    const workerPids = running.service === "running" ? running.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid])) : [];
     expect(stackProcesses(stack.id).length).toBeGreaterThan(STUDENTS.length);
     expect((await cli("serve", "stop")).stdout).toBe("Stopped StreamLink's server and everything it started.\n");
     expect(stackProcesses(stack.id)).toEqual([]);
