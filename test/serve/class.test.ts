@@ -64,10 +64,10 @@ describe("a class on one StreamLink server", () => {
 
   it("keeps a student out of another's server; the teacher may open it", async () => {
     const ann = users.get("ann")!;
-    expect(await ann.open("/user/bob/lab")).toBe(403);
+    expect((await ann.open("/user/bob/lab")).status).toBe(403);
     expect((await ann.request("/user/bob/api/contents")).status).toBe(403);
     const teacher = users.get("teacher")!;
-    expect(await teacher.open("/user/bob/lab")).toBe(200);
+    expect(await teacher.open("/user/bob/lab")).toEqual({ status: 200, path: "/user/bob/lab" });
     expect((await teacher.request("/user/bob/api/contents")).status).toBe(200);
   });
 

@@ -59,7 +59,9 @@ export class HubUser {
     await this.request(`/hub/api/users/${this.name}/server`, { method: "POST", json: {} });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await this.open(`/user/${this.name}/lab`)) === 200) return;
+      // While it starts, the page sends the browser to the hub's "spawn pending" page (200 too).
+      const page = await this.open(`/user/${this.name}/lab`);
+      if (page.status === 200 && page.path.startsWith(`/user/${this.name}/`)) return;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     throw new Error(`${this.name}'s server did not start`);
@@ -67,16 +69,17 @@ export class HubUser {
 
   /**
    * Opens a page as a browser does: a server's page sends a visitor without its cookie through the hub's OAuth,
-   * which lets in the owner and admins only. Returns the final status.
+   * which lets in the owner and admins only. Returns the final status and the path it landed on.
    */
-  async open(route: string): Promise<number> {
+  async open(route: string): Promise<{ status: number; path: string }> {
     const response = await this.request(route);
     const page = new URL(this.lastUrl);
-    if (response.status !== 200 || page.pathname !== "/hub/api/oauth2/authorize") return response.status;
+    if (response.status !== 200 || page.pathname !== "/hub/api/oauth2/authorize") return { status: response.status, path: page.pathname };
     // Someone else's server (an admin's visit): the hub asks to confirm the access, as a person clicks Authorize.
     const html = await response.text();
     const fields = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""] as [string, string]);
-    return (await this.request(`${page.pathname}${page.search}`, { method: "POST", form: fields })).status;
+    const confirmed = await this.request(`${page.pathname}${page.search}`, { method: "POST", form: fields });
+    return { status: confirmed.status, path: new URL(this.lastUrl).pathname };
   }
 
   async openKernel(kernelName = "streamlink"): Promise<HubKernel> {
