@@ -4,9 +4,11 @@
  * patents dev set through their own session (real checker, real DuckDB, the service's model), with a random
  * think time between questions; `--kill-worker` kills one worker once the first question is decoding. Prints
  * questions answered / asked, latency p50/p95, fairness (worst user's mean ÷ best's), throughput, tokens/s and
- * the stack's memory, with the machine's load average. It drives the model service directly, not JupyterHub.
+ * the stack's memory, with the machine's load average. With `--hub` each user logs in through nginx to
+ * JupyterHub (`serve start --class`), starts their own JupyterLab, opens a StreamLink kernel and asks there, as a
+ * student does; without it each user is a session in this process talking to the model service directly.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -16,9 +18,12 @@ import { loadQuestionFile } from "../evals/questions.js";
 import { modelLoader } from "../kernel/compose.js";
 import { askQuestion } from "../session/ask.js";
 import { ExampleStore, LocalSqlGenerator } from "../models/index.js";
-import { serviceStatus, startService, stopService } from "../service/control.js";
+import { readState, serviceStatus, startService, stopService } from "../service/control.js";
+import { readPasswords } from "../service/stack/accounts.js";
+import { stackProcesses, startStack, stopStack, type StackState } from "../service/stack/stack.js";
 import { Session } from "../session/session.js";
 import { CANONICAL, REPO, SHARED_DATA } from "../test/support/paths.js";
+import { HubUser } from "../test/support/hub-client.js";
 import { killBusyWorker } from "../test/support/serve.js";
 
 const { values } = parseArgs({
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     "think-ms": { type: "string", default: "2000" },
     "kill-worker": { type: "boolean", default: false },
+    hub: { type: "boolean", default: false },
   },
 });
 const users = Number(values.users);
@@ -38,7 +44,15 @@ const store = new ExampleStore(path.join(REPO, "notebooks", "streamlink-examples
 const stateDir = mkdtempSync(path.join(tmpdir(), "streamlink-bench-class-"));
 const loadBefore = loadavg()[0] ?? 0;
 
-const state = await startService({ workers: Number(values.workers), threads: 1, sequences: 2, port: 0, stateDir });
+const names = Array.from({ length: users }, (_, i) => `user${i + 1}`);
+const serviceOptions = { workers: Number(values.workers), threads: 1, sequences: 2, stateDir };
+async function startClass(): Promise<StackState> {
+  const classFile = path.join(stateDir, "class.txt");
+  writeFileSync(classFile, `${names.join("\n")}\n`);
+  return (await startStack({ ...serviceOptions, classFile, host: "127.0.0.1", port: 0 })).state;
+}
+const stack = values.hub ? await startClass() : undefined;
+const state = stack ? readState(stateDir)! : await startService({ ...serviceOptions, port: 0 });
 const env = { STREAMLINK_MODEL_URL: state.url, STREAMLINK_MODEL_TOKEN_FILE: state.tokenFile };
 const latencies = new Map<string, number[]>();
 let asked = 0;
@@ -49,11 +63,41 @@ async function killOneWorker(): Promise<void> {
   killed = await killBusyWorker(stateDir);
 }
 
-async function student(index: number): Promise<void> {
-  const user = `user${index + 1}`;
+/** One simulated user: asks a question and resolves when the answer is shown, or throws what the cell showed. */
+interface Student {
+  ask(question: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function directStudent(user: string): Promise<Student> {
   const session = new Session({ checker: createChecker(), connectors: [duckdbConnector], generator: async () => { throw new Error("unused"); } });
   const generator = new LocalSqlGenerator({ examples: store.list(), notes: store.notes(), load: modelLoader("interactive", { ...env, USER: user }) });
   await session.connect({ kind: "duckdb", target: CANONICAL, name: "patents" });
+  return {
+    ask: async (question) => { await askQuestion(session, generator, { question }); },
+    close: async () => { await generator.close(); await session.close(); },
+  };
+}
+
+async function hubStudent(user: string): Promise<Student> {
+  const browser = new HubUser(stack!.url, user);
+  await browser.login(readPasswords(stateDir).get(user) ?? "");
+  await browser.startServer();
+  const kernel = await browser.openKernel();
+  const connected = await kernel.run(`%connect duckdb ${CANONICAL}`);
+  if (connected.status !== "ok") throw new Error(`${user}: %connect failed`);
+  return {
+    ask: async (question) => {
+      const cell = await kernel.run(`%%ask\n${question}`);
+      if (cell.status !== "ok") throw new Error(`${user}: ${JSON.stringify(cell.messages.find((m) => m.type === "error")?.content["evalue"])}`);
+    },
+    close: async () => kernel.close(),
+  };
+}
+
+async function student(index: number): Promise<void> {
+  const user = names[index] ?? `user${index + 1}`;
+  const seat = await (stack ? hubStudent(user) : directStudent(user));
   try {
     for (let q = 0; q < perUser; q++) {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * thinkMs));
@@ -62,7 +106,7 @@ async function student(index: number): Promise<void> {
       asked++;
       const started = performance.now();
       try {
-        await askQuestion(session, generator, { question: item.question });
+        await seat.ask(item.question);
         answered++;
         latencies.set(user, [...(latencies.get(user) ?? []), performance.now() - started]);
       } catch (error) {
@@ -70,8 +114,7 @@ async function student(index: number): Promise<void> {
       }
     }
   } finally {
-    await generator.close();
-    await session.close();
+    await seat.close();
   }
 }
 
@@ -93,18 +136,19 @@ try {
   const all = [...latencies.values()].flat().sort((a, b) => a - b);
   const at = (q: number): string => ((all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)] ?? NaN) / 1000).toFixed(1);
   const means = [...latencies.values()].map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
-  const pids = [state.pid, ...status.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid]))];
+  const pids = [state.pid, ...status.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid])), ...(stack ? [...stackProcesses(stack.id), stack.nginxPid] : [])];
   const pssMiB = pids.reduce((n, pid) => n + memoryKiB(pid, "Pss"), 0) / 1024;
   const workerRssMiB = Math.max(...status.workers.map((w) => (w.pid === undefined ? 0 : memoryKiB(w.pid, "Rss")))) / 1024;
   console.log([
-    `users ${users}, ${perUser} question(s) each, ${status.workers.length} worker(s) × 1 thread × 2 sequences${killed ? `, worker pid ${killed} killed mid-run` : ""}`,
+    `users ${users}${stack ? " through nginx + JupyterHub, each in their own kernel" : ""}, ${perUser} question(s) each, ${status.workers.length} worker(s) × 1 thread × 2 sequences${killed ? `, worker pid ${killed} killed mid-run` : ""}`,
     `answered/asked ${answered}/${asked} (service: answered ${status.answered}, retried ${status.retried}, failed ${status.failed}, workers replaced ${status.workersReplaced})`,
     `latency p50 ${at(0.5)} s, p95 ${at(0.95)} s; fairness (worst user mean ÷ best) ${(Math.max(...means) / Math.min(...means)).toFixed(2)}`,
     `throughput ${((answered / wallS) * 60).toFixed(2)} questions/min over ${wallS.toFixed(0)} s; ${status.tokensPerSecond} tokens/s`,
-    `memory: service + workers ${pssMiB.toFixed(0)} MiB (PSS); ${users} in-process kernels would each hold ≈ ${workerRssMiB.toFixed(0)} MiB RSS (one worker's)`,
+    `memory: ${stack ? "nginx + hub + proxy + every user's server and kernel + " : ""}service + workers ${pssMiB.toFixed(0)} MiB (PSS); ${users} in-process kernels would each hold ≈ ${workerRssMiB.toFixed(0)} MiB RSS (one worker's) on top`,
     `load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
   ].join("\n"));
 } finally {
-  await stopService(stateDir);
+  if (stack) await stopStack(stateDir);
+  else await stopService(stateDir);
   rmSync(stateDir, { recursive: true, force: true });
 }
