@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ afterAll(() => {
 
 describe("streamlink serve (no service running)", () => {
   it("is listed in the help", () => {
-    expect(helpText()).toMatch(/^\s+serve\s+shared model service: serve start\|stop\|status/m);
+    expect(helpText()).toMatch(/^\s+serve\s+shared model service \(with --class: JupyterHub behind nginx\): serve start\|stop\|status \[--class FILE\]/m);
   });
 
   it("reports a stopped service as JSON and in words", async () => {
@@ -32,5 +32,17 @@ describe("streamlink serve (no service running)", () => {
     const none = await cli("serve", "start", "--workers", "0");
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--workers must be at least 1/);
+  });
+
+  it("refuses a missing or malformed class list before starting anything", async () => {
+    const missing = await cli("serve", "start", "--class", path.join(stateDir, "no-such-class.txt"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No class list at .*no-such-class\.txt/);
+    const file = path.join(stateDir, "class.txt");
+    writeFileSync(file, "teacher admin\nann\nBob Smith\n");
+    const malformed = await cli("serve", "start", "--class", file);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/Line 3 of .*class\.txt is not 'NAME' or 'NAME admin': Bob Smith/);
+    expect(await cli("serve", "status", "--format", "json")).toMatchObject({ stdout: '{"service":"stopped"}\n' });
   });
 });
