@@ -14,7 +14,7 @@ import { HubUser, type CellOutput, type HubKernel } from "../support/hub-client.
  * The class stack as a teacher starts it (`serve start --class FILE`): nginx in front of JupyterHub, 2 model
  * workers behind one queue. Five students log in through nginx, each runs %%sql and %%ask in their own kernel while
  * a model worker is killed mid-question; one student cannot open another's server, the teacher can; `serve stop`
- * leaves no process behind.
+ * leaves no process behind. The students' kernels run the compiled kernel (dist/, built by `npm test`'s set-up).
  */
 const STUDENTS = ["ann", "bob", "cy", "dee", "eli"];
 const stateDir = mkdtempSync(path.join(tmpdir(), "streamlink-class-"));
