@@ -30,6 +30,14 @@ export interface ModelInfo {
   readonly sha256: string;
 }
 
+/**
+ * Where a question waits for a shared model service (`streamlink serve`): its place in the queue with a guess of
+ * the wait, then running. A model in this process never queues, so it never reports.
+ */
+export type ModelWait =
+  | { readonly state: "queued"; readonly ahead: number; readonly etaMs: number }
+  | { readonly state: "running" };
+
 /** Which try of how many a candidate is. */
 export interface TryNumber {
   readonly attempt: number;
@@ -46,9 +54,10 @@ export interface TryReport<R = unknown> {
   readonly outcome?: R;
 }
 
-/** Where the generator is, for a progress display. */
+/** Where the generator is, for a progress display; `queued` only when the model is a shared service. */
 export type GenerationStage =
   | { readonly kind: "schema" }
+  | { readonly kind: "queued"; readonly try: TryNumber; readonly ahead: number; readonly etaMs: number }
   | { readonly kind: "writing"; readonly try: TryNumber; readonly text: string };
 
 export interface GenerationRequest<R = unknown> {

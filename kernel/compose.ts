@@ -2,7 +2,9 @@
  * The composition root: the only module that knows every concrete engine, checker and model. The kernel
  * (kernel/main.ts) and the command line (cli/) both build their session here.
  */
+import { readFileSync } from "node:fs";
 import { createChecker } from "../checks/index.js";
+import { StreamLinkError } from "../core/errors.js";
 import type { EngineConnector } from "../core/engine.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
 import { askMagic } from "../magics/ask.js";
@@ -13,6 +15,8 @@ import { pageMagic } from "../magics/page.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { rememberMagic } from "../magics/remember.js";
 import { sqlMagic } from "../magics/sql.js";
+import type { TextModel } from "../models/text-model.js";
+import type { Priority } from "../service/protocol.js";
 import { Session } from "../session/session.js";
 
 export interface SessionOptions {
@@ -35,12 +39,32 @@ export function createSession(options: SessionOptions = {}): Session {
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
     // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every session.
-    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model }),
+    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model, load: modelLoader("interactive") }),
     embedder: async () => {
       const models = await import("../models/index.js");
       return models.loadOnnxEmbedder(models.resolveEmbedding());
     },
   });
+}
+
+/**
+ * How a generator opens its model: the shared model service when `STREAMLINK_MODEL_URL` is set (by `serve`, for
+ * every kernel of a class or team), with its token from `STREAMLINK_MODEL_TOKEN` or `STREAMLINK_MODEL_TOKEN_FILE`;
+ * undefined (the generator loads the model in this process) otherwise. `eval` asks as batch work.
+ */
+export function modelLoader(priority: Priority, env: NodeJS.ProcessEnv = process.env): ((nameOrPath: string | undefined) => Promise<TextModel>) | undefined {
+  const url = env["STREAMLINK_MODEL_URL"];
+  if (!url) return undefined;
+  return async (nameOrPath) => {
+    const tokenFile = env["STREAMLINK_MODEL_TOKEN_FILE"];
+    const token = env["STREAMLINK_MODEL_TOKEN"] ?? (tokenFile ? readFileSync(tokenFile, "utf8").trim() : undefined);
+    if (!token) {
+      throw new StreamLinkError("model-service", `STREAMLINK_MODEL_URL is set (${url}) but no token is.`,
+        "Set STREAMLINK_MODEL_TOKEN_FILE to the service's token file (`npx streamlink serve status` shows it), or unset STREAMLINK_MODEL_URL.", { url });
+    }
+    const user = env["JUPYTERHUB_USER"] ?? env["USER"] ?? "anonymous";
+    return (await import("../service/client.js")).connectRemoteModel({ url, token, user, priority }, nameOrPath);
+  };
 }
 
 export function createMagics(): MagicRegistry {

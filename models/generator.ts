@@ -139,6 +139,9 @@ export class LocalSqlGenerator implements SqlGenerator {
         const answer = await lap("generateMs", () => model.complete({
           messages, grammar, maxTokens: this.settings.maxTokens, ...sampling, signal,
           onText: request.onStage && ((text) => request.onStage?.({ kind: "writing", try: number, text })),
+          onWait: request.onStage && ((wait) => request.onStage?.(wait.state === "queued"
+            ? { kind: "queued", try: number, ahead: wait.ahead, etaMs: wait.etaMs }
+            : { kind: "writing", try: number, text: "" })),
         }));
         signal?.throwIfAborted();
         const sql = extractSql(answer.text);

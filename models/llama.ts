@@ -20,9 +20,14 @@ export interface LoadOptions {
   /** CPU threads; see {@link defaultThreads}. */
   readonly threads?: number;
   readonly contextSize?: number;
+  /**
+   * Sequences of the one context (1 by default): each serves one request at a time, all share one mapping of the
+   * weights, and llama.cpp evaluates their tokens in the same batch (the model service's workers use several).
+   */
+  readonly sequences?: number;
 }
 
-/** Loads a GGUF on the CPU: one native runtime, one model, one context with one sequence. */
+/** Loads a GGUF on the CPU: one native runtime, one model, one context with `sequences` sequences. */
 export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions = {}): Promise<TextModel> {
   const lib = await importNodeLlamaCpp();
   const threads = options.threads ?? defaultThreads();
@@ -30,9 +35,10 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
   try {
     llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
     const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false });
-    const context = await loaded.createContext({ contextSize: options.contextSize ?? model.contextSize, threads, sequences: 1 });
-    const chat = new lib.LlamaChat({ contextSequence: context.getSequence() });
-    return new LlamaTextModel(llama, loaded, context, chat, model);
+    const sequences = options.sequences ?? 1;
+    const context = await loaded.createContext({ contextSize: options.contextSize ?? model.contextSize, threads, sequences });
+    const chats = Array.from({ length: sequences }, () => new lib.LlamaChat({ contextSequence: context.getSequence() }));
+    return new LlamaTextModel(llama, loaded, context, chats, model);
   } catch (thrown) {
     await llama?.dispose();
     if (thrown instanceof StreamLinkError) throw thrown;
@@ -71,16 +77,19 @@ class LlamaTextModel implements TextModel {
   readonly path: string;
   private readonly grammars = new Map<string, LlamaGrammar>();
   private digest: Promise<string> | undefined;
-  /** One sequence serves one request at a time; later requests wait their turn. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Chats whose sequence is free; a request takes one and gives it back, later requests wait for one. */
+  private readonly free: LlamaChat[];
+  private readonly waiting: ((chat: LlamaChat) => void)[] = [];
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly chat: LlamaChat,
+    private readonly chats: readonly LlamaChat[],
     private readonly resolved: ResolvedModel,
   ) {
+    this.free = [...chats];
     this.name = resolved.name;
     this.path = resolved.path;
   }
@@ -91,22 +100,35 @@ class LlamaTextModel implements TextModel {
   }
 
   complete(request: CompletionRequest): Promise<Completion> {
-    const run = this.queue.then(() => {
-      // A request stopped while it waited for the sequence never starts.
+    const run = this.withChat((chat) => {
+      // A request stopped while it waited for a sequence never starts.
       request.signal?.throwIfAborted();
-      return this.completeNow(request);
+      return this.completeOn(chat, request);
     });
-    this.queue = run.catch(() => undefined);
+    const settled = run.catch(() => undefined);
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
     return settleOnAbort(run, request.signal);
   }
 
-  private async completeNow(request: CompletionRequest): Promise<Completion> {
+  private async withChat<T>(work: (chat: LlamaChat) => Promise<T>): Promise<T> {
+    const chat = this.free.pop() ?? await new Promise<LlamaChat>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work(chat);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(chat);
+      else this.free.push(chat);
+    }
+  }
+
+  private async completeOn(chat: LlamaChat, request: CompletionRequest): Promise<Completion> {
     const started = performance.now();
     const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
     const history = toHistory(request.messages);
     let tokens = 0;
     let text = "";
-    const response = await this.chat.generateResponse(history, {
+    const response = await chat.generateResponse(history, {
       grammar,
       maxTokens: request.maxTokens,
       temperature: request.temperature ?? 0,
@@ -128,8 +150,8 @@ class LlamaTextModel implements TextModel {
   }
 
   async close(): Promise<void> {
-    await this.queue;
-    this.chat.dispose();
+    while (this.running.size > 0) await Promise.all(this.running);
+    for (const chat of this.chats) chat.dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
@@ -139,7 +161,7 @@ class LlamaTextModel implements TextModel {
 /**
  * node-llama-cpp stops decoding at the next token once the signal aborts, but not while it evaluates a prompt (tens
  * of seconds for a long one on a busy CPU): the caller is answered at once, and the evaluation finishes in the
- * background, holding the sequence (`queue`) so that the next request waits for it.
+ * background, holding its sequence (`withChat`) so that a later request waits for a free one.
  */
 function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;

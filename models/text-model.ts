@@ -1,3 +1,5 @@
+import type { ModelWait } from "../core/llm.js";
+
 /** One turn of a chat prompt; the adapter renders it with the model's own chat template. */
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
@@ -15,6 +17,8 @@ export interface CompletionRequest {
   readonly signal?: AbortSignal;
   /** Called with the answer's text so far as it is decoded (a progress display). */
   readonly onText?: (textSoFar: string) => void;
+  /** Told where the request waits when the model is a shared service; an in-process model does not call it. */
+  readonly onWait?: (wait: ModelWait) => void;
 }
 
 export interface Completion {

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-for area in spark evals browser; do
+for area in spark evals browser serve; do
   if [ -f "scripts/setup-$area.sh" ]; then bash "scripts/setup-$area.sh"; fi
 done
 export PATH="$PWD/.venv/bin:$PATH"

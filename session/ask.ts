@@ -159,6 +159,8 @@ export function describeStage(stage: AskStage): string {
   switch (stage.kind) {
     case "schema":
       return "reading the schema";
+    case "queued":
+      return `queued, ${stage.ahead} ahead, about ${Math.max(1, Math.round(stage.etaMs / 1000))} s (try ${stage.try.attempt} of ${stage.try.of})`;
     case "writing":
       return `writing SQL (try ${stage.try.attempt} of ${stage.try.of})`;
     case "checking":

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
 import { explainSql } from "../../explain/index.js";
 import { refusedRequest } from "../../intent/index.js";
-import { createSession } from "../../kernel/compose.js";
+import { createSession, modelLoader } from "../../kernel/compose.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import type { SqlGenerator } from "../../core/llm.js";
 import { ExampleStore, LocalSqlGenerator, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
@@ -56,7 +56,7 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
+  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"), load: modelLoader("interactive") });
   const session = createSession();
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));

@@ -1,5 +1,6 @@
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
+import { modelLoader } from "../../kernel/compose.js";
 import { ExampleStore, LocalSqlGenerator } from "../../models/index.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
@@ -52,7 +53,7 @@ export async function runEvalCommand(
   const store = examplesFile ? new ExampleStore(examplesFile) : undefined;
   const saved = store?.list() ?? [];
   const examples = saved.filter((e) => !asked.has(normalQuestion(e.question)));
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes() });
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), load: modelLoader("batch") });
   try {
     const model = await generator.model();
     await runAndReport(cases, {

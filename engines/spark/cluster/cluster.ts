@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { mkdir, readFile, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { EngineUnavailableError, UsageError, asError } from "../../../core/errors.js";
+import { freePort, isAlive } from "../../../core/process.js";
 import { SparkEngine } from "../engine.js";
 import { probePort } from "../thrift-client.js";
 import {
@@ -71,28 +71,6 @@ export interface ClusterStatus {
   readonly state?: ClusterState;
   readonly processes: readonly (ClusterProcess & { readonly alive: boolean })[];
   readonly runDir: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A port the OS reports free on the loopback interface right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {
