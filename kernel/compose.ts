@@ -12,11 +12,14 @@ import { modelMagic } from "../magics/model.js";
 import { MagicRegistry } from "../magics/registry.js";
 import { rememberMagic } from "../magics/remember.js";
 import { sqlMagic } from "../magics/sql.js";
+import type { TextModel } from "../models/text-model.js";
 import { Session } from "../session/session.js";
 
 export interface SessionOptions {
   /** A registry name or a GGUF path; the bundled default when absent. The model loads on first use. */
   readonly model?: string;
+  /** How the generator loads its model; node-llama-cpp's GGUF loader when absent (a test passes a scripted model). */
+  readonly loadModel?: (nameOrPath: string | undefined) => Promise<TextModel>;
 }
 
 /**
@@ -34,7 +37,7 @@ export function createSession(options: SessionOptions = {}): Session {
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
     // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every session.
-    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model }),
+    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model, ...(options.loadModel ? { load: options.loadModel } : {}) }),
     embedder: async () => {
       const models = await import("../models/index.js");
       return models.loadOnnxEmbedder(models.resolveEmbedding());

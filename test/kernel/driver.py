@@ -5,6 +5,7 @@ A step: {"code": str, "interrupt_after_s": float?, "timeout_s": float?, "queue":
 "queue" sends more cells right after "code" without waiting, to test what happens to queued cells.
 """
 import json
+import os
 import sys
 import time
 
@@ -33,7 +34,8 @@ def collect(kc, msg_id, timeout):
 def main():
     steps = json.load(sys.stdin)
     cwd = sys.argv[1] if len(sys.argv) > 1 else "."
-    km, kc = start_new_kernel(kernel_name="streamlink", cwd=cwd)
+    # A test may start another kernelspec (the scripted-model kernel of test/support/scripted-kernel.ts).
+    km, kc = start_new_kernel(kernel_name=os.environ.get("STREAMLINK_TEST_KERNEL", "streamlink"), cwd=cwd)
     try:
         for step in steps:
             timeout = step.get("timeout_s", 60)
