@@ -29,6 +29,7 @@ export { injectionSignals, INJECTION_THRESHOLD } from "./signals.js";
 export type { SignalReport, Signal } from "./signals.js";
 export type { RuleId } from "./rules.js";
 export { parseShape } from "./parser.js";
+export { probeableLiteral, rowProbeSql, type ProbeColumn, type ProbeCondition, type ProbeQuery, type ProbeSource } from "./probe-query.js";
 export type * from "./shape.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */
