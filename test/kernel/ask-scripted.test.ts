@@ -28,17 +28,27 @@ describe("%%ask in the real kernel, first answer a cartesian explosion on the de
     expect(visibleText(after?.iopub ?? [])).toContain("42");
   });
 
-  it("shows the repaired answer when the model's next try is cheap", { timeout: 120_000 }, async () => {
-    const answers = [`${EXPLOSION};`, "SELECT country, count(*) AS n FROM patents GROUP BY country ORDER BY n DESC, country;"];
-    const [, , asked] = await runKernel([
+  it("shows the repaired answer when the model's next try is cheap; an empty answer carries its note", { timeout: 120_000 }, async () => {
+    const answers = [
+      `${EXPLOSION};`,
+      "SELECT country, count(*) AS n FROM patents GROUP BY country ORDER BY n DESC, country;",
+      "SELECT c.cpc, count(*) AS n FROM patents p JOIN patent_cpc c ON c.publication_number = p.publication_number WHERE p.assignee ILIKE '%intel%' GROUP BY c.cpc;",
+    ];
+    const [, , asked, empty] = await runKernel([
       { code: "%connect duckdb data/patents" },
       { code: "%config ask_timeout_s=2" },
       { code: "%%ask\nHow many patents share a country?", timeout_s: 60 },
+      { code: "%%ask\nWhich CPC groups do Intel's patents fall in?", timeout_s: 60 },
     ], undefined, scriptedKernelEnv(answers));
     expect(asked?.reply.status).toBe("ok");
     const text = visibleText(asked?.iopub ?? []);
     expect(text).toMatch(/2 tries/);
     expect(text).toMatch(/Counts rows per country from patents/);
     expect(asked?.seconds).toBeLessThan(20);
+
+    expect(empty?.reply.status).toBe("ok");
+    const emptyText = visibleText(empty?.iopub ?? []);
+    expect(emptyText).toMatch(/0 rows × 2 columns/);
+    expect(emptyText).toContain("patent_cpc and patents have no rows in common on publication_number where assignee contains 'intel' (any case)");
   });
 });
