@@ -85,7 +85,7 @@ export interface AskAnswer {
  * The connection a question goes to and the tables the model may read: precomputed embeddings are the semantic
  * filter's, not tables a question is about; a connection with no other table has nothing to write SQL about.
  */
-export async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
+async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
   const engine = await session.engine(name);
   const whole = await session.catalog(engine);
   const catalog = { ...whole, tables: whole.tables.filter((t) => !isEmbeddingsTable(t)) };
