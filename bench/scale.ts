@@ -119,15 +119,21 @@ async function childMain(mode: string, args: string[]): Promise<unknown> {
       } catch (e) {
         return { firstMs: Number.NaN, ms: [], maxRssMB: maxRssMB(), skipped: `skipped: ${(e as Error).message}` } satisfies Timed;
       }
+      // The paper's question reads data; were it refused there would be no SQL to time.
+      const ask = async () => {
+        const result = await askQuestion(session, generator, { question: QUESTION });
+        if (result.kind === "refused") throw new Error(`the benchmark question was refused: ${result.verdict.findings[0]?.message ?? ""}`);
+        return result;
+      };
       let t = performance.now();
-      const first = await askQuestion(session, generator, { question: QUESTION });
+      const first = await ask();
       const firstMs = performance.now() - t;
       const total: number[] = [];
       const stages: Record<string, number[]> = {};
       const failures: string[] = first.error ? [first.error.message] : [];
       for (let i = 0; i < ASK_REPEATS; i++) {
         t = performance.now();
-        const outcome = await askQuestion(session, generator, { question: QUESTION });
+        const outcome = await ask();
         total.push(performance.now() - t);
         for (const [k, v] of Object.entries(outcome.provenance.timings)) (stages[k] ??= []).push(v);
         if (outcome.run) (stages["execute (engine)"] ??= []).push(outcome.run.result.elapsedMs);

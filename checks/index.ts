@@ -34,6 +34,7 @@ export type { RuleId } from "./rules.js";
 export { parseShape } from "./parser.js";
 export { lex } from "./lexer.js";
 export type { Token } from "./lexer.js";
+export { probeableLiteral, rowProbeSql, type ProbeColumn, type ProbeCondition, type ProbeQuery, type ProbeSource } from "./probe-query.js";
 export type * from "./shape.js";
 
 /** Name and version in every verdict; bump it when a rule changes what is allowed. */

@@ -1,5 +1,3 @@
-import type { Dialect } from "./engine.js";
-
 /**
  * What a query does, in plain words, rendered from its parse tree (never by the model, so it cannot invent
  * anything). Shown under the SQL of every `%%ask` answer, for `%%sql --explain`, in the verdict details and in
@@ -10,8 +8,4 @@ export interface QueryExplanation {
   readonly sentence: string;
   /** False when some part was not described: the sentence then says "(this part is not described)". */
   readonly complete: boolean;
-}
-
-export interface QueryExplainer {
-  explain(sql: string, dialect: Dialect): Promise<QueryExplanation>;
 }

@@ -131,6 +131,9 @@ async function evaluateCase(item: EvalCase, { source, session }: OpenSource, opt
   } catch (error) {
     return { ...withGold, status: "error", reason: `generation failed: ${asError(error).message}`, seconds: seconds() };
   }
+  if (answer.kind === "refused") {
+    return { ...withGold, status: "blocked", reason: answer.verdict.findings.map((f) => `${f.rule}: ${f.message}`).join("; "), seconds: seconds() };
+  }
   const { sql, tries, provenance: { timings }, run } = answer;
   if (answer.verdict.verdict === "block") {
     const reason = answer.verdict.findings.filter((f) => f.severity === "error").map((f) => `${f.rule}: ${f.message}`).join("; ");

@@ -4,9 +4,8 @@
  * checked session. A value no row has, or a compared column that is empty for the rows the other filters
  * keep, is named; otherwise the note says the filters only fail together.
  */
-import { parseShape, type Expr, type SelectShape } from "../checks/index.js";
+import { parseShape, probeableLiteral, rowProbeSql, type Expr, type ProbeColumn, type ProbeCondition, type ProbeQuery, type SelectShape } from "../checks/index.js";
 import type { Dialect } from "../core/engine.js";
-import { quotedIdentifier, quotedString } from "../core/sql-text.js";
 import { describeCondition } from "./describe.js";
 
 /** Runs a checked probe query; true when it returned at least one row. */
@@ -25,14 +24,13 @@ const PROBED_OPERATORS = new Set(["=", "<>", "!=", "<", "<=", ">", ">=", "LIKE",
 interface Filter {
   readonly table: string;
   readonly column: string;
-  readonly expr: Extract<Expr, { kind: "binary" }>;
-  /** The operator and the value as SQL, for the probes. */
-  readonly test: string;
+  /** The comparison, its right side a literal the probes can use. */
+  readonly expr: Extract<Expr, { kind: "binary" }> & { readonly right: Extract<Expr, { kind: "literal" }> };
 }
 
-/** A filter as SQL, its column qualified with `alias` when the probe joins two tables. */
-function filterSql(f: Filter, dialect: Dialect, alias?: string): string {
-  return `${alias ? `${quotedIdentifier(alias, dialect)}.` : ""}${quotedIdentifier(f.column, dialect)} ${f.test}`;
+/** A filter as a probe's condition, its column qualified with `alias` when the probe joins two tables. */
+function condition(f: Filter, alias?: string): ProbeCondition {
+  return { column: { ...(alias ? { qualifier: alias } : {}), name: f.column }, op: f.expr.op, literal: f.expr.right };
 }
 
 /** Two tables of the query joined on one column of each: the probe checks they share rows under the filters. */
@@ -84,23 +82,23 @@ class Prober {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** `from`: SQL of the probe's FROM (a quoted table, or a join of two); undefined when no probe could say. */
-  private async matches(from: string, conditions: readonly string[], having = ""): Promise<boolean | undefined> {
+  /** Whether the probe finds a row; undefined when no probe could say. */
+  private async matches(query: ProbeQuery): Promise<boolean | undefined> {
     if (this.probes++ >= MAX_PROBES || this.signal?.aborted) return undefined;
     try {
-      return await this.probe(`SELECT 1 FROM ${from} WHERE ${conditions.join(" AND ")}${having} LIMIT 1`);
+      const sql = await rowProbeSql(query, this.dialect);
+      return sql === undefined ? undefined : await this.probe(sql);
     } catch {
       return undefined;
     }
   }
 
   async reasons(block: SelectShape): Promise<string[]> {
-    const { dialect } = this;
     const filters = block.where ? conjuncts(block.where).flatMap((e) => filterOf(e, block)) : [];
     const reasons: string[] = [];
     const alone: (boolean | undefined)[] = [];
     for (const f of filters) {
-      const found = await this.matches(quotedIdentifier(f.table, dialect), [filterSql(f, dialect)]);
+      const found = await this.matches({ from: { table: f.table }, where: [condition(f)] });
       alone.push(found);
       if (found === false) reasons.push(`No row of ${f.table} matches “${describeCondition(f.expr)}”: the data may spell the value differently, or not have it.`);
     }
@@ -116,28 +114,27 @@ class Prober {
   async together(filters: readonly Filter[]): Promise<boolean | undefined> {
     const [first] = filters;
     if (!first || filters.some((f) => f.table !== first.table)) return undefined;
-    return this.matches(quotedIdentifier(first.table, this.dialect), filters.map((f) => filterSql(f, this.dialect)));
+    return this.matches({ from: { table: first.table }, where: filters.map((f) => condition(f)) });
   }
 
   /** A compared column (a date, a number) that is empty, or nearly so, for the rows the other filters keep. */
   private async emptyColumns(filters: readonly Filter[]): Promise<string[]> {
-    const { dialect } = this;
     const reasons: string[] = [];
     for (const f of filters) {
       if (f.expr.op === "LIKE" || f.expr.op === "ILIKE") continue;
       const others = filters.filter((o) => o !== f && o.table === f.table);
       if (others.length === 0) continue;
-      const table = quotedIdentifier(f.table, dialect);
-      const column = quotedIdentifier(f.column, dialect);
-      const where = others.map((o) => filterSql(o, dialect));
+      const from = { table: f.table };
+      const column: ProbeColumn = { name: f.column };
+      const where = others.map((o) => condition(o));
       const rows = `the rows of ${f.table} where ${others.map((o) => describeCondition(o.expr)).join(" and ")}`;
-      const any = await this.matches(table, [...where, `${column} IS NOT NULL`]);
+      const any = await this.matches({ from, where: [...where, { column, notNull: true }] });
       if (any === false) {
         reasons.push(`${f.column} is empty for ${rows}.`);
         continue;
       }
       // Fewer than one value in ten: the filter on it keeps almost nothing of what the others keep.
-      const sparse = await this.matches(table, where, ` HAVING count(${column}) * 10 < count(*)`);
+      const sparse = await this.matches({ from, where, sparse: column });
       if (sparse === true) reasons.push(`${f.column} is empty for most of ${rows} (it has a value in fewer than 1 in 10).`);
     }
     return reasons;
@@ -145,14 +142,15 @@ class Prober {
 
   /** An inner join whose two tables share no rows under the filters on them. */
   private async joinsWithoutRows(block: SelectShape, filters: readonly Filter[]): Promise<string[]> {
-    const { dialect } = this;
     const reasons: string[] = [];
     for (const join of joinsOf(block)) {
       const [l, r] = ["l", "r"];
-      const on = `${quotedIdentifier(l, dialect)}.${quotedIdentifier(join.left.column, dialect)} = ${quotedIdentifier(r, dialect)}.${quotedIdentifier(join.right.column, dialect)}`;
-      const from = `${quotedIdentifier(join.left.table, dialect)} AS ${quotedIdentifier(l, dialect)} JOIN ${quotedIdentifier(join.right.table, dialect)} AS ${quotedIdentifier(r, dialect)} ON ${on}`;
-      const sides = filters.flatMap((f) => (f.table === join.left.table ? [filterSql(f, dialect, l)] : f.table === join.right.table ? [filterSql(f, dialect, r)] : []));
-      const found = await this.matches(from, sides.length > 0 ? sides : ["TRUE"]);
+      const sides = filters.flatMap((f) => (f.table === join.left.table ? [condition(f, l)] : f.table === join.right.table ? [condition(f, r)] : []));
+      const found = await this.matches({
+        from: { table: join.left.table, alias: l },
+        join: { to: { table: join.right.table, alias: r }, left: { qualifier: l, name: join.left.column }, right: { qualifier: r, name: join.right.column } },
+        where: sides,
+      });
       if (found !== false) continue;
       const kept = filters.filter((f) => f.table === join.left.table || f.table === join.right.table).map((f) => describeCondition(f.expr));
       reasons.push(`${join.left.table} and ${join.right.table} have no rows in common on ${join.left.column}${kept.length > 0 ? ` where ${kept.join(" and ")}` : ""}: the data of one table may not cover the other's.`);
@@ -171,9 +169,9 @@ function filterOf(e: Expr, block: SelectShape): Filter[] {
   const tables = block.from.flatMap((f) => (f.source.kind === "table" ? [f.source] : []));
   const qualifier = e.left.table;
   const source = qualifier === undefined ? (block.from.length === 1 ? tables[0] : undefined) : tables.find((t) => (t.alias ?? t.name) === qualifier || t.name === qualifier);
-  const value = literalSql(e.right);
-  if (!source || value === undefined) return [];
-  return [{ table: source.name, column: e.left.name, expr: e, test: `${e.op} ${value}` }];
+  const right = e.right;
+  if (!source || !probeableLiteral(right)) return [];
+  return [{ table: source.name, column: e.left.name, expr: { ...e, right } }];
 }
 
 /** Joins of two table sources on one equality of columns (ON a.x = b.y, or USING (x)). */
@@ -195,17 +193,4 @@ function joinsOf(block: SelectShape): Join[] {
     if (!a || !b || a === b) return [];
     return [{ left: { table: a, column: on.left.name }, right: { table: b, column: on.right.name } }];
   });
-}
-
-function literalSql(e: Extract<Expr, { kind: "literal" }>): string | undefined {
-  switch (e.type) {
-    case "string":
-      return quotedString(e.value);
-    case "date":
-      return `DATE ${quotedString(e.value)}`;
-    case "number":
-      return Number.isFinite(Number(e.value)) ? String(Number(e.value)) : undefined;
-    default:
-      return undefined;
-  }
 }

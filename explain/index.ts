@@ -5,7 +5,7 @@
  */
 import { parseShape } from "../checks/index.js";
 import type { Dialect } from "../core/engine.js";
-import type { QueryExplainer, QueryExplanation } from "../core/explain.js";
+import type { QueryExplanation } from "../core/explain.js";
 import { describeShape } from "./describe.js";
 
 export { NOT_DESCRIBED } from "./describe.js";
@@ -16,8 +16,4 @@ export async function explainSql(sql: string, dialect: Dialect): Promise<QueryEx
   const parsed = await parseShape(sql, dialect);
   if (!parsed.ok) return { sentence: "(This query is not described: the explainer reads single SELECT queries in the forms it knows.)", complete: false };
   return describeShape(parsed.shape);
-}
-
-export function createExplainer(): QueryExplainer {
-  return { explain: explainSql };
 }

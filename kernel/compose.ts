@@ -22,6 +22,8 @@ import { Session } from "../session/session.js";
 export interface SessionOptions {
   /** A registry name or a GGUF path; the bundled default when absent. The model loads on first use. */
   readonly model?: string;
+  /** How the generator loads its model; node-llama-cpp's GGUF loader when absent (a test passes a scripted model). */
+  readonly loadModel?: (nameOrPath: string | undefined) => Promise<TextModel>;
 }
 
 /**
@@ -39,7 +41,10 @@ export function createSession(options: SessionOptions = {}): Session {
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
     // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every session.
-    generator: async () => new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model, load: modelLoader("interactive") }),
+    generator: async () => {
+      const load = options.loadModel ?? modelLoader("interactive");
+      return new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model, ...(load ? { load } : {}) });
+    },
     embedder: async () => {
       const models = await import("../models/index.js");
       return models.loadOnnxEmbedder(models.resolveEmbedding());

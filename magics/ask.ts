@@ -1,6 +1,4 @@
-import { explainSql } from "../explain/index.js";
-import { refusedRequest } from "../intent/index.js";
-import { askQuestion, askableConnection, describeStage, type AskStage } from "../session/ask.js";
+import { askQuestion, describeStage, type AskStage } from "../session/ask.js";
 import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
 import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
@@ -29,14 +27,8 @@ export const askMagic: Magic = {
     const sqlOnly = flagOption(args, "sql-only");
     const similarity = similarityOption(args);
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
-    // A request to change data or read files is refused as such: no model is asked, nothing runs.
-    const refused = refusedRequest(question, (await context.session.engine(stringOption(args, "engine"))).dialect);
-    if (refused) {
-      context.display({ kind: "verdict", bundle: { verdict: refused, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
-      throw blockedError(refused);
-    }
-    // Before the model loads (seconds): a connection without tables fails at once.
-    await askableConnection(context.session, stringOption(args, "engine"));
+    // The model itself loads with the first SQL it writes, so a refused request or a connection without tables
+    // answers at once.
     const generator = await context.session.generator();
     const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
     const answer = await askQuestion(context.session, generator, {
@@ -46,11 +38,15 @@ export const askMagic: Magic = {
       ...readExamples(context.cwd),
       onStage: throttled((stage) => progress(stageLine(stage))),
     });
-    const { provenance, run, error } = answer;
+    // A request to change data or read files was refused as such: no model was asked, nothing ran.
+    if (answer.kind === "refused") {
+      context.display({ kind: "verdict", bundle: { verdict: answer.verdict, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
+      throw blockedError(answer.verdict);
+    }
+    const { provenance, run, error, explanation } = answer;
     progress(`Answered in ${(answer.timings["askMs"] ?? 0) / 1000} s.`);
     const kept = answer.chosenTry < answer.tries ? `, try ${answer.chosenTry} kept` : "";
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${answer.tries} ${answer.tries === 1 ? "try" : "tries"}${kept})`, sql: answer.sql });
-    const explanation = await explainSql(answer.sql, answer.verdict.dialect);
     context.display({ kind: "explanation", explanation });
     const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity) : undefined;
     context.display({

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { StreamLinkError, UsageError } from "../core/errors.js";
 import type { SavedExample } from "../core/llm.js";
+import { withoutFinalSemicolon } from "./statement.js";
 
 /** The file `%remember` writes in a notebook's folder. */
 export const EXAMPLES_FILE = "streamlink-examples.json";
@@ -46,7 +47,7 @@ export class ExampleStore {
   /** Adds a pair (replacing one with the same question) and writes the file atomically. */
   add(question: string, sql: string): SavedExample {
     const q = question.trim();
-    const s = sql.trim().replace(/;\s*$/, "");
+    const s = withoutFinalSemicolon(sql);
     if (q === "" || s === "") throw new UsageError("%remember needs a question and its SQL", 'Write: %remember "QUESTION" on the first line and the SQL below it.');
     const example: SavedExample = { question: q, sql: s, savedAt: new Date().toISOString() };
     const examples = [...this.list().filter((e) => e.question !== q), example];

@@ -10,6 +10,7 @@ import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
 import { resolveModel } from "./registry.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "./repairs.js";
+import { extractSql, sqlOnOneLine } from "./statement.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
 import { dropRepeatedConditions, tidyGroups } from "./tidy.js";
 
@@ -257,7 +258,7 @@ export class LocalSqlGenerator implements SqlGenerator {
 
   private examplesFor(question: string, saved: readonly SavedExample[]): string {
     const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
-    const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${oneLine(e.sql)};`).join("\n\n");
+    const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${sqlOnOneLine(e.sql)};`).join("\n\n");
     return pairs === "" ? "" : this.prompts.render("examples", { pairs });
   }
 
@@ -269,14 +270,7 @@ async function loadLocalModel(nameOrPath: string | undefined): Promise<TextModel
   return (await import("./llama.js")).loadLlamaModel(resolved);
 }
 
-/** The SQL inside a model's answer: fenced code if there is some, without the final semicolon. */
-export function extractSql(text: string): string {
-  const fenced = /```(?:sql)?\s*([\s\S]*?)(?:```|$)/i.exec(text);
-  const body = (fenced ? fenced[1] ?? "" : text).trim();
-  const end = body.indexOf(";");
-  return (end >= 0 ? body.slice(0, end) : body).trim();
-}
-
+/** Prose (a question, a note) on one line, for a prompt that shows one item per line. */
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }

@@ -1,6 +1,7 @@
 import type { ColumnProfile, SchemaProfile } from "./profile.js";
 import type { Dialect } from "../core/engine.js";
 import { quotedString } from "../core/sql-text.js";
+import { literalValue } from "./statement.js";
 import { escapeRegExp, promptName, quoteValue } from "./values.js";
 
 /** One question word found in a column's values. */
@@ -182,7 +183,8 @@ export function identifierHints(question: string, profile: SchemaProfile): strin
   const shapes = new Map<string, RegExp>();
   for (const table of profile.tables) {
     for (const column of table.columns) {
-      const sample = column.kind === "identifier" ? column.samples[0]?.replace(/^'|'$/g, "") : undefined;
+      const shown = column.kind === "identifier" ? column.samples[0] : undefined;
+      const sample = shown === undefined ? undefined : literalValue(shown);
       if (sample === undefined || !/\d/.test(sample) || shapes.has(column.name)) continue;
       const pattern = sample.replace(/[A-Za-z]+|\d+|[^A-Za-z\d]/g, (part) => (/^[A-Za-z]/.test(part) ? "[A-Za-z]+" : /^\d/.test(part) ? "\\d+" : `\\${part}`));
       shapes.set(column.name, new RegExp(`^${pattern}$`));

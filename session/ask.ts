@@ -1,15 +1,19 @@
 /**
  * The `%%ask` pipeline, the one path every question takes (the magic, `streamlink ask`, the evaluations and the
- * benchmarks call it): question → candidates from the generator → check → run, each under the time limit for
- * generated queries → the answer with the run of the very try whose SQL it is.
+ * benchmarks call it): a request to change data or read files is refused before any model is asked; otherwise
+ * question → candidates from the generator → check → run, each under the time limit for generated queries → the
+ * answer with the run of the very try whose SQL it is, and what that SQL does in plain words.
  */
 import type { Table } from "apache-arrow";
 import type { Catalog } from "../core/catalog.js";
 import type { Engine } from "../core/engine.js";
+import type { QueryExplanation } from "../core/explain.js";
 import { AskStoppedError, BlockedQueryError, QueryCancelledError, TooExpensiveError, UsageError, asError } from "../core/errors.js";
 import type { GenerationStage, Provenance, SavedExample, SqlGenerator, TryNumber, TryReport } from "../core/llm.js";
 import type { Problem } from "../core/problem.js";
 import type { Verdict } from "../core/verdict.js";
+import { explainSql } from "../explain/index.js";
+import { refusedRequest } from "../intent/index.js";
 import { errorProblem, verdictProblems } from "./problems.js";
 import type { CheckedRun, Session } from "./session.js";
 import { isEmbeddingsTable } from "./similar.js";
@@ -41,10 +45,27 @@ export interface CandidateRun {
   readonly error?: Error;
 }
 
+/** What became of a question: answered with SQL, or refused as a request to change data or read files. */
+export type AskResult = AskAnswer | AskRefusal;
+
+/**
+ * A request to change data or read files, refused before any model was asked: no SQL was written and nothing ran.
+ * The verdict is `block` with category `policy`, its one finding the reason shown to the user.
+ */
+export interface AskRefusal {
+  readonly kind: "refused";
+  readonly question: string;
+  readonly verdict: Verdict;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
 /** One answered question: the SQL, its verdict, and the rows or error of that SQL's own run. */
-export interface AskResult {
+export interface AskAnswer {
+  readonly kind: "answer";
   readonly question: string;
   readonly sql: string;
+  /** What `sql` does in plain words, rendered from its parse tree (never by the model). */
+  readonly explanation: QueryExplanation;
   readonly verdict: Verdict;
   /** The run of the chosen try (absent with `sqlOnly`, when blocked, or when it failed). */
   readonly run?: CheckedRun;
@@ -64,7 +85,7 @@ export interface AskResult {
  * The connection a question goes to and the tables the model may read: precomputed embeddings are the semantic
  * filter's, not tables a question is about; a connection with no other table has nothing to write SQL about.
  */
-export async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
+async function askableConnection(session: Session, name: string | undefined): Promise<{ engine: Engine; catalog: Catalog }> {
   const engine = await session.engine(name);
   const whole = await session.catalog(engine);
   const catalog = { ...whole, tables: whole.tables.filter((t) => !isEmbeddingsTable(t)) };
@@ -85,6 +106,8 @@ export function askQuestion(session: Session, generator: SqlGenerator, request: 
 
 async function answer(session: Session, generator: SqlGenerator, request: AskRequest, signal: AbortSignal): Promise<AskResult> {
   const started = performance.now();
+  const refused = refusedRequest(request.question, (await session.engine(request.engine)).dialect);
+  if (refused) return { kind: "refused", question: request.question, verdict: refused, timings: { askMs: Math.round(performance.now() - started) } };
   const { engine, catalog } = await askableConnection(session, request.engine);
   const configured = session.config.ask_timeout_s * 1000;
   const timeoutMs = (request.timeoutMs ?? configured) > 0 ? request.timeoutMs ?? configured : undefined;
@@ -141,8 +164,10 @@ async function answer(session: Session, generator: SqlGenerator, request: AskReq
   const expensive = report.problems.find((p) => p.kind === "too-expensive");
   const error = expensive && outcome.error instanceof QueryCancelledError ? new TooExpensiveError(expensive.limitMs ?? 0, provenance.tries) : outcome.error;
   return {
+    kind: "answer",
     question: request.question,
     sql: generation.sql,
+    explanation: await explainSql(generation.sql, engine.dialect),
     verdict: generation.verdict,
     ...(outcome.run ? { run: outcome.run } : {}),
     ...(error ? { error } : {}),

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 import { UsageError, asError } from "../../core/errors.js";
-import { explainSql } from "../../explain/index.js";
-import { refusedRequest } from "../../intent/index.js";
 import { createSession, modelLoader } from "../../kernel/compose.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import type { SqlGenerator } from "../../core/llm.js";
@@ -65,17 +63,15 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
       maxRows: intOption(args, "limit"), examples, notes,
       ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
     };
-    const dialect = (await session.engine()).dialect;
     if (batch !== undefined) {
       for (const item of items) {
         const started = performance.now();
-        const refused = refusedRequest(item.question, dialect);
-        if (refused) {
-          io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: "block", category: "policy", error: refused.findings[0]?.message ?? null, ms: Math.round(performance.now() - started), tries: 0 })}\n`);
-          continue;
-        }
         try {
           const answer = await askQuestion(session, generator, { ...options, question: item.question });
+          if (answer.kind === "refused") {
+            io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: "block", category: "policy", error: answer.verdict.findings[0]?.message ?? null, ms: Math.round(performance.now() - started), tries: 0 })}\n`);
+            continue;
+          }
           io.stdout.write(`${JSON.stringify({ id: item.id, sql: answer.sql, verdict: answer.verdict.verdict, error: answer.error?.message ?? null, ms: Math.round(performance.now() - started), tries: answer.tries })}\n`);
         } catch (thrown) {
           io.stdout.write(`${JSON.stringify({ id: item.id, sql: null, verdict: null, error: asError(thrown).message, ms: Math.round(performance.now() - started) })}\n`);
@@ -83,20 +79,19 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
       }
       return EXIT.ok;
     }
-    const refused = refusedRequest(question, dialect);
-    if (refused) {
-      if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict: refused, columns: [], rows: [], rowCount: 0 })}\n`);
-      else io.stdout.write(`-- ${question}\n-- refused (policy): ${refused.findings[0]?.message ?? ""}\n`);
-      io.stderr.write(`${JSON.stringify(refused)}\n`);
-      return EXIT.blocked;
-    }
     const answer = await askQuestion(session, generator, {
       ...options,
       question,
       ...(format === "json" ? {} : { onStage: (stage) => { if (stage.kind !== "writing" || stage.text === "") io.stderr.write(`… ${describeStage(stage)}\n`); } }),
     });
-    const { verdict, provenance, run, error } = answer;
-    const explanation = await explainSql(answer.sql, verdict.dialect);
+    if (answer.kind === "refused") {
+      const refused = answer.verdict;
+      if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict: refused, columns: [], rows: [], rowCount: 0 })}\n`);
+      else io.stdout.write(`-- ${question}\n-- refused (policy): ${refused.findings[0]?.message ?? ""}\n`);
+      io.stderr.write(`${JSON.stringify(refused)}\n`);
+      return EXIT.blocked;
+    }
+    const { verdict, provenance, run, error, explanation } = answer;
     const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
     if (format === "json") {
       io.stdout.write(`${JSON.stringify({ question, sql: answer.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);

@@ -7,6 +7,7 @@ A step {"request": "complete"|"inspect", "code": str, "cursor_pos": int} sends t
 the code (Tab and Shift+Tab in a notebook); its reply comes back with no IOPub messages.
 """
 import json
+import os
 import sys
 import time
 
@@ -35,7 +36,8 @@ def collect(kc, msg_id, timeout):
 def main():
     steps = json.load(sys.stdin)
     cwd = sys.argv[1] if len(sys.argv) > 1 else "."
-    km, kc = start_new_kernel(kernel_name="streamlink", cwd=cwd)
+    # A test may start another kernelspec (the scripted-model kernel of test/support/scripted-kernel.ts).
+    km, kc = start_new_kernel(kernel_name=os.environ.get("STREAMLINK_TEST_KERNEL", "streamlink"), cwd=cwd)
     try:
         for step in steps:
             timeout = step.get("timeout_s", 60)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator, extractSql } from "../../models/generator.js";
+import { LocalSqlGenerator } from "../../models/generator.js";
 import { verdictProblems } from "../../session/problems.js";
 import { dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
 import { loadPrompts } from "../../models/prompts.js";
@@ -159,13 +159,5 @@ describe("tidyGroups (on the parse tree)", () => {
   it("edits Spark SQL with Spark's quoting", async () => {
     expect(await tidyGroups("SELECT count(*) AS n FROM patents GROUP BY country", "spark"))
       .toBe("SELECT `country`, COUNT(*) AS `n` FROM `patents` GROUP BY `country` ORDER BY n DESC, `country` ASC");
-  });
-});
-
-describe("extractSql", () => {
-  it("takes fenced code and cuts at the first semicolon", () => {
-    expect(extractSql("Here you go:\n```sql\nSELECT 1;\n```\nDone")).toBe("SELECT 1");
-    expect(extractSql("SELECT 2; DROP TABLE x;")).toBe("SELECT 2");
-    expect(extractSql("  SELECT 3  ")).toBe("SELECT 3");
   });
 });
