@@ -9,6 +9,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   eval: { summary: "execution accuracy of the model: eval spider … | eval questions --db PATH --file FILE.jsonl", load: () => import("./commands/eval.js") },
   check: { summary: "check JSON lines {id, sql} from stdin: check [--dialect duckdb|spark] [--db PATH]", load: () => import("./commands/check.js") },
   spark: { summary: "local Spark cluster: spark start|stop|status [--workers N] [--data PATH] [--port P]", load: () => import("./commands/spark.js") },
+  adapt: { summary: "domain adaptation: adapt build --db PATH --out FILE [--templates FILE] (verified question/SQL pairs from templates)", load: () => import("./commands/adapt.js") },
   data: { summary: "patent data: data import patentsview DIR|google-patents FILE… --out DIR | data generate --rows N --out DIR [--seed S] | data embed --db PATH --table T --on COLS --out DIR", load: () => import("./commands/data.js") },
 };
 
