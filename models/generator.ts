@@ -146,7 +146,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       };
       const previous = attempts.at(-1);
       const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : await mechanicalRepair(previous.sql, previousProblems, request.catalog, request.dialect, profile);
-      let sql = mechanical ?? await ask({});
+      let sql = mechanical ?? await ask(tries === 1 ? request.sampling ?? {} : {});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
       const report = await lap("checkMs", () => request.tryQuery(sql, number));
