@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PassThrough } from "node:stream";
 import { createChecker } from "../../checks/index.js";
+import { run as askCommand } from "../../cli/commands/ask.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
 import { rowsOf } from "../../session/ask.js";
@@ -51,5 +53,21 @@ describe("candidates chosen by execution (session/candidates.ts)", () => {
     const answer = await askByAgreement(session, scripted(model), { question: QUESTION });
     expect(answer.sql).toBe(ALL_DOGS);
     expect(answer.agreement).toEqual({ confidence: 1 / 3, candidates: 3, unsure: true, runnerUp: BENS_BY_ID });
+  });
+
+  it("tells a command-line user how many candidates agree, and offers the runner-up when unsure", async () => {
+    const ask = async (format: string, answers: string[]) => {
+      const stdout = new PassThrough();
+      let out = "";
+      stdout.on("data", (c: Buffer) => (out += c.toString()));
+      const code = await askCommand(["--db", dir, "--format", format, "--candidates", "3", QUESTION], { stdin: new PassThrough(), stdout, stderr: new PassThrough() },
+        () => scripted(new ScriptedModel(answers)));
+      return { code, out };
+    };
+    const sure = await ask("json", said(BENS_BY_ID, BENS_BY_NAME, ALL_DOGS));
+    expect(sure.code).toBe(0);
+    expect(JSON.parse(sure.out)).toMatchObject({ sql: BENS_BY_ID, rows: [[2]], agreement: { confidence: 2 / 3, candidates: 3, unsure: false, runnerUp: ALL_DOGS } });
+    const unsure = await ask("table", said(ALL_DOGS, BENS_BY_ID, "SELECT name FROM owners WHERE owner_id = 2"));
+    expect(unsure.out).toContain(`-- unsure: 1 of 3 candidates agree (confidence 0.33); I also considered: ${BENS_BY_ID};`);
   });
 });
