@@ -146,14 +146,9 @@ function wordIndex(profile: SchemaProfile): Map<string, number> {
   let index = wordIndexes.get(profile);
   if (index) return index;
   index = new Map();
-  for (const table of profile.tables) {
-    for (const column of table.columns) {
-      if (column.kind !== "category" || !column.values) continue;
-      for (const [value, rows] of column.values) {
-        for (const word of value.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
-          if (word.length >= MIN_FUZZY_LENGTH - 1) index.set(word, (index.get(word) ?? 0) + rows);
-        }
-      }
+  for (const { value, rows } of categoryValues(profile)) {
+    for (const word of value.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+      if (word.length >= MIN_FUZZY_LENGTH - 1) index.set(word, (index.get(word) ?? 0) + rows);
     }
   }
   wordIndexes.set(profile, index);
@@ -191,6 +186,16 @@ interface IndexedValue {
   readonly rows: number;
 }
 
+/** Every value of the category columns' value indexes, with its table and column. */
+function* categoryValues(profile: SchemaProfile): Generator<IndexedValue> {
+  for (const table of profile.tables) {
+    for (const column of table.columns) {
+      if (column.kind !== "category" || !column.values) continue;
+      for (const [value, rows] of column.values) yield { table: table.name, column, value, rows };
+    }
+  }
+}
+
 /** Each category value by its lower-case text, built once per profile. */
 const exactIndexes = new WeakMap<SchemaProfile, Map<string, IndexedValue[]>>();
 
@@ -198,17 +203,12 @@ function exactIndex(profile: SchemaProfile): Map<string, IndexedValue[]> {
   let index = exactIndexes.get(profile);
   if (index) return index;
   index = new Map();
-  for (const table of profile.tables) {
-    for (const column of table.columns) {
-      if (column.kind !== "category" || !column.values) continue;
-      for (const [value, rows] of column.values) {
-        const key = normalise(value);
-        if (key === "" || key.split(" ").length > MAX_PHRASE_WORDS) continue;
-        const entries = index.get(key) ?? [];
-        entries.push({ table: table.name, column, value, rows });
-        index.set(key, entries);
-      }
-    }
+  for (const hit of categoryValues(profile)) {
+    const key = normalise(hit.value);
+    if (key === "" || key.split(" ").length > MAX_PHRASE_WORDS) continue;
+    const entries = index.get(key) ?? [];
+    entries.push(hit);
+    index.set(key, entries);
   }
   exactIndexes.set(profile, index);
   return index;

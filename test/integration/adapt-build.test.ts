@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { helpText, main } from "../../cli/main.js";
+import { helpText } from "../../cli/main.js";
 import { USAGE } from "../../cli/commands/adapt.js";
+import { cli } from "../support/cli.js";
 import { CANONICAL } from "../support/paths.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import type { Engine } from "../../core/engine.js";
@@ -56,17 +56,6 @@ describe("adapt build on the patents sample", () => {
     expect(library.summary.queriesRun).toBe(2);
   });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe("streamlink adapt", () => {
   it("is listed in the top-level help and documents its options", async () => {
