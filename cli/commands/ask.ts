@@ -5,7 +5,7 @@ import { refusedRequest } from "../../intent/index.js";
 import { createSession } from "../../kernel/compose.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import type { SqlGenerator } from "../../core/llm.js";
-import { ExampleStore, LocalSqlGenerator, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
+import { ExampleStore, LocalSqlGenerator, embeddingRanker, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
 import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
 import { askByAgreement, DEFAULT_CANDIDATES, type AgreedAnswer, type Agreement } from "../../session/candidates.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
@@ -60,8 +60,11 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar") });
   const session = createSession();
+  const generator = openGenerator({
+    model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"),
+    rankExamples: embeddingRanker(() => session.embedder()),
+  });
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
     const timeout = intOption(args, "timeout");
