@@ -9,6 +9,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   eval: { summary: "execution accuracy of the model: eval spider … | eval questions --db PATH --file FILE.jsonl", load: () => import("./commands/eval.js") },
   check: { summary: "check JSON lines {id, sql} from stdin: check [--dialect duckdb|spark] [--db PATH]", load: () => import("./commands/check.js") },
   spark: { summary: "local Spark cluster: spark start|stop|status [--workers N] [--data PATH] [--port P]", load: () => import("./commands/spark.js") },
+  adapt: { summary: "domain adaptation: adapt build --db PATH --out FILE [--templates FILE] (verified question/SQL pairs from templates)", load: () => import("./commands/adapt.js") },
   report: { summary: "a shareable HTML report of a notebook: report NOTEBOOK.ipynb [--execute] [--out FILE.html]", load: () => import("./commands/report.js") },
   serve: { summary: "shared model service (with --class: JupyterHub behind nginx): serve start|stop|status [--class FILE] [--workers N] [--port P] [--format json]", load: () => import("./commands/serve.js") },
   data: { summary: "patent data: data import patentsview DIR|google-patents FILE… --out DIR | data generate --rows N --out DIR [--seed S] | data embed --db PATH --table T --on COLS --out DIR", load: () => import("./commands/data.js") },

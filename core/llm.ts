@@ -75,6 +75,14 @@ export interface GenerationRequest<R = unknown> {
   /** Stops decoding (the stop button); the generation then rejects. */
   readonly signal?: AbortSignal;
   readonly onStage?: (stage: GenerationStage) => void;
+  /** How the first try is decoded: absent is greedy; a sampled candidate differs from the greedy one. */
+  readonly sampling?: Sampling;
+}
+
+/** Sampled decoding, reproducible for a given seed. */
+export interface Sampling {
+  readonly temperature: number;
+  readonly seed: number;
 }
 
 export interface Generation<R = unknown> {

@@ -37,19 +37,22 @@ const sparkConnector: EngineConnector = {
 };
 
 export function createSession(options: SessionOptions = {}): Session {
-  return new Session({
+  const session: Session = new Session({
     checker: createChecker(),
     connectors: [duckdbConnector, sparkConnector],
-    // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every session.
+    // The models' code (prompts, schema linking, repairs, the ONNX runtime) loads with its first use, not with every
+    // session. Saved examples are picked by meaning with the session's one embedding model.
     generator: async () => {
+      const models = await import("../models/index.js");
       const load = options.loadModel ?? modelLoader("interactive");
-      return new (await import("../models/index.js")).LocalSqlGenerator({ model: options.model, ...(load ? { load } : {}) });
+      return new models.LocalSqlGenerator({ model: options.model, rankExamples: models.embeddingRanker(() => session.embedder()), ...(load ? { load } : {}) });
     },
     embedder: async () => {
       const models = await import("../models/index.js");
       return models.loadOnnxEmbedder(models.resolveEmbedding());
     },
   });
+  return session;
 }
 
 /**

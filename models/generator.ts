@@ -5,6 +5,7 @@ import type { Problem } from "../core/problem.js";
 import { retrieveExamples } from "./examples.js";
 import { buildSqlGrammar } from "./grammar.js";
 import { identifierHints, linkValues, renderLinks } from "./linking.js";
+import type { ExampleRanker } from "./example-ranking.js";
 import { renderProblems } from "./problem-text.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
@@ -36,6 +37,11 @@ export interface LocalGeneratorOptions {
   readonly maxTokens?: number;
   /** Saved pairs used when a request brings none (e.g. `--examples FILE` of the CLI and the evaluation). */
   readonly examples?: readonly SavedExample[];
+  /**
+   * Picks the examples by meaning (models/example-ranking.ts, on the session's embedder); without it, or when the
+   * embedding model cannot load, by shared words.
+   */
+  readonly rankExamples?: ExampleRanker;
   /** Notes on the data used when a request brings none. */
   readonly notes?: readonly string[];
 }
@@ -64,7 +70,8 @@ export class LocalSqlGenerator implements SqlGenerator {
   private readonly grammars = new Map<string, string>();
   private readonly examples: readonly SavedExample[];
   private readonly notes: readonly string[];
-  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes">>;
+  private readonly rankExamples: ExampleRanker | undefined;
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes" | "rankExamples">>;
 
   constructor(options: LocalGeneratorOptions = {}) {
     this.prompts = options.prompts ?? loadPrompts();
@@ -72,6 +79,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     this.wanted = options.model;
     this.examples = options.examples ?? [];
     this.notes = options.notes ?? [];
+    this.rankExamples = options.rankExamples;
     this.settings = {
       maxTries: options.maxTries ?? DEFAULTS.maxTries,
       constrained: options.constrained ?? DEFAULTS.constrained,
@@ -119,7 +127,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const messages: ChatMessage[] = [
       { role: "system", text: this.systemPrompt(profile, keep, request.notes ?? this.notes) },
       { role: "user", text: this.prompts.render("question", {
-        examples: this.examplesFor(request.question, request.examples ?? this.examples),
+        examples: await this.examplesFor(request.question, request.examples ?? this.examples),
         hints: hints.length > 0 ? this.prompts.render("hints", { values: hints.join("\n") }) : "",
         question: request.question.trim(),
       }) },
@@ -150,7 +158,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       };
       const previous = attempts.at(-1);
       const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : await mechanicalRepair(previous.sql, previousProblems, request.catalog, request.dialect, profile);
-      let sql = mechanical ?? await ask({});
+      let sql = mechanical ?? await ask(tries === 1 ? request.sampling ?? {} : {});
       // Greedy decoding repeats itself: when the repair is an answer that already failed, sample one that can differ.
       if (attempts.some((a) => a.sql === sql)) sql = await ask({ temperature: REPAIR_TEMPERATURE, seed: tries });
       const report = await lap("checkMs", () => request.tryQuery(sql, number));
@@ -256,8 +264,12 @@ export class LocalSqlGenerator implements SqlGenerator {
     });
   }
 
-  private examplesFor(question: string, saved: readonly SavedExample[]): string {
-    const chosen = retrieveExamples(question, saved, this.settings.maxExamples);
+  private async examplesFor(question: string, saved: readonly SavedExample[]): Promise<string> {
+    const k = this.settings.maxExamples;
+    // The embedding model is optional (a checkout without it still answers): shared words are the fallback.
+    const chosen = this.rankExamples
+      ? await this.rankExamples(question, saved, k).catch(() => retrieveExamples(question, saved, k))
+      : retrieveExamples(question, saved, k);
     const pairs = chosen.map((e) => `Question: ${oneLine(e.question)}\nSQL: ${sqlOnOneLine(e.sql)};`).join("\n\n");
     return pairs === "" ? "" : this.prompts.render("examples", { pairs });
   }

@@ -9,7 +9,7 @@ import type { Catalog } from "../core/catalog.js";
 import type { Engine } from "../core/engine.js";
 import type { QueryExplanation } from "../core/explain.js";
 import { AskStoppedError, BlockedQueryError, QueryCancelledError, TooExpensiveError, UsageError, asError } from "../core/errors.js";
-import type { GenerationStage, Provenance, SavedExample, SqlGenerator, TryNumber, TryReport } from "../core/llm.js";
+import type { GenerationStage, Provenance, Sampling, SavedExample, SqlGenerator, TryNumber, TryReport } from "../core/llm.js";
 import type { Problem } from "../core/problem.js";
 import type { Verdict } from "../core/verdict.js";
 import { explainSql } from "../explain/index.js";
@@ -34,6 +34,8 @@ export interface AskRequest {
   /** Time limit for each generated query, in ms; `Config.ask_timeout_s` when absent (0 = none). */
   readonly timeoutMs?: number;
   readonly onStage?: (stage: AskStage) => void;
+  /** Sampled decoding for this question's first try (session/candidates.ts asks for several candidates). */
+  readonly sampling?: Sampling;
 }
 
 /** Where a question is: the generator's stages, then checking and running each try. */
@@ -152,6 +154,7 @@ async function answer(session: Session, generator: SqlGenerator, request: AskReq
       notes: request.notes,
       signal,
       onStage: show,
+      sampling: request.sampling,
       sampleValues: async (sql) => rowsOf((await session.run(sql, { engine: engine.name, maxRows: PROBE_ROWS, timeoutMs: timeoutMs ?? 0, author: "model" })).result.table),
       tryQuery: tryCandidate,
     });
@@ -195,7 +198,8 @@ export function describeStage(stage: AskStage): string {
   }
 }
 
-function rowsOf(table: Table): unknown[][] {
+/** An Arrow result as rows of plain values. */
+export function rowsOf(table: Table): unknown[][] {
   const columns = table.schema.fields.map((_f, c) => table.getChildAt(c));
   const rows: unknown[][] = [];
   for (let r = 0; r < table.numRows; r++) rows.push(columns.map((v) => v?.get(r)));

@@ -3,8 +3,9 @@ import { UsageError, asError } from "../../core/errors.js";
 import { createSession, modelLoader } from "../../kernel/compose.js";
 import { flagOption, intOption, parseArgs, stringOption } from "../../magics/options.js";
 import type { SqlGenerator } from "../../core/llm.js";
-import { ExampleStore, LocalSqlGenerator, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
+import { ExampleStore, LocalSqlGenerator, embeddingRanker, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
 import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
+import { askByAgreement, DEFAULT_CANDIDATES, type AgreedAnswer, type Agreement } from "../../session/candidates.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
@@ -18,12 +19,13 @@ const OPTIONS = {
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
   limit: { type: "int", help: "rows to fetch (default 1000000)", metavar: "N" },
   timeout: { type: "int", help: "seconds each generated query may run before it counts as too expensive (default 30; 0 = none)", metavar: "S" },
+  candidates: { type: "int", help: "answer N times (greedy, then sampled) and keep the result most agree on; adds \"agreement\" (default 1)", metavar: "N" },
   "no-grammar": { type: "flag", help: "decode without the catalog grammar" },
   help: { type: "flag", help: "show this help" },
 } as const;
 
 export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--examples FILE]
-                     [--format json|table] [--limit N] [--timeout S] [--no-grammar] "QUESTION"
+                     [--format json|table] [--limit N] [--timeout S] [--candidates N] [--no-grammar] "QUESTION"
        streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE] [--timeout S]
 A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`,
 each try stopped after --timeout seconds (the model is then told the query is too expensive). The table format
@@ -31,6 +33,8 @@ prints the stages (writing SQL, checking, running try 2 of 3) on stderr.
 JSON output: {"question","sql","explanation","verdict","columns","rows","rowCount","timings":{...},"provenance":{...}}
   "explanation" says in plain words what the SQL does. A request to change data or read files is refused before
   any model is asked: "sql" is null, "verdict" is {"verdict":"block","category":"policy",...} with the reason, no rows.
+  --candidates N (N > 1) asks N candidates, runs each, and answers with the result most of them return; JSON then adds
+  "agreement": {"confidence","candidates","unsure","runnerUp"}, and the table format says when it is unsure.
 Batch output: one JSON line per question: {"id","sql","verdict","error","ms","tries"} ("category":"policy" when refused)
 Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a checker.`;
 
@@ -54,8 +58,11 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
   const examples = store.list();
   const notes = store.notes();
 
-  const generator = openGenerator({ model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"), load: modelLoader("interactive") });
   const session = createSession();
+  const generator = openGenerator({
+    model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"),
+    rankExamples: embeddingRanker(() => session.embedder()), load: modelLoader("interactive"),
+  });
   try {
     await connectFromArgs(session, stringOption(args, "engine") ?? "duckdb", stringOption(args, "db"), stringOption(args, "url"));
     const timeout = intOption(args, "timeout");
@@ -79,11 +86,16 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
       }
       return EXIT.ok;
     }
-    const answer = await askQuestion(session, generator, {
+    const request: AskRequest = {
       ...options,
       question,
       ...(format === "json" ? {} : { onStage: (stage) => { if (stage.kind !== "writing" || stage.text === "") io.stderr.write(`… ${describeStage(stage)}\n`); } }),
-    });
+    };
+    const candidates = intOption(args, "candidates") ?? 1;
+    if (candidates < 1) throw new UsageError("--candidates must be at least 1", "Example: --candidates 3");
+    const answer = candidates > 1
+      ? await askByAgreement(session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates })
+      : await askQuestion(session, generator, request);
     if (answer.kind === "refused") {
       const refused = answer.verdict;
       if (format === "json") io.stdout.write(`${JSON.stringify({ question, sql: null, explanation: null, verdict: refused, columns: [], rows: [], rowCount: 0 })}\n`);
@@ -91,12 +103,14 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
       io.stderr.write(`${JSON.stringify(refused)}\n`);
       return EXIT.blocked;
     }
+    const agreement = "agreement" in answer ? (answer as AgreedAnswer).agreement : undefined;
     const { verdict, provenance, run, error, explanation } = answer;
     const result = run ? resultJson(run.result.table) : { columns: [], rows: [] };
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ question, sql: answer.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(error ? { error: error.message } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ question, sql: answer.sql, explanation: explanation.sentence, verdict, ...result, rowCount: result.rows.length, timings: provenance.timings, provenance, ...(agreement ? { agreement } : {}), ...(error ? { error: error.message } : {}) })}\n`);
     } else {
       io.stdout.write(`-- ${question}\n${answer.sql};\n-- ${explanation.sentence}\n-- verdict: ${verdict.verdict}; model ${provenance.model}; ${provenance.tries} tries${answer.chosenTry < answer.tries ? ` (try ${answer.chosenTry} kept)` : ""}; ${provenance.timings["totalMs"]} ms\n`);
+      if (agreement) io.stdout.write(`${agreementLine(agreement)}\n`);
       if (run) io.stdout.write(`${[result.columns.map((c) => c.name).join("\t"), ...result.rows.map((r) => r.map((v) => String(v)).join("\t"))].join("\n")}\n`);
     }
     if (verdict.verdict === "block") {
@@ -112,6 +126,14 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
     await session.close();
     await generator.close();
   }
+}
+
+/** The candidates' vote in words: how many agreed, and when unsure, what else was considered. */
+function agreementLine(agreement: Agreement): string {
+  const agreed = Math.round(agreement.confidence * agreement.candidates);
+  const share = `${agreed} of ${agreement.candidates} candidates agree (confidence ${agreement.confidence.toFixed(2)})`;
+  if (!agreement.unsure) return `-- ${share}`;
+  return `-- unsure: ${share}${agreement.runnerUp === undefined ? "" : `; I also considered: ${agreement.runnerUp};`}`;
 }
 
 interface QuestionLine {

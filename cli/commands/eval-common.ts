@@ -1,7 +1,8 @@
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
 import { modelLoader } from "../../kernel/compose.js";
-import { ExampleStore, LocalSqlGenerator } from "../../models/index.js";
+import { ExampleStore, LocalSqlGenerator, embeddingRanker, loadOnnxEmbedder, resolveEmbedding } from "../../models/index.js";
+import type { Embedder } from "../../core/embedder.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
 import { intOption, stringOption, type ParsedArgs } from "../../magics/options.js";
@@ -53,7 +54,11 @@ export async function runEvalCommand(
   const store = examplesFile ? new ExampleStore(examplesFile) : undefined;
   const saved = store?.list() ?? [];
   const examples = saved.filter((e) => !asked.has(normalQuestion(e.question)));
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), load: modelLoader("batch") });
+  // Examples are picked by meaning, as in %%ask: the embedding model loads with the first question that has more
+  // saved pairs than the prompt shows.
+  let embedder: Promise<Embedder> | undefined;
+  const loadEmbedder = () => (embedder ??= loadOnnxEmbedder(resolveEmbedding()));
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch") });
   try {
     const model = await generator.model();
     await runAndReport(cases, {
@@ -75,5 +80,6 @@ export async function runEvalCommand(
     return EXIT.ok;
   } finally {
     await generator.close();
+    await (await embedder?.catch(() => undefined))?.close();
   }
 }

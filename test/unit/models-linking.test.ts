@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { candidateTerms, identifierHints, linkValues, renderLinks } from "../../models/linking.js";
 import type { SchemaProfile } from "../../models/profile.js";
 import { quoteValue } from "../../models/values.js";
+import { editDistance } from "../../models/fuzzy.js";
 
 const profile: SchemaProfile = {
   dialect: "duckdb",
@@ -60,6 +61,31 @@ describe("value linking", () => {
     expect(linkValues("Patents of Acme in DE", profile)).toEqual([]);
   });
 
+  const people: SchemaProfile = {
+    dialect: "duckdb",
+    tables: [
+      { name: "patents", columns: [{ name: "assignee", type: "VARCHAR", kind: "category", samples: [],
+        values: [["NVIDIA CORPORATION", 5129], ["Siemens Aktiengesellschaft", 24], ["Siemens Corporate Research, Inc.", 9], ["Sony Corporation", 127]] }] },
+      { name: "patent_inventors", columns: [{ name: "name", type: "VARCHAR", kind: "category", samples: [],
+        values: [["John Pullman", 4], ["Fetcher Ames", 3], ["Simon Moy", 38], ["Jane Kowalski", 1]] }] },
+    ],
+  };
+
+  it("reads a misspelt name as the nearest frequent name in the data, and tells the model how sure it is", () => {
+    const [link] = linkValues("how many patents does Simens have", people);
+    expect(link).toMatchObject({ term: "siemens", asked: "simens", column: "assignee", confidence: 0.86 });
+    expect(renderLinks(linkValues("number of Nvida patents granted in 2019", people), "duckdb")).toBe(
+      "- \"nvida\" (read as \"nvidia\", confidence 0.83): patents.assignee has 'NVIDIA CORPORATION' (5129 rows) -> assignee ILIKE '%nvidia%'");
+  });
+
+  it("does not turn the question's framing or a sentence's first word into a filter", () => {
+    // "Pull" starts 'John Pullman' only inside the name; "Fetch" is framing, whatever names hold it
+    expect(linkValues("Pull up the titles of Sony patents", people).map((l) => l.term)).toEqual(["sony"]);
+    expect(linkValues("Fetcher, please: Fetch the Sony patents", people).map((l) => l.term)).toEqual(["fetcher", "sony"]);
+    // a word near a rare name only is not read as that name: one row is no evidence of what was meant
+    expect(linkValues("Patents of Kowalsky", people)).toEqual([]);
+  });
+
   it("keeps row text quoted, on one line and capped", () => {
     expect(quoteValue("it's\nfine")).toBe("'it''s fine'");
     expect(quoteValue("x".repeat(100))).toBe(`'${"x".repeat(39)}…'`);
@@ -75,5 +101,15 @@ describe("identifier hints", () => {
   it("turns codes shaped like an identifier column's values into equality hints", () => {
     expect(identifierHints("List the CPC codes of US-10001996-B2 in order.", withIds)).toEqual([`- "US-10001996-B2" -> publication_number = 'US-10001996-B2'`]);
     expect(identifierHints("Patents granted in 2019 by NVIDIA", withIds)).toEqual([]);
+  });
+});
+
+describe("edit distance", () => {
+  it("counts a swap of neighbours as one edit and stops past the limit", () => {
+    expect(editDistance("toshbia", "toshiba", 2)).toBe(1);
+    expect(editDistance("qualcom", "qualcomm", 2)).toBe(1);
+    expect(editDistance("samsng", "samsung", 1)).toBe(1);
+    expect(editDistance("simens", "sony", 1)).toBe(2);
+    expect(editDistance("abc", "abc", 0)).toBe(0);
   });
 });
