@@ -237,6 +237,31 @@ export class EditableQuery {
     return found.map((b) => new QueryBlock(b));
   }
 
+  /**
+   * Date literals that name a year or a month (`DATE '2020'`, `DATE '2021-03'`), which DuckDB and Spark refuse,
+   * completed to its first day: "since 2020" means from 2020-01-01. Says whether any literal changed.
+   */
+  completePartialDates(): boolean {
+    let changed = false;
+    const digits = (part: string, length: number) => part.length === length && [...part].every((c) => c >= "0" && c <= "9");
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      const o = obj(node);
+      if (!o) return;
+      const value = o["value"];
+      if (o["type"] === "date" && typeof value === "string") {
+        const [year = "", month, ...rest] = value.trim().split("-");
+        if (rest.length === 0 && digits(year, 4) && (month === undefined || digits(month, 2))) {
+          o["value"] = `${year}-${month ?? "01"}-01`;
+          changed = true;
+        }
+      }
+      Object.values(o).forEach(visit);
+    };
+    visit(this.ast);
+    return changed;
+  }
+
   print(): string {
     return this.printer(this.ast);
   }

@@ -13,7 +13,7 @@ import { resolveModel } from "./registry.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "./repairs.js";
 import { extractSql, sqlOnOneLine } from "./statement.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
-import { dropRepeatedConditions, tidyGroups } from "./tidy.js";
+import { completeDates, dropRepeatedConditions, tidyGroups } from "./tidy.js";
 
 export interface LocalGeneratorOptions {
   /** Registry name or GGUF path; the registry's default when absent. */
@@ -154,7 +154,7 @@ export class LocalSqlGenerator implements SqlGenerator {
         }));
         signal?.throwIfAborted();
         const sql = extractSql(answer.text);
-        return tidyGroups(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql, request.dialect);
+        return tidyGroups(await completeDates(answer.tokens >= this.settings.maxTokens ? dropRepeatedConditions(sql) : sql, request.dialect), request.dialect);
       };
       const previous = attempts.at(-1);
       const mechanical = previous === undefined || previousProblems.length === 0 ? undefined : await mechanicalRepair(previous.sql, previousProblems, request.catalog, request.dialect, profile);

@@ -4,7 +4,7 @@
  */
 import type { Dialect } from "../core/engine.js";
 import { lex } from "../checks/lexer.js";
-import { EditableSelect } from "../checks/sql-edit.js";
+import { EditableQuery, EditableSelect } from "../checks/sql-edit.js";
 
 /**
  * An answer cut at the token limit is nearly always a loop: greedy decoding repeats one condition
@@ -75,4 +75,10 @@ function balanced(sql: string): boolean {
     if (depth < 0) return false;
   }
   return depth === 0;
+}
+
+/** An answer whose date literals name only a year or a month (`DATE '2020'`) given their first day, on its parse tree. */
+export async function completeDates(sql: string, dialect: Dialect): Promise<string> {
+  const query = await EditableQuery.of(sql, dialect);
+  return query?.completePartialDates() ? query.print() : sql;
 }

@@ -4,7 +4,7 @@ import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
 import { verdictProblems } from "../../session/problems.js";
-import { dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
+import { completeDates, dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
 import { loadPrompts } from "../../models/prompts.js";
 import { ScriptedModel } from "../support/scripted-model.js";
 
@@ -130,6 +130,25 @@ describe("dropRepeatedConditions", () => {
     expect(dropRepeatedConditions("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%' OR assignee ILIKE '%ibm%' OR assignee ILIKE '%ib"))
       .toBe("SELECT count(*) FROM patents WHERE assignee ILIKE '%ibm%' OR assignee ILIKE '%ibm corp%'");
     expect(dropRepeatedConditions("SELECT 1 WHERE a = 'x AND y'")).toBe("SELECT 1 WHERE a = 'x AND y'");
+  });
+});
+
+describe("completeDates (on the parse tree)", () => {
+  // "granted since 2020" came back as DATE '2020' in all three tries of notebook 05's question, and DuckDB refuses it.
+  it("gives a date literal that names a year or a month its first day, inside subqueries too", async () => {
+    const sql = await completeDates("SELECT count(*) FROM patents WHERE grant_date >= DATE '2020' AND publication_number IN (SELECT publication_number FROM patents WHERE filing_date < DATE '2019-07')", "duckdb");
+    expect(sql).toContain("DATE '2020-01-01'");
+    expect(sql).toContain("DATE '2019-07-01'");
+  });
+
+  it("leaves full dates, plain strings and other shapes as written", async () => {
+    for (const sql of ["SELECT * FROM patents WHERE grant_date >= DATE '2020-01-05'", "SELECT * FROM patents WHERE assignee = '2020'", "SELECT * FROM patents WHERE grant_date >= DATE '20'"]) {
+      expect(await completeDates(sql, "duckdb")).toBe(sql);
+    }
+  });
+
+  it("prints Spark SQL with Spark's grammar", async () => {
+    expect(await completeDates("SELECT count(*) FROM patents WHERE grant_date >= DATE '2020'", "spark")).toContain("DATE '2020-01-01'");
   });
 });
 
