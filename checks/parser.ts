@@ -68,15 +68,26 @@ interface LooseParser {
   sqlify(ast: unknown, options: { database: string }): string;
 }
 
+/** How node-sql-parser reads one engine dialect's SQL. */
+interface DialectReading {
+  /** Grammars tried in order, nearest first; the first that reads the text (and passes `arrowIsLambda`) wins. */
+  readonly grammars: readonly GrammarName[];
+  /**
+   * `->` is only the lambda arrow here (Spark: `transform(xs, x -> x * 2)`), never MySQL's JSON operator. A grammar
+   * that reads it as an operator has misread the text (the lambda's parameters become columns, its body is split
+   * at the first `*`), so the next grammar is asked; Trino's reads lambdas as Spark does.
+   */
+  readonly arrowIsLambda: boolean;
+}
+
 /**
- * node-sql-parser grammars tried for each engine dialect, nearest first. For Spark, Hive's grammar reads
- * most analytic SQL; MySQL's adds what Hive lacks (derived tables without aliases, `"` strings as Spark
- * reads them) and Trino's some expression forms. A grammar that reads `#` as a comment sees no less than
- * Spark, which rejects `#` and so runs nothing.
+ * For Spark, Hive's grammar reads most analytic SQL; MySQL's adds what Hive lacks (derived tables without aliases,
+ * `"` strings as Spark reads them) and Trino's some expression forms and lambdas. A grammar that reads `#` as a
+ * comment sees no less than Spark, which rejects `#` and so runs nothing. DuckDB's `->` is also its JSON operator.
  */
-const GRAMMARS: Readonly<Record<Dialect, readonly GrammarName[]>> = {
-  duckdb: ["postgresql"],
-  spark: ["hive", "mysql", "trino"],
+const READINGS: Readonly<Record<Dialect, DialectReading>> = {
+  duckdb: { grammars: ["postgresql"], arrowIsLambda: false },
+  spark: { grammars: ["hive", "mysql", "trino"], arrowIsLambda: true },
 };
 
 type GrammarName = "postgresql" | "hive" | "mysql" | "trino";
@@ -118,17 +129,34 @@ export async function parseShape(sql: string, dialect: Dialect): Promise<ShapeOu
 }
 
 async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: true; readonly ast: unknown; readonly grammar: GrammarName } | ParseFailure> {
+  const reading = READINGS[dialect];
   let firstFailure: ParseFailure | undefined;
-  for (const name of GRAMMARS[dialect]) {
+  for (const name of reading.grammars) {
     const parser = await grammar(name);
+    let ast: unknown;
     try {
-      return { ok: true, ast: parser.astify(sql, { database: name }), grammar: name };
+      ast = parser.astify(sql, { database: name });
     } catch (error) {
       if (error instanceof RangeError) throw error;
       firstFailure ??= failureOf(error);
+      continue;
     }
+    if (reading.arrowIsLambda && arrowOperator(ast)) {
+      firstFailure ??= { ok: false, message: 'cannot read "->" as a lambda', expected: [] };
+      continue;
+    }
+    return { ok: true, ast, grammar: name };
   }
   return firstFailure ?? { ok: false, message: "no grammar for this dialect", expected: [] };
+}
+
+/** True when the tree holds `->` as a binary operator (a grammar that does not know lambdas read one). */
+function arrowOperator(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(arrowOperator);
+  const n = obj(node);
+  if (!n) return false;
+  if (n["type"] === "binary_expr" && n["operator"] === "->") return true;
+  return Object.entries(n).some(([key, value]) => key !== "loc" && typeof value === "object" && value !== null && arrowOperator(value));
 }
 
 /**
@@ -136,16 +164,10 @@ async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: tru
  * (`checks/sql-edit.ts`); undefined when no grammar of the dialect reads it.
  */
 export async function looseTree(sql: string, dialect: Dialect): Promise<{ readonly ast: unknown; print(ast: unknown): string } | undefined> {
-  for (const name of GRAMMARS[dialect]) {
-    const parser = await grammar(name);
-    try {
-      const ast = parser.astify(sql, { database: name });
-      return { ast, print: (edited) => parser.sqlify(edited, { database: name }) };
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
+  const parsed = await astify(sql, dialect);
+  if (!parsed.ok) return undefined;
+  const parser = await grammar(parsed.grammar);
+  return { ast: parsed.ast, print: (edited) => parser.sqlify(edited, { database: parsed.grammar }) };
 }
 
 function failureOf(error: unknown): ParseFailure {
@@ -480,6 +502,13 @@ class Converter {
         args: values.map((v) => (str(obj(v)?.["type"]) === "number" ? num(obj(v)?.["value"]) : undefined)),
         position: this.positionOf(n),
       });
+    }
+    if (type === "lambda") {
+      const parameters = arr(obj(n["args"])?.["value"]).map((p) => str(obj(p)?.["value"])?.toLowerCase()).filter((p): p is string => p !== undefined);
+      const body = new ExpressionCollector();
+      this.expr(n["expr"], body);
+      acc.absorbLambda(new Set(parameters), body);
+      return;
     }
     if (type === "binary_expr" && COMPARISONS.has((str(n["operator"]) ?? "").toUpperCase())) {
       const left = new ExpressionCollector();
