@@ -9,6 +9,7 @@ import { sparkProblem } from "./errors.js";
 import { fetchTable } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
+import { sparkSimilarity } from "./similarity.js";
 import { AuthenticationRefusedError, ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -76,6 +77,7 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
+  readonly similarity = sparkSimilarity;
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;
