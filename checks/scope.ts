@@ -3,7 +3,7 @@
  * The security policy (table allow-list) and the catalog check (columns) both need this answer.
  */
 import { findTable, type Catalog, type TableInfo } from "../core/catalog.js";
-import type { CommonTableExpression, Query, SelectBlock, Source } from "./tree.js";
+import type { CommonTableExpression, ParsedSql, Query, SelectBlock, Source } from "./tree.js";
 
 /** A FROM source after resolution. */
 export type ResolvedSource =
@@ -86,4 +86,16 @@ export function visitScopes(
     for (const s of block.sources) if (s.kind === "subquery") visitScopes(s.query, catalog, visit, outer, ctes);
     for (const sub of block.subqueries) visitScopes(sub, catalog, visit, [scope, ...outer], ctes);
   }
+}
+
+/** The catalog tables `tree` reads anywhere (CTEs, subqueries, joins), each once, as the catalog names them. */
+export function tablesRead(tree: ParsedSql, catalog: Catalog): string[] {
+  const names = new Set<string>();
+  for (const statement of tree.statements) {
+    if (!statement.query) continue;
+    visitScopes(statement.query, catalog, (scope) => {
+      for (const s of scope.sources) if (s.kind === "catalog") names.add(s.table.name);
+    });
+  }
+  return [...names];
 }
