@@ -1,6 +1,6 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Embedder } from "../core/embedder.js";
-import type { ConnectRequest, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
+import type { ConnectRequest, Engine, EngineConnector, PartialRequest, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import type { QueryChecker, SqlAuthor, Verdict } from "../core/verdict.js";
@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Rows to materialise; `Config.max_rows` when absent. */
   readonly maxRows?: number;
   readonly onProgress?: (progress: QueryProgress) => void;
+  /** The first rows while the query still runs, where the engine streams. */
+  readonly partial?: PartialRequest;
   /** Who wrote the SQL: a model's SQL is held to the stricter injection bar. Defaults to a person. */
   readonly author?: SqlAuthor;
   /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
@@ -144,6 +146,7 @@ export class Session {
       maxRows,
       timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
       onProgress: options.onProgress,
+      partial: options.partial,
     });
     return { verdict, engine, result, maxRows };
   }

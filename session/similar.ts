@@ -106,7 +106,9 @@ export async function runSimilar(
     if (verdict.verdict === "block") throw blockedError(verdict);
     return rankInEngine(session, engine, verdict, plan.precomputed, plan);
   }
-  const run = await session.run(sql, { ...options, maxRows: KERNEL_RANK_CAP + 1 }, (checked) => onVerdict?.(checked, plan.provenance));
+  // The rows before ranking are not what the cell will show: no first rows while they arrive.
+  const { partial: _unranked, ...unranked } = options;
+  const run = await session.run(sql, { ...unranked, maxRows: KERNEL_RANK_CAP + 1 }, (checked) => onVerdict?.(checked, plan.provenance));
   return rankInKernel(session, run, plan);
 }
 

@@ -227,7 +227,7 @@ export class DuckDBEngine implements Engine {
     const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
     try {
       const result = await (await this.prepareSelect(sql)).stream();
-      const { collector, truncated } = await collect(result, options.maxRows, this.name, () => this.cancelReason !== undefined);
+      const { collector, truncated } = await collect(result, options, this.name, () => this.cancelReason !== undefined, started);
       return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
@@ -294,11 +294,22 @@ async function dataFingerprint(target: string, sources: readonly TableSource[]):
 
 /**
  * Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. A time
- * limit or the stop button that came while a chunk was converted ends the collection too.
+ * limit or the stop button that came while a chunk was converted ends the collection too. With `partial`, the first
+ * rows are also kept apart (the whole table is built once, at the end) and handed over while the chunks still come.
  */
-async function collect(result: DuckDBResult, maxRows: number, engine: string, stopped: () => boolean): Promise<{ collector: ArrowCollector; truncated: boolean }> {
+async function collect(
+  result: DuckDBResult,
+  { maxRows, partial }: ExecuteOptions,
+  engine: string,
+  stopped: () => boolean,
+  started: number,
+): Promise<{ collector: ArrowCollector; truncated: boolean }> {
   const { ArrowCollector } = await loadToArrow();
-  const collector = new ArrowCollector(result.deduplicatedColumnNames(), result.columnTypes());
+  const names = result.deduplicatedColumnNames();
+  const types = result.columnTypes();
+  const collector = new ArrowCollector(names, types);
+  const head = partial ? new ArrowCollector(names, types) : undefined;
+  let due = started + (partial?.everyMs ?? 0);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
@@ -306,7 +317,14 @@ async function collect(result: DuckDBResult, maxRows: number, engine: string, st
     if (room <= 0) return { collector, truncated: true };
     checkResultMemory(collector.rowCount, engine);
     if (stopped()) throw new Error("stopped while converting the result");
-    if (collector.append(chunk, room) < chunk.rowCount) return { collector, truncated: true };
+    const taken = collector.append(chunk, room);
+    if (taken < chunk.rowCount) return { collector, truncated: true };
+    if (!partial || !head) continue;
+    head.append(chunk, partial.rows - head.rowCount);
+    const now = performance.now();
+    if (now < due) continue;
+    partial.onRows({ table: head.toTable(), rowsSoFar: collector.rowCount, elapsedMs: now - started });
+    due = now + partial.everyMs;
   }
 }
 
