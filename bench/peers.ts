@@ -45,7 +45,8 @@ async function peersVenv(): Promise<string> {
   return python;
 }
 
-interface Timing { kernel: string; query: string; ms: number }
+/** One timed cell: until the kernel was idle, and until its first table reached the client (none: no table shown). */
+interface Timing { kernel: string; query: string; ms: number; first_ms: number | null }
 
 function drive(python: string, plan: unknown): Promise<Timing[]> {
   return new Promise((resolve, reject) => {
@@ -110,9 +111,13 @@ const timings = await drive(python, {
 
 console.log(`\nbench:peers — ${ROWS.toLocaleString("en-US")}-row Parquet file, median of ${REPEATS} cells after a warm-up, execute_request → idle`);
 console.log(`load average before: ${loadBefore}; after: ${load()} (${(await exec("nproc")).stdout.trim()} cores)\n`);
-console.log("query | StreamLink | JupySQL | StreamLink ÷ JupySQL | StreamLink spread | JupySQL spread");
+console.log("query | StreamLink | JupySQL | StreamLink ÷ JupySQL | StreamLink spread | JupySQL spread | first rows on screen: StreamLink | JupySQL");
 for (const { name } of queries) {
-  const of = (kernel: string): number[] => timings.filter((t) => t.kernel === kernel && t.query === name).map((t) => t.ms);
-  const [sl, js] = [of("StreamLink"), of("JupySQL")];
-  console.log([name, ms(median(sl)), ms(median(js)), `${(median(sl) / median(js)).toFixed(2)}×`, spread(sl), spread(js)].join(" | "));
+  const of = (kernel: string, time: (t: Timing) => number | null): number[] =>
+    timings.filter((t) => t.kernel === kernel && t.query === name).flatMap((t) => time(t) ?? []);
+  const [sl, js] = [of("StreamLink", (t) => t.ms), of("JupySQL", (t) => t.ms)];
+  // A long StreamLink result shows its first rows while it runs (%%sql's partial display); JupySQL shows its DataFrame at the end.
+  const [slFirst, jsFirst] = [of("StreamLink", (t) => t.first_ms), of("JupySQL", (t) => t.first_ms)];
+  const first = (xs: number[]): string => (xs.length ? ms(median(xs)) : "no table");
+  console.log([name, ms(median(sl)), ms(median(js)), `${(median(sl) / median(js)).toFixed(2)}×`, spread(sl), spread(js), first(slFirst), first(jsFirst)].join(" | "));
 }

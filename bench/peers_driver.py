@@ -5,7 +5,9 @@ Reads one JSON object on stdin:
    "queries": [{"name": str, "sql": str}], "repeats": int, "warmup": int}
 Both kernels start, run their set-up cells, then for each query each kernel runs `warmup` cells untimed and
 `repeats` timed cells, the kernels taking turns cell by cell so that the machine's load falls on both alike.
-Prints one JSON line per timed cell: {"kernel", "query", "ms", "status"}; a failed cell stops the run.
+Prints one JSON line per timed cell: {"kernel", "query", "ms", "first_ms", "status"}, where first_ms is when the
+first output holding an HTML table reached the client (rows on screen: a long StreamLink query's first rows, JupySQL's
+DataFrame); a failed cell stops the run.
 """
 import json
 import sys
@@ -15,15 +17,17 @@ from jupyter_client.manager import start_new_kernel
 
 
 def run_cell(kc, code, timeout=600):
-    """Sends one cell; returns (milliseconds until the kernel reported idle for it, reply status, error text)."""
+    """Sends one cell; returns (ms until the kernel reported idle for it, ms until the first table, status, error)."""
     started = time.perf_counter()
     msg_id = kc.execute(code, store_history=True)
-    status, error = None, ""
+    status, error, first = None, "", None
     idle = False
     while not idle:
         msg = kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
+        if first is None and "<table" in str(msg["content"].get("data", {}).get("text/html", "")):
+            first = (time.perf_counter() - started) * 1000
         if msg["msg_type"] == "error":
             error = f'{msg["content"]["ename"]}: {msg["content"]["evalue"]}'
         idle = msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
@@ -32,7 +36,7 @@ def run_cell(kc, code, timeout=600):
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=timeout)
     status = reply["content"]["status"]
-    return elapsed, status, error
+    return elapsed, first, status, error
 
 
 def main():
@@ -43,7 +47,7 @@ def main():
             km, kc = start_new_kernel(kernel_name=spec["kernel"], cwd=spec.get("cwd", "."))
             clients[name] = (km, kc)
             for code in spec["setup"]:
-                _, status, error = run_cell(kc, code)
+                _, _, status, error = run_cell(kc, code)
                 if status != "ok":
                     raise SystemExit(f"{name}: set-up cell failed: {error}\n{code}")
         for query in plan["queries"]:
@@ -53,10 +57,10 @@ def main():
                     run_cell(kc, cells[name])
             for _ in range(plan["repeats"]):
                 for name, (_, kc) in clients.items():
-                    ms, status, error = run_cell(kc, cells[name])
+                    ms, first, status, error = run_cell(kc, cells[name])
                     if status != "ok":
                         raise SystemExit(f"{name}: {query['name']} failed: {error}")
-                    print(json.dumps({"kernel": name, "query": query["name"], "ms": ms, "status": status}), flush=True)
+                    print(json.dumps({"kernel": name, "query": query["name"], "ms": ms, "first_ms": first, "status": status}), flush=True)
     finally:
         for km, kc in clients.values():
             kc.stop_channels()

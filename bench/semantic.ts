@@ -9,7 +9,9 @@
  *    are relevant (itself excluded). Precision@10 and nDCG@10 of keyword ILIKE, BM25, embedding rank, and BM25
  *    top 100 re-ranked by embedding, over the demo patents that have an abstract and CPC codes.
  * Options: --sizes 1000,100000,1000000  --vectors float|int8 (how the precomputed vectors are stored, as
- * `data embed [--int8]` writes them)  --queries N (default 100)  --skip speed|quality.
+ * `data embed [--int8]` writes them)  --storage duckdb|parquet (with or without the DuckDB-native copy that
+ * `data embed` writes beside the parts; parquet: the parts alone)  --queries N (default 100)
+ * --skip speed|embed|rank|quality (a comma-separated list; speed is embed and rank).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -17,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createChecker } from "../checks/index.js";
 import { joinTexts } from "../core/embedder.js";
+import { writeDatabaseCopy } from "../datasets/embed.js";
 import { duckdbConnector } from "../engines/duckdb/engine.js";
 import { quotedString } from "../core/sql-text.js";
 import { ParquetWorkbench, type WorkbenchValue } from "../engines/duckdb/writer.js";
@@ -35,7 +38,8 @@ const option = (name: string, fallback: string): string => {
 const sizes = option("sizes", "1000,100000,1000000").split(",").map(Number);
 const queryCount = Number(option("queries", "100"));
 const vectorType = option("vectors", "float") === "int8" ? "TINYINT[384]" : "FLOAT[384]";
-const skip = option("skip", "");
+const skip = new Set(option("skip", "").split(","));
+const storage = option("storage", "duckdb") === "parquet" ? "parquet" : "duckdb";
 
 const load = (): string => `load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores`;
 console.log(`bench:semantic, ${load()}`);
@@ -58,19 +62,20 @@ async function throughput(label: string, texts: readonly string[]): Promise<void
 }
 const strings = (rows: Record<string, WorkbenchValue>[], key: string): string[] => rows.map((r) => String(r[key]));
 await embedder.embed(["warm-up"]);
-if (skip !== "speed") await throughput("titles", strings(await bench.query(`SELECT title FROM read_parquet(${patentsFile}) ORDER BY hash(publication_number) LIMIT 1024`), "title"));
-if (skip !== "speed") await throughput("abstracts", strings(await bench.query(`SELECT abstract FROM read_parquet(${patentsFile}) WHERE abstract IS NOT NULL ORDER BY hash(publication_number) LIMIT 256`), "abstract"));
+if (!skip.has("speed") && !skip.has("embed")) await throughput("titles", strings(await bench.query(`SELECT title FROM read_parquet(${patentsFile}) ORDER BY hash(publication_number) LIMIT 1024`), "title"));
+if (!skip.has("speed") && !skip.has("embed")) await throughput("abstracts", strings(await bench.query(`SELECT abstract FROM read_parquet(${patentsFile}) WHERE abstract IS NOT NULL ORDER BY hash(publication_number) LIMIT 256`), "abstract"));
 
 // 2. Ranking latency with precomputed embeddings.
 const scratch = mkdtempSync(path.join(tmpdir(), "streamlink-bench-semantic-"));
 try {
-  for (const size of skip === "speed" ? [] : sizes) {
+  for (const size of skip.has("speed") || skip.has("rank") ? [] : sizes) {
     const folder = path.join(scratch, `n${size}`);
     const vectors = path.join(folder, embeddingsTableName("patents", ["title"]));
     mkdirSync(vectors, { recursive: true });
     const made = performance.now();
     await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS publication_number, 'title ' || i AS title FROM range(${size}) t(i)) TO ${quotedString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
     await bench.run(`COPY (SELECT 'P' || lpad(i::VARCHAR, 9, '0') AS ${EMBEDDING_COLUMNS.key}, list_transform(range(384), x -> round((random() - 0.5) * 250))::${vectorType} AS ${EMBEDDING_COLUMNS.vector}, ${quotedString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM range(${size}) t(i)) TO ${quotedString(path.join(vectors, "part-00000.parquet"))} (FORMAT parquet)`);
+    if (storage === "duckdb") await writeDatabaseCopy(bench, vectors, `${vectors}.duckdb`, path.basename(vectors));
     const session = new Session({ checker: createChecker(), connectors: [duckdbConnector], embedder: async () => ({ info: embedder.info, embed: (t) => embedder.embed(t), close: async () => undefined }) });
     await session.connect({ kind: "duckdb", target: folder, name: "bench" });
     const times: number[] = [];
@@ -82,7 +87,7 @@ try {
     }
     await session.close();
     times.sort((a, b) => a - b);
-    console.log(`rank ${String(size).padStart(8)} precomputed ${vectorType} candidates in DuckDB: median ${(times[1] ?? 0).toFixed(0)} ms (min ${(times[0] ?? 0).toFixed(0)}, data made in ${((performance.now() - made) / 1000).toFixed(0)} s; ${load()}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
+    console.log(`rank ${String(size).padStart(8)} precomputed ${vectorType} candidates in DuckDB (${storage === "duckdb" ? "DuckDB copy" : "Parquet parts only"}): median ${(times[1] ?? 0).toFixed(0)} ms (min ${(times[0] ?? 0).toFixed(0)}, data made in ${((performance.now() - made) / 1000).toFixed(0)} s; ${load()}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
     rmSync(folder, { recursive: true, force: true });
   }
 } finally {
@@ -90,7 +95,7 @@ try {
 }
 
 // 3. Quality: relevance from shared CPC subgroups (skipped with --skip quality).
-if (skip === "quality") {
+if (skip.has("quality")) {
   bench.close();
   await embedder.close();
   process.exit(0);

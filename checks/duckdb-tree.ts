@@ -216,9 +216,7 @@ class Reader {
       this.expr(n["lhs"], params);
       const body = new ExpressionCollector();
       this.expr(n["expr"], body);
-      const local = new Set(params.columns.map((c) => c.name));
-      body.columns.splice(0, body.columns.length, ...body.columns.filter((c) => c.qualifier !== undefined || !local.has(c.name)));
-      acc.absorb(body);
+      acc.absorbLambda(new Set(params.columns.map((c) => c.name)), body);
       return;
     }
     if (cls === "STAR") {

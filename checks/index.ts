@@ -25,6 +25,7 @@ import { countQuery, windowQuery } from "./sql-edit.js";
 import { categoryOf, RULES, type RuleId } from "./rules.js";
 import { SERVER_PROBE_RULES, statementSignals } from "./statement-signals.js";
 import { INJECTION_THRESHOLD, injectionSignals } from "./signals.js";
+import { tablesRead } from "./scope.js";
 import type { ParsedSql } from "./tree.js";
 
 export { closest, editDistance } from "./catalog-check.js";
@@ -136,10 +137,11 @@ class Checker implements QueryChecker {
       executedSql: category === "ok" ? judged.executedSql : sql,
       dialect: context.dialect,
       elapsedMs: performance.now() - started,
+      ...(judged.tables ? { tables: judged.tables } : {}),
     };
   }
 
-  private async judge(sql: string, context: CheckContext, engineParsed: EngineParseResult | undefined): Promise<{ findings: Finding[]; executedSql: string }> {
+  private async judge(sql: string, context: CheckContext, engineParsed: EngineParseResult | undefined): Promise<Judged> {
     // Refused before any other work, so that no text can cost more than its length.
     if (sql.length > this.bounds.maxLength) {
       return { findings: [parseLimitFinding(`The text is ${sql.length.toLocaleString("en-US")} characters long; at most ${this.bounds.maxLength.toLocaleString("en-US")} are checked.`)], executedSql: sql };
@@ -155,7 +157,7 @@ class Checker implements QueryChecker {
     // NUL and other control characters end the text early for some readers and not for others (the row cap
     // after `SELECT 1;\0DROP …` was read by one, the DROP by another): such text is refused, unparsed.
     const control = controlCharacter(sql);
-    const { findings, executedSql, tree } = control
+    const { findings, executedSql, tree, tables } = control
       ? { findings: [control], executedSql: sql, tree: undefined }
       : await this.judgeText(sql, tokens, statement, context, engineParsed);
     // Text that is not a statement never runs: any attack shape in it decides the category, whoever wrote it.
@@ -165,7 +167,7 @@ class Checker implements QueryChecker {
       const capped = await this.verifyRowCap(executedSql, context);
       if (capped) findings.push(capped);
     }
-    return { findings, executedSql };
+    return { findings, executedSql, ...(tables ? { tables } : {}) };
   }
 
   /**
@@ -195,7 +197,7 @@ class Checker implements QueryChecker {
     statement: boolean,
     context: CheckContext,
     engineParsed: EngineParseResult | undefined,
-  ): Promise<{ findings: Finding[]; executedSql: string; tree?: ParsedSql }> {
+  ): Promise<Judged & { tree?: ParsedSql }> {
     // Text that cannot even begin a statement, or whose parentheses do not pair up, goes straight to the
     // signals: no parser would accept it, and node-sql-parser's grammars backtrack exponentially on
     // unclosed parentheses (16 of them cost 30 s).
@@ -299,7 +301,14 @@ async function askEngine(engineParse: (sql: string) => Promise<EngineParseResult
   }
 }
 
-function treeFindings(sql: string, tree: ParsedSql, context: CheckContext): { findings: Finding[]; executedSql: string } {
+/** What judging a text found, the SQL that runs if allowed, and the catalog tables it reads (when its tree was read). */
+interface Judged {
+  readonly findings: Finding[];
+  readonly executedSql: string;
+  readonly tables?: readonly string[];
+}
+
+function treeFindings(sql: string, tree: ParsedSql, context: CheckContext): Judged {
   const policy = applyPolicy(sql, tree, {
     catalog: context.catalog,
     allowedTables: context.allowedTables,
@@ -320,7 +329,7 @@ function treeFindings(sql: string, tree: ParsedSql, context: CheckContext): { fi
     }
   }
   const blocked = findings.some((f) => f.severity === "error");
-  return { findings, executedSql: blocked ? sql : policy.executedSql };
+  return { findings, executedSql: blocked ? sql : policy.executedSql, ...(context.catalog ? { tables: tablesRead(tree, context.catalog) } : {}) };
 }
 
 /** Literals without any of these cannot score: most values (names, dates, codes) skip the signal pass. */

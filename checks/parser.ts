@@ -68,15 +68,26 @@ interface LooseParser {
   sqlify(ast: unknown, options: { database: string }): string;
 }
 
+/** How node-sql-parser reads one engine dialect's SQL. */
+interface DialectReading {
+  /** Grammars tried in order, nearest first; the first that reads the text (and passes `arrowIsLambda`) wins. */
+  readonly grammars: readonly GrammarName[];
+  /**
+   * `->` is only the lambda arrow here (Spark: `transform(xs, x -> x * 2)`), never MySQL's JSON operator. A grammar
+   * that reads it as an operator has misread the text (the lambda's parameters become columns, its body is split
+   * at the first `*`), so the next grammar is asked; Trino's reads lambdas as Spark does.
+   */
+  readonly arrowIsLambda: boolean;
+}
+
 /**
- * node-sql-parser grammars tried for each engine dialect, nearest first. For Spark, Hive's grammar reads
- * most analytic SQL; MySQL's adds what Hive lacks (derived tables without aliases, `"` strings as Spark
- * reads them) and Trino's some expression forms. A grammar that reads `#` as a comment sees no less than
- * Spark, which rejects `#` and so runs nothing.
+ * For Spark, Hive's grammar reads most analytic SQL; MySQL's adds what Hive lacks (derived tables without aliases,
+ * `"` strings as Spark reads them) and Trino's some expression forms and lambdas. A grammar that reads `#` as a
+ * comment sees no less than Spark, which rejects `#` and so runs nothing. DuckDB's `->` is also its JSON operator.
  */
-const GRAMMARS: Readonly<Record<Dialect, readonly GrammarName[]>> = {
-  duckdb: ["postgresql"],
-  spark: ["hive", "mysql", "trino"],
+const READINGS: Readonly<Record<Dialect, DialectReading>> = {
+  duckdb: { grammars: ["postgresql"], arrowIsLambda: false },
+  spark: { grammars: ["hive", "mysql", "trino"], arrowIsLambda: true },
 };
 
 type GrammarName = "postgresql" | "hive" | "mysql" | "trino";
@@ -118,17 +129,34 @@ export async function parseShape(sql: string, dialect: Dialect): Promise<ShapeOu
 }
 
 async function astify(sql: string, dialect: Dialect): Promise<{ readonly ok: true; readonly ast: unknown; readonly grammar: GrammarName } | ParseFailure> {
+  const reading = READINGS[dialect];
   let firstFailure: ParseFailure | undefined;
-  for (const name of GRAMMARS[dialect]) {
+  for (const name of reading.grammars) {
     const parser = await grammar(name);
+    let ast: unknown;
     try {
-      return { ok: true, ast: parser.astify(sql, { database: name }), grammar: name };
+      ast = parser.astify(sql, { database: name });
     } catch (error) {
       if (error instanceof RangeError) throw error;
       firstFailure ??= failureOf(error);
+      continue;
     }
+    if (reading.arrowIsLambda && arrowOperator(ast)) {
+      firstFailure ??= { ok: false, message: 'cannot read "->" as a lambda', expected: [] };
+      continue;
+    }
+    return { ok: true, ast, grammar: name };
   }
   return firstFailure ?? { ok: false, message: "no grammar for this dialect", expected: [] };
+}
+
+/** True when the tree holds `->` as a binary operator (a grammar that does not know lambdas read one). */
+function arrowOperator(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(arrowOperator);
+  const n = obj(node);
+  if (!n) return false;
+  if (n["type"] === "binary_expr" && n["operator"] === "->") return true;
+  return Object.entries(n).some(([key, value]) => key !== "loc" && typeof value === "object" && value !== null && arrowOperator(value));
 }
 
 /**
@@ -141,14 +169,17 @@ export async function looseTree(sql: string, dialect: Dialect): Promise<{ readon
 }
 
 /**
- * The trees of several statements read by one grammar (the first of the dialect that reads them all), so that one
- * tree can be grafted into another and printed by that grammar; undefined when no grammar reads every one.
+ * The trees of several statements read by one grammar (the first of the dialect that reads them all, with the
+ * dialect's reading of `->`), so that one tree can be grafted into another and printed by that grammar; undefined
+ * when no grammar reads every one.
  */
 export async function looseTrees(sqls: readonly string[], dialect: Dialect): Promise<{ readonly asts: readonly unknown[]; print(ast: unknown): string } | undefined> {
-  for (const name of GRAMMARS[dialect]) {
+  const reading = READINGS[dialect];
+  for (const name of reading.grammars) {
     const parser = await grammar(name);
     try {
       const asts = sqls.map((sql) => parser.astify(sql, { database: name }));
+      if (reading.arrowIsLambda && asts.some(arrowOperator)) continue;
       return { asts, print: (edited) => parser.sqlify(edited, { database: name }) };
     } catch {
       continue;
@@ -489,6 +520,13 @@ class Converter {
         args: values.map((v) => (str(obj(v)?.["type"]) === "number" ? num(obj(v)?.["value"]) : undefined)),
         position: this.positionOf(n),
       });
+    }
+    if (type === "lambda") {
+      const parameters = arr(obj(n["args"])?.["value"]).map((p) => str(obj(p)?.["value"])?.toLowerCase()).filter((p): p is string => p !== undefined);
+      const body = new ExpressionCollector();
+      this.expr(n["expr"], body);
+      acc.absorbLambda(new Set(parameters), body);
+      return;
     }
     if (type === "binary_expr" && COMPARISONS.has((str(n["operator"]) ?? "").toUpperCase())) {
       const left = new ExpressionCollector();

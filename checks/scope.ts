@@ -3,7 +3,7 @@
  * The security policy (table allow-list) and the catalog check (columns) both need this answer.
  */
 import { findTable, type Catalog, type TableInfo } from "../core/catalog.js";
-import type { CommonTableExpression, Query, SelectBlock, Source } from "./tree.js";
+import type { CommonTableExpression, ParsedSql, Query, SelectBlock, Source } from "./tree.js";
 
 /** A FROM source after resolution. */
 export type ResolvedSource =
@@ -66,6 +66,12 @@ export function lookup(catalog: Catalog, parts: readonly string[]): TableInfo | 
 
 /** Catalog tables a query reads, once per FROM source; undefined when a source is neither one, a CTE nor a subquery. */
 export function catalogTablesRead(query: Query, catalog: Catalog): TableInfo[] | undefined {
+  const read = sourcesRead(query, catalog);
+  return read.other ? undefined : read.tables;
+}
+
+/** The catalog tables `query` reads (a table read twice listed twice), and whether it reads anything else too. */
+function sourcesRead(query: Query, catalog: Catalog): { readonly tables: TableInfo[]; readonly other: boolean } {
   const tables: TableInfo[] = [];
   let other = false;
   visitScopes(query, catalog, (scope) => {
@@ -74,7 +80,7 @@ export function catalogTablesRead(query: Query, catalog: Catalog): TableInfo[] |
       else if (s.kind === "table" || (s.kind === "derived" && s.source.kind !== "subquery")) other = true;
     }
   });
-  return other ? undefined : tables;
+  return { tables, other };
 }
 
 /** Visits every SELECT block of `query` (CTE bodies, FROM subqueries, expression subqueries) with its scope. */
@@ -99,4 +105,10 @@ export function visitScopes(
     for (const s of block.sources) if (s.kind === "subquery") visitScopes(s.query, catalog, visit, outer, ctes);
     for (const sub of block.subqueries) visitScopes(sub, catalog, visit, [scope, ...outer], ctes);
   }
+}
+
+/** The catalog tables `tree` reads anywhere (CTEs, subqueries, joins), each once, as the catalog names them. */
+export function tablesRead(tree: ParsedSql, catalog: Catalog): string[] {
+  const names = tree.statements.flatMap((statement) => (statement.query ? sourcesRead(statement.query, catalog).tables.map((t) => t.name) : []));
+  return [...new Set(names)];
 }

@@ -177,6 +177,19 @@ export class ExpressionCollector {
     this.predicates.push(...other.predicates);
   }
 
+  /**
+   * A lambda's body (`(acc, x) -> acc + x`): its parameters are names local to the body, not columns of any
+   * table, so unqualified references to them are dropped; everything else the body names (real columns,
+   * functions, subqueries) is the block's like any other expression.
+   */
+  absorbLambda(parameters: ReadonlySet<string>, body: ExpressionCollector): void {
+    const outside = (c: ColumnRef): boolean => c.qualifier !== undefined || !parameters.has(c.name);
+    this.columns.push(...body.columns.filter(outside));
+    this.functions.push(...body.functions);
+    this.subqueries.push(...body.subqueries);
+    this.predicates.push(...body.predicates.map((p) => ({ left: p.left.filter(outside), right: p.right.filter(outside) })));
+  }
+
   /** A table function's own call (the first collected) is the source; its arguments belong to the block. */
   absorbArguments(other: ExpressionCollector): void {
     this.absorb(other);

@@ -46,7 +46,8 @@ export interface SimilarityProvenance {
 
 /**
  * How one engine ranks inside itself by a query vector: the SQL around an already checked candidate query.
- * One object per engine that can (DuckDB: `array_cosine_similarity`); an engine without one ranks in the kernel.
+ * One object per engine that can (DuckDB: `array_cosine_similarity`; Spark: built-in higher-order functions, no
+ * UDF); an engine without one ranks in the kernel.
  */
 export interface SimilaritySql {
   /**

@@ -18,6 +18,25 @@ export interface ExecuteOptions {
   /** Stop the query on the engine after this long. */
   readonly timeoutMs?: number;
   readonly onProgress?: (progress: QueryProgress) => void;
+  /** Show the first rows while the query still runs (engines that stream their result). */
+  readonly partial?: PartialRequest;
+}
+
+/**
+ * What a display asks of a running query: its first `rows` rows and how many have arrived, every `everyMs` while
+ * it runs (the first time `everyMs` after it started), so that a query finishing sooner shows only its result.
+ */
+export interface PartialRequest {
+  readonly rows: number;
+  readonly everyMs: number;
+  readonly onRows: (partial: PartialResult) => void;
+}
+
+/** The rows of a running query so far: the first ones (a table of at most the requested rows) and their count. */
+export interface PartialResult {
+  readonly table: Table;
+  readonly rowsSoFar: number;
+  readonly elapsedMs: number;
 }
 
 export interface QueryResult {

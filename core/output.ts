@@ -1,5 +1,5 @@
 import type { Table } from "apache-arrow";
-import type { QueryProgress } from "./engine.js";
+import type { PartialResult, QueryProgress } from "./engine.js";
 import type { QueryExplanation } from "./explain.js";
 import type { QueryPlan } from "./plan.js";
 import type { VerdictBundle } from "./verdict.js";
@@ -37,6 +37,8 @@ export type View =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "markdown"; readonly markdown: string }
   | { readonly kind: "progress"; readonly progress: QueryProgress }
+  /** The first rows of a query that still runs: shown in place, and replaced by the result when it comes. */
+  | { readonly kind: "partial"; readonly partial: PartialResult }
   /** "What this query does", under the SQL (every %%ask answer, %%sql --explain). */
   | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
   /** Rows of a remembered result from `offset`, as the result viewer asked for them (`%page`). */

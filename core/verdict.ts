@@ -56,6 +56,11 @@ export interface Verdict {
   readonly executedSql: string;
   readonly dialect: Dialect;
   readonly elapsedMs: number;
+  /**
+   * The connection's tables the query reads (CTEs, subqueries and joins included), as the catalog names them; absent
+   * when the checker had no catalog or no tree. The semantic filter ranks with the embeddings of these tables.
+   */
+  readonly tables?: readonly string[];
 }
 
 export interface RunOutcome {

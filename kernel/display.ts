@@ -48,18 +48,19 @@ function formatMs(ms: number): string {
 }
 
 /** The line under a table: size, then whatever the caller adds (time, truncation, variable). */
-function tableFooter(table: Table, shown: number, extra: readonly string[]): string {
-  const parts = [`${table.numRows.toLocaleString("en-US")} row${table.numRows === 1 ? "" : "s"} × ${table.numCols} column${table.numCols === 1 ? "" : "s"}`, ...extra];
-  if (shown < table.numRows) parts.push(`showing the first ${shown} (%config display_rows=N shows more)`);
+/** `rows` is the count the footer states: the table's own, or the rows so far of a query still running. */
+function tableFooter(table: Table, shown: number, extra: readonly string[], rows: number): string {
+  const parts = [`${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"} × ${table.numCols} column${table.numCols === 1 ? "" : "s"}`, ...extra];
+  if (shown < rows) parts.push(`showing the first ${shown} (%config display_rows=N shows more)`);
   return parts.join(" · ");
 }
 
 /** An Arrow table as HTML and text: names with SQL types, the first `display_rows` rows, and a footer. */
-export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}, page?: TableOutput["page"]): MimeBundle {
+export function tableBundle(table: Table, config: Config, extra: readonly string[] = [], metadata: Record<string, unknown> = {}, page?: TableOutput["page"], rowCount = table.numRows): MimeBundle {
   const header = table.schema.fields.map((f) => f.name);
   const types = header.map((_h, c) => columnSqlType(table, c));
   const rows = textRows(table, config.display_rows);
-  const footer = tableFooter(table, rows.length, extra);
+  const footer = tableFooter(table, rows.length, extra, rowCount);
   const text = textTable(header.map((h, c) => `${h} (${types[c]})`), rows);
   const output: TableOutput = { columns: header.map((name, c) => ({ name, type: types[c] ?? "" })), rows: rows.map((r) => r.map(clipCell)), footer, ...(page ? { page } : {}) };
   return {
@@ -111,7 +112,7 @@ function resultExtras(view: ResultView): string[] {
  * how many there are, how long they took and where they were saved.
  */
 function histogramSummary(view: ResultView): MimeBundle {
-  const footer = tableFooter(view.table, view.table.numRows, resultExtras(view));
+  const footer = tableFooter(view.table, view.table.numRows, resultExtras(view), view.table.numRows);
   return {
     data: { "text/plain": footer, "text/html": footerHtml(footer) },
     metadata: { streamlink: { rows: view.table.numRows, columns: view.table.numCols, truncated: view.truncated, elapsedMs: view.elapsedMs } },
@@ -301,6 +302,10 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
         },
         metadata: { streamlink: { note: view.title } },
       }];
+    case "partial": {
+      const { table, rowsSoFar, elapsedMs } = view.partial;
+      return [tableBundle(table, config, [`so far: still running after ${formatMs(elapsedMs)}`], { streamlink: { partial: true, rowsSoFar, elapsedMs } }, undefined, rowsSoFar)];
+    }
     case "progress": {
       const { progress } = view;
       const tasks = progress.totalTasks ? ` (${progress.completedTasks ?? 0}/${progress.totalTasks} tasks)` : "";

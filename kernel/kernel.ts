@@ -52,7 +52,7 @@ export class StreamLinkKernel implements KernelCore {
   private flushScheduled = false;
   /** True while a cell runs: Shift+Tab then shows no sample values, since an engine runs one query at a time. */
   private running = false;
-  private progressId = 0;
+  private displayId = 0;
   /** `console.log` in user code goes to the cell that is running (or ran last). */
   readonly console: Console;
 
@@ -149,13 +149,16 @@ export class StreamLinkKernel implements KernelCore {
     const context: MagicContext = {
       session,
       cwd: this.deps.cwd,
-      display,
+      display: display.show,
       assign: (name, value, typeName) => runner.declare(name, value, typeName),
       magicHelp: () => magics.names().map((n) => magics.describe(n)),
     };
     for (const step of magics.plan(code)) {
       if (step.kind === "magic") {
-        await step.magic.run({ tokens: step.tokens, body: step.body, cellSource: code }, context);
+        await step.magic.run({ tokens: step.tokens, body: step.body, cellSource: code }, context).catch((thrown: unknown) => {
+          display.stopped();
+          throw thrown;
+        });
         continue;
       }
       const outcome = await runner.run(step.code);
@@ -167,20 +170,37 @@ export class StreamLinkKernel implements KernelCore {
     }
   }
 
-  /** Views become display_data; progress updates one display in place. */
-  private displayer(publish: Publisher): (view: View) => void {
-    let progressId: string | undefined;
-    return (view) => {
-      for (const bundle of bundlesFor(view, this.deps.session.config)) {
-        if (view.kind === "progress") {
-          const first = progressId === undefined;
-          progressId ??= `streamlink-progress-${++this.progressId}`;
-          publish(first ? "display_data" : "update_display_data", { ...bundle, transient: { display_id: progressId } });
-          continue;
+  /**
+   * Views become display_data. Progress updates one display in place; so do a query's first rows while it runs,
+   * and its result then replaces them (the table first; a chart after it is a display of its own).
+   */
+  private displayer(publish: Publisher): { show: (view: View) => void; stopped: () => void } {
+    const slots = new Map<"progress" | "result", string>();
+    const inPlace = (slot: "progress" | "result", bundle: MimeBundle): void => {
+      const id = slots.get(slot);
+      const displayId = id ?? `streamlink-${slot}-${++this.displayId}`;
+      slots.set(slot, displayId);
+      publish(id === undefined ? "display_data" : "update_display_data", { ...bundle, transient: { display_id: displayId } });
+    };
+    const show = (view: View): void => {
+      bundlesFor(view, this.deps.session.config).forEach((bundle, i) => {
+        if (view.kind === "progress") return inPlace("progress", bundle);
+        if (view.kind === "partial") return inPlace("result", bundle);
+        if (view.kind === "result" && i === 0 && slots.has("result")) {
+          inPlace("result", bundle);
+          slots.delete("result");
+          return;
         }
         publish("display_data", { data: bundle.data, metadata: bundle.metadata });
-      }
+      });
     };
+    // The first rows of a query that then failed or was stopped are no result: their place says so, above the error.
+    const stopped = (): void => {
+      if (!slots.has("result")) return;
+      inPlace("result", { data: { "text/plain": "The query stopped before its result (see the error below); the first rows shown here are withdrawn." }, metadata: {} });
+      slots.delete("result");
+    };
+    return { show, stopped };
   }
 
   private valueBundle(value: unknown): MimeBundle {

@@ -48,7 +48,7 @@ export const askMagic: Magic = {
     const kept = answer.chosenTry < answer.tries ? `, try ${answer.chosenTry} kept` : "";
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${answer.tries} ${answer.tries === 1 ? "try" : "tries"}${kept})`, sql: answer.sql });
     context.display({ kind: "explanation", explanation });
-    const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity) : undefined;
+    const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity, run.verdict) : undefined;
     context.display({
       kind: "verdict",
       bundle: verdictBundle({ magic: "ask", cellSource: invocation.cellSource, question, provenance, explanation }, answer.verdict, plan?.provenance),

@@ -5,7 +5,7 @@ import type { SimilarityProvenance, SimilarityRequest } from "../core/embedder.j
 import type { ChartSpec } from "../core/output.js";
 import type { Verdict, VerdictBundle } from "../core/verdict.js";
 import { emptyResultNote, type RowProbe } from "../explain/index.js";
-import type { CheckedRun } from "../session/session.js";
+import type { CheckedRun, RunOptions } from "../session/session.js";
 import { runSimilar, similarityRequest } from "../session/similar.js";
 import type { MagicContext, MagicInvocation } from "./magic.js";
 import { intOption, parseArgs, stringOption, type OptionSpecs, type ParsedArgs } from "./options.js";
@@ -28,6 +28,12 @@ export interface CheckedRunRequest {
   readonly confirmLargeScan?: boolean;
 }
 
+/**
+ * A query still running after this long shows its first rows, refreshed as often; quicker queries show only their
+ * result (most cells), so a table does not flash up twice.
+ */
+const PARTIAL_EVERY_MS = 500;
+
 /** The semantic filter's options, the same on `%%sql` and `%%ask`. */
 export const SIMILARITY_OPTIONS: OptionSpecs = {
   "similar-to": { type: "string", help: "rank the rows by similarity to this text (quote it)", metavar: "TEXT" },
@@ -44,7 +50,13 @@ export function similarityOption(args: ParsedArgs): SimilarityRequest | undefine
  * `similarity`, the rows come back ranked.
  */
 export function runChecked(context: MagicContext, request: CheckedRunRequest): Promise<CheckedRun> {
-  const options = { engine: request.engine, maxRows: request.maxRows, confirmLargeScan: request.confirmLargeScan, onProgress: (progress: import("../core/engine.js").QueryProgress) => context.display({ kind: "progress", progress }) };
+  const options: RunOptions = {
+    engine: request.engine,
+    maxRows: request.maxRows,
+    confirmLargeScan: request.confirmLargeScan,
+    onProgress: (progress) => context.display({ kind: "progress", progress }),
+    partial: { rows: context.session.config.display_rows, everyMs: PARTIAL_EVERY_MS, onRows: (partial) => context.display({ kind: "partial", partial }) },
+  };
   const show = (verdict: Verdict, similarity?: SimilarityProvenance): void =>
     context.display({ kind: "verdict", bundle: verdictBundle(request, verdict, similarity) });
   if (request.similarity) return runSimilar(context.session, request.sql, request.similarity, options, show);

@@ -1,6 +1,6 @@
 import type { Catalog } from "../core/catalog.js";
 import type { Embedder } from "../core/embedder.js";
-import type { ConnectRequest, Dialect, Engine, EngineConnector, QueryProgress, QueryResult } from "../core/engine.js";
+import type { ConnectRequest, Dialect, Engine, EngineConnector, PartialRequest, QueryProgress, QueryResult } from "../core/engine.js";
 import { BlockedQueryError, ConfirmScanError, UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import type { QueryPlan } from "../core/plan.js";
@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Rows to materialise; `Config.max_rows` when absent. */
   readonly maxRows?: number;
   readonly onProgress?: (progress: QueryProgress) => void;
+  /** The first rows while the query still runs, where the engine streams. */
+  readonly partial?: PartialRequest;
   /** Who wrote the SQL: a model's SQL is held to the stricter injection bar. Defaults to a person. */
   readonly author?: SqlAuthor;
   /** Time limit in ms for this query; `Config.timeout_s` when absent (0 = none). */
@@ -172,6 +174,7 @@ export class Session {
       maxRows,
       timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
       onProgress: options.onProgress,
+      partial: options.partial,
     });
     return { verdict, engine, result, maxRows };
   }

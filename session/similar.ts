@@ -75,16 +75,20 @@ export interface SimilarityPlan {
   readonly provenance: SimilarityProvenance;
 }
 
-/** Loads the model (so a missing one fails before any query runs) and looks for precomputed embeddings. */
-export async function planSimilarity(session: Session, engine: Engine, request: SimilarityRequest): Promise<SimilarityPlan> {
+/**
+ * Loads the model (so a missing one fails before any query runs) and looks for precomputed embeddings of the
+ * tables the checked query reads (`verdict.tables`).
+ */
+export async function planSimilarity(session: Session, engine: Engine, request: SimilarityRequest, verdict: Verdict): Promise<SimilarityPlan> {
   const embedder = await session.embedder();
-  const precomputed = await findEmbeddings(session, engine, request.on);
+  const precomputed = await findEmbeddings(session, engine, request.on, verdict.tables ?? []);
   return { request, embedder, precomputed, provenance: provenanceOf(request, embedder, precomputed) };
 }
 
 /**
  * `sql` ranked by `request`: checks it (the verdict goes to `onVerdict` with the ranking's provenance, before
- * anything runs), then ranks in the engine when precomputed embeddings exist, otherwise in the kernel.
+ * anything runs), then ranks in the engine when the tables it reads have precomputed embeddings, otherwise in the
+ * kernel.
  */
 export async function runSimilar(
   session: Session,
@@ -94,14 +98,17 @@ export async function runSimilar(
   onVerdict?: (verdict: Verdict, similarity: SimilarityProvenance) => void,
 ): Promise<SimilarRun> {
   const engine = await session.engine(options.engine);
-  const plan = await planSimilarity(session, engine, request);
+  // Checked first, without a row cap: the verdict says which tables the query reads, and so whose embeddings rank it.
+  const verdict = await session.check(sql, engine, { rowCap: false });
+  const plan = await planSimilarity(session, engine, request, verdict);
   if (plan.precomputed) {
-    const verdict = await session.check(sql, engine, { rowCap: false });
     onVerdict?.(verdict, plan.provenance);
     if (verdict.verdict === "block") throw blockedError(verdict);
     return rankInEngine(session, engine, verdict, plan.precomputed, plan);
   }
-  const run = await session.run(sql, { ...options, maxRows: KERNEL_RANK_CAP + 1 }, (verdict) => onVerdict?.(verdict, plan.provenance));
+  // The rows before ranking are not what the cell will show: no first rows while they arrive.
+  const { partial: _unranked, ...unranked } = options;
+  const run = await session.run(sql, { ...unranked, maxRows: KERNEL_RANK_CAP + 1 }, (checked) => onVerdict?.(checked, plan.provenance));
   return rankInKernel(session, run, plan);
 }
 
@@ -144,19 +151,30 @@ function provenanceOf(request: SimilarityRequest, embedder: Embedder, precompute
   };
 }
 
-/** The connection's precomputed embeddings for `on`, when some table has them and the engine can rank. */
-async function findEmbeddings(session: Session, engine: Engine, on: readonly string[]): Promise<Precomputed | undefined> {
+/**
+ * The precomputed embeddings for `on` of the one table among `tables` (those the query reads) that has them, when
+ * the engine can rank; a query reading two such tables is refused, as either table's vectors could rank its rows.
+ */
+async function findEmbeddings(session: Session, engine: Engine, on: readonly string[], tables: readonly string[]): Promise<Precomputed | undefined> {
   if (!engine.similarity) return undefined;
   const catalog = await session.catalog(engine);
-  for (const source of sourceTables(catalog, on)) {
+  const found = sourceTables(catalog, on, tables).flatMap((source) => {
     const table = findTable(catalog, embeddingsTableName(source.name, on));
-    if (table && findColumn(table, EMBEDDING_COLUMNS.vector) && findColumn(table, EMBEDDING_COLUMNS.key)) return { table: table.name, source: source.name };
+    return table && findColumn(table, EMBEDDING_COLUMNS.vector) && findColumn(table, EMBEDDING_COLUMNS.key) ? [{ table: table.name, source: source.name }] : [];
+  });
+  if (found.length > 1) {
+    const sources = found.map((f) => f.source);
+    throw new StreamLinkError("similarity-ambiguous",
+      `The query reads ${sources.join(" and ")}, and each has embeddings for ${on.join(",")}; the rows cannot be ranked with both.`,
+      `Rank a query that reads one of them (e.g. SELECT ${EMBEDDING_COLUMNS.key}, ${on.join(", ")} FROM ${sources[0]} …), then use its result with the other table.`,
+      { tables: sources, embeddingsTables: found.map((f) => f.table), on });
   }
-  return undefined;
+  return found[0];
 }
 
-function sourceTables(catalog: Catalog, on: readonly string[]): TableInfo[] {
-  return catalog.tables.filter((t) => on.every((c) => findColumn(t, c)));
+/** The tables among `read` (catalog names) that have every column of `on`. */
+function sourceTables(catalog: Catalog, on: readonly string[], read: readonly string[]): TableInfo[] {
+  return read.flatMap((name) => findTable(catalog, name) ?? []).filter((t) => on.every((c) => findColumn(t, c)));
 }
 
 async function rankInEngine(session: Session, engine: Engine, verdict: Verdict, precomputed: Precomputed, plan: SimilarityPlan): Promise<SimilarRun> {
@@ -200,7 +218,7 @@ async function rankInKernel(session: Session, run: CheckedRun, plan: SimilarityP
   const { table } = run.result;
   if (run.result.truncated || table.numRows > KERNEL_RANK_CAP) {
     const catalog = await session.catalog(run.engine);
-    throw tooManyRows(table.numRows, embedCommand(run.engine, sourceTables(catalog, request.on)[0]?.name ?? "TABLE", request.on), request);
+    throw tooManyRows(table.numRows, embedCommand(run.engine, sourceTables(catalog, request.on, run.verdict.tables ?? [])[0]?.name ?? "TABLE", request.on), request);
   }
   const ranked = await rankRows(table, request, embedder, session);
   return { ...run, result: { ...run.result, table: ranked, truncated: false }, similarity };

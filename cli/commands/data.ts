@@ -15,8 +15,9 @@ export const USAGE = `usage:
   streamlink data embed --db PATH --table TABLE --on COL[,COL] --out DIR [--int8] [--overwrite] [--chunk-rows N]
       Precomputes the semantic filter's embeddings (the local embedding model) of TABLE's text columns into
       DIR/TABLE_embeddings_COLS/part-*.parquet (publication_number, embedding FLOAT[384] or TINYINT[384] with
-      --int8, model). With DIR the data folder, \`--similar-to\` then ranks inside the engine. Resumes after the
-      last part written; progress and rows/s on stderr.
+      --int8, model), then DIR/TABLE_embeddings_COLS.duckdb, the same vectors as DuckDB fixed-size arrays (what
+      a DuckDB connection to DIR ranks from). With DIR the data folder, \`--similar-to\` then ranks inside the
+      engine. Resumes after the last part written; progress and rows/s on stderr.
 
 Imports merge: every source imported into the same --out is kept in --out/.import/ and the canonical files
 (patents.parquet, patent_cpc.parquet, patent_inventors.parquet) are rebuilt from all of them; a field comes from

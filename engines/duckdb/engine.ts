@@ -48,17 +48,25 @@ interface TableSource {
   readonly sql: string;
   /** The file, or the folder of a partitioned dataset, that the view reads. */
   readonly location: { readonly file: string } | { readonly folder: string };
+  /** A DuckDB database file the view reads from, attached read-only under this alias before the view is used. */
+  readonly attach?: string;
 }
 
-/** One table per file (named by its stem), and one per sub-folder of Parquet files (a partitioned dataset). */
+/**
+ * One table per file (named by its stem), and one per sub-folder of Parquet files (a partitioned dataset). A
+ * `NAME.duckdb` file is its table `NAME`; beside a folder or file of the same name it is that data's DuckDB-native
+ * copy (`streamlink data embed` writes one: fixed-size arrays are read as stored, Parquet lists are decoded on every
+ * read) and is read instead.
+ */
 async function tableSources(folder: string): Promise<TableSource[]> {
-  const sources: TableSource[] = [];
+  const sources = new Map<string, TableSource>();
+  let attached = 0;
   for (const entry of (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(folder, entry.name);
     if (entry.isDirectory()) {
       const nested = await readdir(full, { recursive: true });
-      if (nested.some((f) => f.endsWith(".parquet"))) {
-        sources.push({
+      if (nested.some((f) => f.endsWith(".parquet")) && !sources.has(entry.name)) {
+        sources.set(entry.name, {
           name: entry.name,
           sql: `read_parquet(${quotedString(path.join(full, "**", "*.parquet"))}, hive_partitioning = true)`,
           location: { folder: full + path.sep },
@@ -67,10 +75,21 @@ async function tableSources(folder: string): Promise<TableSource[]> {
       continue;
     }
     const ext = path.extname(entry.name).toLowerCase();
+    const name = path.basename(entry.name, path.extname(entry.name));
+    if (ext === ".duckdb") {
+      const alias = `attached_${attached++}`;
+      sources.set(name, { name, sql: `${alias}.${quotedIdentifier(name)}`, location: { file: full }, attach: alias });
+      continue;
+    }
     const reader = READERS[ext];
-    if (reader) sources.push({ name: path.basename(entry.name, path.extname(entry.name)), sql: `${reader}(${quotedString(full)})`, location: { file: full } });
+    if (reader && sources.get(name)?.attach === undefined) sources.set(name, { name, sql: `${reader}(${quotedString(full)})`, location: { file: full } });
   }
-  return sources;
+  return [...sources.values()];
+}
+
+/** Attaches the folder's DuckDB files read-only, as the views expect them. */
+function attachStatements(sources: readonly TableSource[]): string[] {
+  return sources.flatMap((s) => (s.attach !== undefined && "file" in s.location ? [`ATTACH ${quotedString(s.location.file)} AS ${s.attach} (READ_ONLY)`] : []));
 }
 
 /**
@@ -144,13 +163,22 @@ export class DuckDBEngine implements Engine {
         const catalogFile = path.join(scratch, "catalog.duckdb");
         const builder = await DuckDBInstance.create(catalogFile, settings);
         const setup = await builder.connect();
+        for (const statement of attachStatements(sources)) await setup.run(statement);
+        const shown: TableSource[] = [];
         for (const source of sources) {
-          await setup.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
+          const view = setup.run(`CREATE VIEW ${quotedIdentifier(source.name)} AS SELECT * FROM ${source.sql}`);
+          // A DuckDB file without a table of its own name is some other database: it is left out, as before.
+          if (source.attach !== undefined) {
+            if (await view.then(() => true, () => false)) shown.push(source);
+          } else {
+            await view;
+            shown.push(source);
+          }
         }
         setup.closeSync();
         builder.closeSync();
         const instance = await DuckDBInstance.create(catalogFile, { ...settings, access_mode: "READ_ONLY" });
-        return await DuckDBEngine.lock(request, instance, sources, scratch);
+        return await DuckDBEngine.lock(request, instance, shown, scratch);
       }
       const instance = await DuckDBInstance.create(target, { ...settings, access_mode: "READ_ONLY" });
       return await DuckDBEngine.lock(request, instance, [], scratch);
@@ -165,7 +193,7 @@ export class DuckDBEngine implements Engine {
     request: ConnectRequest, instance: DuckDBInstance, sources: readonly TableSource[], scratch: string,
   ): Promise<DuckDBEngine> {
     const connection = await instance.connect();
-    for (const statement of lockdownStatements(sources)) await connection.run(statement);
+    for (const statement of [...attachStatements(sources), ...lockdownStatements(sources)]) await connection.run(statement);
     return new DuckDBEngine(request.name, request.target, instance, connection, scratch, sources);
   }
 
@@ -201,7 +229,7 @@ export class DuckDBEngine implements Engine {
     const watchdog = options.timeoutMs ? setTimeout(() => this.stop("timeout"), options.timeoutMs) : undefined;
     try {
       const result = await (await this.prepareSelect(sql)).stream();
-      const { collector, truncated } = await collect(result, options.maxRows, this.name, () => this.cancelReason !== undefined);
+      const { collector, truncated } = await collect(result, options, this.name, () => this.cancelReason !== undefined, started);
       return { table: collector.toTable(), truncated, elapsedMs: performance.now() - started };
     } catch (error) {
       if (this.cancelReason) throw new QueryCancelledError(this.cancelReason, { engine: this.name });
@@ -323,11 +351,22 @@ async function dataFingerprint(target: string, sources: readonly TableSource[]):
 
 /**
  * Streams chunks until `maxRows`: the fetch stops there, and rows past the cap are never read, only noticed. A time
- * limit or the stop button that came while a chunk was converted ends the collection too.
+ * limit or the stop button that came while a chunk was converted ends the collection too. With `partial`, the first
+ * rows are also kept apart (the whole table is built once, at the end) and handed over while the chunks still come.
  */
-async function collect(result: DuckDBResult, maxRows: number, engine: string, stopped: () => boolean): Promise<{ collector: ArrowCollector; truncated: boolean }> {
+async function collect(
+  result: DuckDBResult,
+  { maxRows, partial }: ExecuteOptions,
+  engine: string,
+  stopped: () => boolean,
+  started: number,
+): Promise<{ collector: ArrowCollector; truncated: boolean }> {
   const { ArrowCollector } = await loadToArrow();
-  const collector = new ArrowCollector(result.deduplicatedColumnNames(), result.columnTypes());
+  const names = result.deduplicatedColumnNames();
+  const types = result.columnTypes();
+  const collector = new ArrowCollector(names, types);
+  const head = partial ? new ArrowCollector(names, types) : undefined;
+  let due = started + (partial?.everyMs ?? 0);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
@@ -335,7 +374,14 @@ async function collect(result: DuckDBResult, maxRows: number, engine: string, st
     if (room <= 0) return { collector, truncated: true };
     checkResultMemory(collector.rowCount, engine);
     if (stopped()) throw new Error("stopped while converting the result");
-    if (collector.append(chunk, room) < chunk.rowCount) return { collector, truncated: true };
+    const taken = collector.append(chunk, room);
+    if (taken < chunk.rowCount) return { collector, truncated: true };
+    if (!partial || !head) continue;
+    head.append(chunk, partial.rows - head.rowCount);
+    const now = performance.now();
+    if (now < due) continue;
+    partial.onRows({ table: head.toTable(), rowsSoFar: collector.rowCount, elapsedMs: now - started });
+    due = now + partial.everyMs;
   }
 }
 

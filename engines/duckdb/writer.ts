@@ -191,6 +191,19 @@ export class ParquetWorkbench {
     return typeof count === "number" ? count : Number(count ?? 0);
   }
 
+  /**
+   * Writes `select` as table `table` of a new DuckDB database file: DuckDB's own storage keeps fixed-size arrays
+   * (`FLOAT[384]`) as they are, where Parquet has only lists that every read must decode again.
+   */
+  async copyToDatabase(select: string, file: string, table: string): Promise<void> {
+    await this.run(`ATTACH ${quotedString(file)} AS copy_target`);
+    try {
+      await this.run(`CREATE TABLE copy_target.${quotedIdentifier(table)} AS ${select}`);
+    } finally {
+      await this.run("DETACH copy_target");
+    }
+  }
+
   close(): void {
     this.#connection.closeSync();
     this.#instance.closeSync();

@@ -10,6 +10,7 @@ import { sparkProblem } from "./errors.js";
 import { fetchTable, waitForState } from "./fetch.js";
 import { introspect } from "./introspector.js";
 import { SparkRestApi, type SparkJob } from "./rest-api.js";
+import { sparkSimilarity } from "./similarity.js";
 import { AuthenticationRefusedError, ConnectionLostError, HiveConnection, ThriftCallError, type RunningOperation } from "./thrift-client.js";
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -77,6 +78,7 @@ type CancelReason = "interrupt" | "timeout";
  */
 export class SparkEngine implements Engine {
   readonly dialect = "spark" as const;
+  readonly similarity = sparkSimilarity;
   private running: { operation: RunningOperation; marker: string } | undefined;
   private cancelReason: CancelReason | undefined;
   private cancelling: Promise<void> | undefined;

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { freePort } from "../support/ports.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const CHROMIUM = "/usr/bin/chromium";
@@ -23,17 +23,6 @@ export function assertPrerequisites(): void {
   if (missing.length > 0) {
     throw new Error(`Missing ${missing.join(", ")}: run scripts/setup.sh (it runs scripts/setup-extension.sh).`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? ok(address.port) : fail(new Error("no port"))));
-    });
-  });
 }
 
 export interface LabOptions {

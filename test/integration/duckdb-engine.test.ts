@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../core/engine.js";
 import { EngineUnavailableError, QueryCancelledError, QueryError } from "../../core/errors.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
+import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
 import { CANONICAL } from "../support/paths.js";
 
 const connect = (target: string, name = "t"): Promise<Engine> => duckdbConnector.connect({ kind: "duckdb", target, name });
@@ -144,6 +145,32 @@ describe("DuckDB engine targets", () => {
     const error = await connect("/no/such/folder").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineUnavailableError);
     expect((error as EngineUnavailableError).hint).toMatch(/relative paths start at the notebook's folder/);
+  });
+
+  it("reads a NAME.duckdb file as table NAME, instead of the Parquet folder it copies, read-only", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "sl-copy-"));
+    const bench = await ParquetWorkbench.open();
+    try {
+      await mkdir(path.join(folder, "vectors"));
+      await bench.copyToParquet("SELECT 'a' AS k, [1, 2, 3]::FLOAT[3] AS embedding", path.join(folder, "vectors", "part-00000.parquet"));
+      await bench.copyToDatabase("SELECT * FROM (VALUES ('a', [1, 2, 3]::FLOAT[3]), ('b', [3, 2, 1]::FLOAT[3])) v(k, embedding)", path.join(folder, "vectors.duckdb"), "vectors");
+      // Some other database: no table of its own name, so it is not shown (folders held such files before).
+      await bench.copyToDatabase("SELECT 1 AS x", path.join(folder, "other.duckdb"), "unrelated");
+    } finally {
+      bench.close();
+    }
+    const engine = await connect(folder);
+    try {
+      expect((await engine.catalog()).tables.map((t) => t.name)).toEqual(["vectors"]);
+      const { table } = await engine.execute("SELECT count(*) AS n, any_value(typeof(embedding)) AS type FROM vectors", { maxRows: 1 });
+      expect(table.get(0)?.toJSON()).toMatchObject({ n: 2n, type: "FLOAT[3]" });
+      const attached = await engine.execute("SELECT database_name AS db FROM duckdb_tables() WHERE table_name = 'vectors'", { maxRows: 1 });
+      const db = String(attached.table.get(0)?.toJSON().db);
+      await expect(engine.execute(`DELETE FROM ${db}.vectors`, { maxRows: 1 })).rejects.toThrow(/read-only|read only/i);
+    } finally {
+      await engine.close();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it("refuses a folder without data files", async () => {

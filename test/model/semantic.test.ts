@@ -101,6 +101,9 @@ describe("the semantic filter on the demo patents with the bundled embedding mod
     await plain.close();
 
     const precomputed = await semanticSession(data);
+    // The connection reads the DuckDB copy written beside the parts: fixed-size arrays, not Parquet lists.
+    const vectors = (await precomputed.catalog(await precomputed.engine())).tables.find((t) => t.name === "patents_embeddings_title");
+    expect(vectors?.columns.find((c) => c.name === "embedding")?.type).toBe("FLOAT[384]");
     const inEngine = await runSimilar(precomputed, sql, request, {});
     await precomputed.close();
     expect(inKernel.similarity.rankedIn).toBe("kernel");

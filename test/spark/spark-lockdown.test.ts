@@ -9,7 +9,6 @@ import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -19,22 +18,12 @@ import { confined, javaArgs, javaExecutable, readSecret, sparkPaths } from "../.
 import { sparkConnector } from "../../engines/spark/engine.js";
 import { AuthenticationRefusedError, HiveConnection } from "../../engines/spark/thrift-client.js";
 import { cli } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 import { CANONICAL, REPO } from "../support/paths.js";
 
 const run = promisify(execFile);
 const TEST_TIMEOUT_MS = 600_000;
 const JARS = path.join(REPO, ".cache", "spark", "jars", "*");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** SHA-256 of every file under `dir`, by relative path (new files and deleted files show up as well). */
 async function fingerprints(dir: string): Promise<Record<string, string>> {
