@@ -369,11 +369,12 @@ async function collect(
   let due = started + (partial?.everyMs ?? 0);
   for (;;) {
     const chunk = await result.fetchChunk();
+    // An interrupted stream ends as if it were complete: the rows so far are not the result, so it counts as stopped.
+    if (stopped()) throw new Error("stopped while reading the result");
     if (!chunk || chunk.rowCount === 0) return { collector, truncated: false };
     const room = maxRows - collector.rowCount;
     if (room <= 0) return { collector, truncated: true };
     checkResultMemory(collector.rowCount, engine);
-    if (stopped()) throw new Error("stopped while converting the result");
     const taken = collector.append(chunk, room);
     if (taken < chunk.rowCount) return { collector, truncated: true };
     if (!partial || !head) continue;
