@@ -7,5 +7,8 @@ bash scripts/setup.sh
 for area in spark evals browser serve; do
   if [ -f "scripts/setup-$area.sh" ]; then bash "scripts/setup-$area.sh"; fi
 done
+# The tests are typechecked too (setup.sh compiled the rest): a type a test relies on that a change broke fails
+# here, with its line, instead of as an `undefined` deep inside a run.
+bash scripts/tsc.sh -p tsconfig.test.json
 export PATH="$PWD/.venv/bin:$PATH"
 exec npx vitest run "$@"

@@ -11,6 +11,7 @@ import { rowsOf } from "../../session/ask.js";
 import { askByAgreement } from "../../session/candidates.js";
 import { Session } from "../../session/session.js";
 import { ScriptedModel } from "../support/scripted-model.js";
+import { answered } from "../support/answered.js";
 
 /** The model ends each answer with a semicolon, as it does. */
 const said = (...sql: string[]) => sql.map((s) => `${s};`);
@@ -39,7 +40,7 @@ afterAll(async () => {
 describe("candidates chosen by execution (session/candidates.ts)", () => {
   it("answers with the result most candidates agree on, however each wrote it, and names the runner-up", async () => {
     const model = new ScriptedModel(said(ALL_DOGS, BENS_BY_NAME, BENS_BY_ID));
-    const answer = await askByAgreement(session, scripted(model), { question: QUESTION });
+    const answer = answered(await askByAgreement(session, scripted(model), { question: QUESTION }));
     expect(answer.sql).toBe(BENS_BY_NAME);
     expect(rowsOf(answer.run!.result.table)).toEqual([[2n]]);
     expect(answer.agreement).toEqual({ confidence: 2 / 3, candidates: 3, unsure: false, runnerUp: ALL_DOGS });
@@ -50,7 +51,7 @@ describe("candidates chosen by execution (session/candidates.ts)", () => {
 
   it("says it is unsure when no two candidates agree, and a failing candidate does not vote", async () => {
     const model = new ScriptedModel(said("SELECT no_such_column FROM dogs", ALL_DOGS, BENS_BY_ID));
-    const answer = await askByAgreement(session, scripted(model), { question: QUESTION });
+    const answer = answered(await askByAgreement(session, scripted(model), { question: QUESTION }));
     expect(answer.sql).toBe(ALL_DOGS);
     expect(answer.agreement).toEqual({ confidence: 1 / 3, candidates: 3, unsure: true, runnerUp: BENS_BY_ID });
   });

@@ -9,6 +9,7 @@ import { askQuestion } from "../../session/ask.js";
 import { LocalSqlGenerator } from "../../models/generator.js";
 import type { CompletionRequest, TextModel } from "../../models/text-model.js";
 import { Session } from "../../session/session.js";
+import { answered } from "../support/answered.js";
 
 /** A model that answers from a script and keeps every prompt it was given, so the test reads what the model read. */
 class ScriptedModel implements TextModel {
@@ -41,7 +42,7 @@ describe("what %%ask shows the model follows the data it is connected to", () =>
   });
   const ask = async (target: string): Promise<string> => {
     await session.connect({ kind: "duckdb", target, name: "duckdb" });
-    const { error } = await askQuestion(session, await session.generator(), { question: "How many offices are there?" });
+    const { error } = answered(await askQuestion(session, await session.generator(), { question: "How many offices are there?" }));
     expect(error).toBeUndefined();
     return model.prompts.at(-1) ?? "";
   };

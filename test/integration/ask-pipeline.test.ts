@@ -16,6 +16,7 @@ import { askQuestion } from "../../session/ask.js";
 import { Session } from "../../session/session.js";
 import { REPO } from "../support/paths.js";
 import { ScriptedModel } from "../support/scripted-model.js";
+import { answered } from "../support/answered.js";
 
 /** The demo data every new user has (notebooks/data/patents: 14,684 patents). */
 const DEMO = path.join(REPO, "notebooks", "data", "patents");
@@ -55,7 +56,7 @@ afterAll(async () => {
 describe("the %%ask pipeline (session/ask.ts) on the demo data, real checker and DuckDB", () => {
   it("answers with the rows of the try it keeps, not of the last try", async () => {
     const generator = scripted(writes());
-    const answer = await askQuestion(kennelSession, generator, { question: KENNEL_QUESTION });
+    const answer = answered(await askQuestion(kennelSession, generator, { question: KENNEL_QUESTION }));
     expect(answer.tries).toBe(3);
     expect(answer.chosenTry).toBe(1);
     expect(answer.sql).toBe(SELF_JOIN);
@@ -107,7 +108,7 @@ describe("the %%ask pipeline (session/ask.ts) on the demo data, real checker and
       const model = new ScriptedModel([`${EXPLOSION};`, "SELECT country, count(*) AS n FROM patents GROUP BY country ORDER BY n DESC, country;"]);
       const generator = new LocalSqlGenerator({ load: async () => model, constrained: false });
       const started = performance.now();
-      const answer = await askQuestion(session, generator, { question: "How many patents share a country?" });
+      const answer = answered(await askQuestion(session, generator, { question: "How many patents share a country?" }));
       expect(performance.now() - started).toBeLessThan(10_000);
       expect(answer.tries).toBe(2);
       expect(answer.run?.result.table.numRows).toBeGreaterThan(0);
@@ -116,7 +117,7 @@ describe("the %%ask pipeline (session/ask.ts) on the demo data, real checker and
       // every try too expensive: a clear error, not a hung cell
       const stubborn = scripted([`${EXPLOSION};`, `${EXPLOSION} WHERE a.kind = 'B2';`, `${EXPLOSION} WHERE b.kind = 'B2';`]);
       const t0 = performance.now();
-      const failed = await askQuestion(session, stubborn, { question: "How many patents share a country?" });
+      const failed = answered(await askQuestion(session, stubborn, { question: "How many patents share a country?" }));
       expect(performance.now() - t0).toBeLessThan(15_000);
       expect(failed.error).toBeInstanceOf(TooExpensiveError);
       expect(failed.error?.message).toMatch(/too expensive: it ran longer than 1 s/);

@@ -25,6 +25,8 @@ class CountingEngine implements Engine {
     this.executed.push(sql);
     return this.inner.execute(sql, options);
   }
+  plan(sql: string): ReturnType<Engine["plan"]> { return this.inner.plan(sql); }
+  estimateScan(...args: Parameters<Engine["estimateScan"]>): ReturnType<Engine["estimateScan"]> { return this.inner.estimateScan(...args); }
   cancel(): Promise<void> { return this.inner.cancel(); }
   close(): Promise<void> { return this.inner.close(); }
 }

@@ -46,7 +46,7 @@ async function compare(dir: string, table: string) {
       JOIN (SELECT row_number() OVER () AS rn, publication_number FROM ${gold}) b USING (rn)
       WHERE a.publication_number <> b.publication_number`);
   const schema = async (src: string) => (await bench.query(`SELECT column_name, column_type FROM (DESCRIBE FROM ${src})`)).map((r) => `${r["column_name"]} ${r["column_type"]}`);
-  return { ...diff, misplaced: order?.["misplaced"], schema: await schema(mine), goldSchema: await schema(gold) };
+  return { extra: diff?.["extra"], missing: diff?.["missing"], misplaced: order?.["misplaced"], schema: await schema(mine), goldSchema: await schema(gold) };
 }
 
 describe("data import reproduces the canonical patents database", () => {

@@ -17,6 +17,7 @@ import { askQuestion } from "../../session/ask.js";
 import { errorProblem, verdictProblems } from "../../session/problems.js";
 import { Session } from "../../session/session.js";
 import { ScriptedModel } from "../support/scripted-model.js";
+import { answered } from "../support/answered.js";
 
 /**
  * The repairs that need no model, fed the problems the real checker and the real DuckDB report for each query (no
@@ -205,7 +206,7 @@ describe("what the model reads about a problem", () => {
 describe("the repair loop on real engine errors", () => {
   it("feeds the engine's error back and stops at the first query that runs", async () => {
     const model = new ScriptedModel(["SELECT count(*) FROM patents WHERE grant_date > 'last year';", "SELECT count(*) FROM patents WHERE grant_date > DATE '2012-01-01';"]);
-    const answer = await askQuestion(session, new LocalSqlGenerator({ load: async () => model, constrained: false }), { question: "How many patents were granted since 2012?" });
+    const answer = answered(await askQuestion(session, new LocalSqlGenerator({ load: async () => model, constrained: false }), { question: "How many patents were granted since 2012?" }));
     expect(answer.tries).toBe(2);
     expect(answer.sql).toContain("DATE '2012-01-01'");
     const second = model.requests[1]?.messages ?? [];
@@ -216,7 +217,7 @@ describe("the repair loop on real engine errors", () => {
   it("samples a different repair when the model repeats an answer that already failed", async () => {
     const bad = "SELECT count(*) FROM patents WHERE assignee = 'x' GROUP BY assignee ORDER BY publication_number;";
     const model = new ScriptedModel([bad, bad, "SELECT count(*) FROM patents;"]);
-    const answer = await askQuestion(session, new LocalSqlGenerator({ load: async () => model, constrained: false }), { question: "How many patents?" });
+    const answer = answered(await askQuestion(session, new LocalSqlGenerator({ load: async () => model, constrained: false }), { question: "How many patents?" }));
     expect(answer.sql).toBe("SELECT count(*) FROM patents");
     expect(answer.tries).toBe(2);
     expect(model.requests.map((r) => r.temperature ?? 0)).toEqual([0, 0, 0.7]);

@@ -52,6 +52,7 @@ describe("paging a shown result on the engine", () => {
     expect(column(sorted.table, 0)).toEqual([...all].sort().reverse().slice(0, 5));
 
     const csv = only(await run("%page", [id, "--csv"]), "download");
+    if (csv.mime !== "text/csv") throw new Error(`expected a CSV download, got ${csv.mime}`);
     const lines = csv.text.trimEnd().split("\r\n");
     expect(lines[0]).toBe("publication_number,country");
     expect(lines).toHaveLength(51);

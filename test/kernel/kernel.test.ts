@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VERDICT_MIME, type VerdictBundle } from "../../core/verdict.js";
-import { outputsOfType, runKernel, visibleText, type StepResult } from "../support/kernel-client.js";
+import { outputsOfType, runKernel, visibleText, type StepResult, type Steps } from "../support/kernel-client.js";
 
 /** The real kernel, started by Jupyter's own client from the kernelspec in .venv. */
 describe("the streamlink kernel under jupyter_client", () => {
@@ -28,7 +28,7 @@ describe("the streamlink kernel under jupyter_client", () => {
       { code: "%%sql\nSELECT 3 AS three" },
       { code: "_.numRows" },
     ]);
-    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay, , underscoreAgain, mine, , underscoreLast] = results as StepResult[] & { length: 19 };
+    const [connect, sql, numRows, firstCpc, typeError, carry, unknownTable, unknownMagic, badOption, blocked, topAwait, thrown, underscore, tslabDisplay, , underscoreAgain, mine, , underscoreLast] = results as Steps<19>;
 
     expect(connect.reply.status).toBe("ok");
     expect(visibleText(connect.iopub)).toMatch(/4 table\(s\): patent_cpc, patent_inventors, patents, patents_embeddings_title_abstract/);
@@ -168,7 +168,7 @@ describe("%%sql --explain and confirm_rows", () => {
       { code: "%config confirm_rows=100" },
       { code: `%%sql\n${groupBy}` },
       { code: `%%sql --yes\n${groupBy}` },
-    ]) as StepResult[] & { length: 7 };
+    ]) as Steps<7>;
 
     expect(explained.reply.status).toBe("ok");
     const text = visibleText(explained.iopub);
@@ -210,7 +210,7 @@ describe("completion and inspection in %%sql cells", () => {
       { request: "complete", ...at("%%ask\nWhich tit", "tit") },
       { request: "complete", ...at("const fromTs = 1;\nfromT", "\nfromT") },
     ]);
-    const [, title, afterSelect, afterFrom, qualified, fn, option, inString, column, table, question, typescript] = results as StepResult[] & { length: 12 };
+    const [, title, afterSelect, afterFrom, qualified, fn, option, inString, column, table, question, typescript] = results as Steps<12>;
     const matches = (r: StepResult | undefined): string[] => (r?.reply.matches ?? []) as string[];
 
     expect(title.reply.status).toBe("ok");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outputsOfType, runKernel, visibleText, type StepResult } from "../support/kernel-client.js";
+import { outputsOfType, runKernel, visibleText, type Steps } from "../support/kernel-client.js";
 
 /** Issue #20's reproductions, each through the real kernel over the Jupyter protocol. */
 describe("the kernel survives what a careless or hostile cell sends", () => {
@@ -10,7 +10,7 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
       { code: deep },
       { code: "1+1" },
       { code: "kept + 1" },
-    ])) as StepResult[] & { length: 4 };
+    ])) as Steps<4>;
     expect(outputsOfType(before.iopub, "text/plain")).toEqual(["41"]);
     expect(overflow.reply.status).toBe("error");
     expect(overflow.reply.ename).toBe("CompilerFailedError");
@@ -26,7 +26,7 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
     const [burst, after] = (await runKernel([
       { code: "for (let i = 0; i < 3000; i++) console.log(`line ${i}`);", timeout_s: 30 },
       { code: "1+1", timeout_s: 30 },
-    ])) as StepResult[] & { length: 2 };
+    ])) as Steps<2>;
     expect(burst.reply.status).toBe("ok");
     const printed = visibleText(burst.iopub).split("\n").filter((l) => l.startsWith("line "));
     expect(printed).toHaveLength(3000);
@@ -39,7 +39,7 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
       { code: "await new Promise((resolve) => setTimeout(resolve, 60_000))", interrupt_after_s: 1.5, timeout_s: 30 },
       { code: "while (true) {}", interrupt_after_s: 1.5, timeout_s: 30 },
       { code: "1+1" },
-    ])) as StepResult[] & { length: 3 };
+    ])) as Steps<3>;
     for (const stopped of [waiting, looping]) {
       expect(stopped.reply.status).toBe("error");
       expect(stopped.seconds).toBeLessThan(1.5 + 5);
@@ -55,7 +55,7 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
       { code: "typeof _" },
       { code: "%%ask\nHow many rows are there?" },
       { code: "%config max_rows=20000000000" },
-    ])) as StepResult[] & { length: 6 };
+    ])) as Steps<6>;
     expect(rowCap.reply.status).toBe("error");
     expect(visibleText(rowCap.iopub)).toMatch(/row_cap needs a whole number from 0 to [\d,]+, got '1e23'[\s\S]*Hint/);
     // The refused value changed nothing: the next query runs.
@@ -89,7 +89,7 @@ describe("the kernel survives what a careless or hostile cell sends", () => {
       },
       { code: `${heapAfterGc} - baselineMb` },
       { code: "%%sql\nSELECT 1 AS one" },
-    ], undefined, { NODE_OPTIONS: "--max-old-space-size=768" })) as StepResult[] & { length: 8 };
+    ], undefined, { NODE_OPTIONS: "--max-old-space-size=768" })) as Steps<9>;
     expect(Number(outputsOfType(baseline.iopub, "text/plain")[0])).toBeGreaterThan(0);
     expect(big.reply.status).toBe("error");
     expect(big.reply.ename).toBe("ResultTooLargeError");

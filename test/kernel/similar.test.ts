@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VERDICT_MIME, type VerdictBundle } from "../../core/verdict.js";
-import { outputsOfType, runKernel, visibleText, type StepResult } from "../support/kernel-client.js";
+import { outputsOfType, runKernel, visibleText, type Steps } from "../support/kernel-client.js";
 
 /** The semantic filter in the real kernel: bad input is a Jupyter error with a hint, and the kernel carries on. */
 describe("%%sql --similar-to and rank() in the streamlink kernel", () => {
@@ -14,7 +14,7 @@ describe("%%sql --similar-to and rank() in the streamlink kernel", () => {
       { code: "await rank(hits, 42 as unknown as string, { on: [\"title\"] })" },
       { code: "hits.numRows" },
     ]);
-    const [, empty, notText, ranked, inTs, badTs, after] = results as StepResult[] & { length: 7 };
+    const [, empty, notText, ranked, inTs, badTs, after] = results as Steps<7>;
     for (const failed of [empty, notText]) {
       expect(failed.reply.status).toBe("error");
       expect(visibleText(failed.iopub)).toMatch(/Hint/);

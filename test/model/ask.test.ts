@@ -12,6 +12,7 @@ import type { MagicContext } from "../../magics/magic.js";
 import { modelMagic } from "../../magics/model.js";
 import { rememberMagic } from "../../magics/remember.js";
 import { patentsSession, plantNextAnswer, sharedGenerator } from "./support.js";
+import { answered } from "../support/answered.js";
 
 let session: Session;
 beforeAll(async () => { session = await patentsSession(); });
@@ -36,7 +37,7 @@ const QUICKSTART = [
 describe("%%ask on the canonical patents data with the bundled model", () => {
   // The first question also loads the model and evaluates the long system prompt once: minutes on a busy CPU.
   it.each(QUICKSTART)("answers: $question", { timeout: 600_000 }, async ({ question, gold }) => {
-    const generation = await askQuestion(session, sharedGenerator(), { question });
+    const generation = answered(await askQuestion(session, sharedGenerator(), { question }));
     const { run, error } = generation;
     expect(error).toBeUndefined();
     expect(generation.verdict.verdict).toBe("allow");
@@ -61,7 +62,7 @@ describe("%%ask on the canonical patents data with the bundled model", () => {
     // is needed); the second try is the real model's, written from the engine's error message.
     const planted = "SELECT count(*) AS n FROM patents WHERE assignee ILIKE '%nvidia%' AND num_claims > 'twenty'";
     plantNextAnswer(`${planted};`);
-    const generation = await askQuestion(session, sharedGenerator(), { question: "How many NVIDIA patents have more than 20 claims?" });
+    const generation = answered(await askQuestion(session, sharedGenerator(), { question: "How many NVIDIA patents have more than 20 claims?" }));
     const { run, error } = generation;
     expect(generation.provenance.tries).toBeGreaterThanOrEqual(2);
     expect(generation.provenance.attempts?.[0]?.problem).toMatch(/twenty/);
@@ -87,7 +88,7 @@ describe("the stop button during %%ask with the bundled model", () => {
     expect(performance.now() - stopped).toBeLessThan(1_000);
     expect(error).toBeInstanceOf(AskStoppedError);
     expect((error as Error).message).toMatch(/^Stopped while writing SQL \(try \d of 3\)\.$/);
-    const next = await askQuestion(session, sharedGenerator(), { question: "How many patents are there?" });
+    const next = answered(await askQuestion(session, sharedGenerator(), { question: "How many patents are there?" }));
     expect(next.error).toBeUndefined();
     expect(next.run?.result.table.numRows).toBe(1);
   });

@@ -15,6 +15,7 @@ import { Session } from "../../session/session.js";
 import { cli } from "../support/cli.js";
 import { killBusyWorker } from "../support/serve.js";
 import { CANONICAL, REPO } from "../support/paths.js";
+import { answered } from "../support/answered.js";
 
 /**
  * The shared model service with 2 real worker processes (one thread each: the machine is shared), started the way
@@ -54,8 +55,8 @@ describe("the shared model service", () => {
     const local = new LocalSqlGenerator({ ...settings, load: async (name) => loadLlamaModel(resolveModel(name), { threads: 1 }) });
     try {
       for (const question of ["How many patents have 'ray tracing' in the title?", "How many patents was NVIDIA granted each year since 2018?"]) {
-        const viaService = await askQuestion(session, remote, { question });
-        const inProcess = await askQuestion(session, local, { question });
+        const viaService = answered(await askQuestion(session, remote, { question }));
+        const inProcess = answered(await askQuestion(session, local, { question }));
         expect(viaService.error).toBeUndefined();
         expect(viaService.sql).toBe(inProcess.sql);
         expect(viaService.provenance.modelSha256).toBe(inProcess.provenance.modelSha256);

@@ -19,6 +19,9 @@ export interface IopubMessage {
   readonly content: Record<string, unknown> & { data?: Record<string, unknown>; text?: string; name?: string };
 }
 
+/** The results of exactly `N` cells, so a test can name each one (runKernel returns one result per step). */
+export type Steps<N extends number, R extends StepResult[] = []> = R["length"] extends N ? R : Steps<N, [...R, StepResult]>;
+
 export interface StepResult {
   readonly reply: Record<string, unknown> & { status: string };
   readonly iopub: readonly IopubMessage[];
