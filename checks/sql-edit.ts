@@ -6,13 +6,9 @@
 import type { Dialect } from "../core/engine.js";
 import type { RowWindow } from "../core/verdict.js";
 import { AGGREGATE_FUNCTIONS } from "../core/sql-functions.js";
+import { arr, obj, str, type Loose } from "./loose.js";
 import { looseTree, looseTrees } from "./parser.js";
 
-type Loose = Record<string, unknown>;
-const obj = (x: unknown): Loose | undefined =>
-  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Loose) : undefined;
-const arr = (x: unknown): readonly unknown[] => (Array.isArray(x) ? x : []);
-const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
 /** The subquery's name in window and count queries. */
 const NESTED = "streamlink_page";
