@@ -7,10 +7,13 @@ import type { SimilaritySql } from "../../core/embedder.js";
  * candidates: 0.7 s instead of 1.2-1.7 s on 2 busy cores).
  */
 export const duckdbSimilarity: SimilaritySql = {
-  rank(candidates, embeddings, key, vector, top) {
+  rank(candidates, embeddings, key, vector, top, shortlist) {
     const n = vector.length;
     const literal = `CAST([${Array.from(vector, (v) => v.toPrecision(7)).join(", ")}] AS FLOAT[${n}])`;
-    const scored = `SELECT ${key}, CAST(array_cosine_similarity(CAST(embedding AS FLOAT[${n}]), ${literal}) AS DOUBLE) AS similarity FROM ${embeddings}`;
+    const all = `SELECT ${key}, CAST(array_cosine_similarity(CAST(embedding AS FLOAT[${n}]), ${literal}) AS DOUBLE) AS similarity FROM ${embeddings}`;
+    // A shortlist is DuckDB's top-N operator (a heap, no sort of 1 M rows), and the join that follows builds a hash
+    // table of its few thousand keys instead of one of every candidate (1 M: ~0.5 s of the ranking).
+    const scored = shortlist === undefined ? all : `${all} ORDER BY similarity DESC, ${key} LIMIT ${shortlist}`;
     return `SELECT c.*, e.similarity FROM (\n${candidates}\n) AS c JOIN (${scored}) AS e ON c.${key} = e.${key} ORDER BY e.similarity DESC, c.${key} LIMIT ${top}`;
   },
 };
