@@ -1,16 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChecker } from "../../checks/index.js";
+import { describe, expect, it } from "vitest";
 import type { Embedder } from "../../core/embedder.js";
 import { quotedString } from "../../core/sql-text.js";
 import { writeDatabaseCopy } from "../../datasets/embed.js";
-import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { duckdbSimilarity } from "../../engines/duckdb/similarity.js";
-import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
-import { Session } from "../../session/session.js";
 import { EMBEDDING_COLUMNS, SHORTLIST_PER_ROW, embeddingsTableName, modelTag, runSimilar } from "../../session/similar.js";
+import { rankingFolder } from "../support/ranking-folder.js";
 
 /**
  * The in-engine ranking joins only a shortlist of the best-scored embeddings with the candidates. These rows must be
@@ -48,33 +44,19 @@ function expectedOrder(rows: readonly number[]): { key: string; similarity: numb
   }).sort((a, b) => b.similarity - a.similarity || (a.key < b.key ? -1 : 1));
 }
 
-const folder = mkdtempSync(path.join(tmpdir(), "streamlink-similar-shortlist-"));
 const vectorsTable = embeddingsTableName("patents", ["title"]);
-let session: Session;
 
-beforeAll(async () => {
-  const bench = await ParquetWorkbench.open();
-  try {
-    await bench.run(`COPY (SELECT 'K' || lpad(i::VARCHAR, 6, '0') AS publication_number, 'title ' || i AS title, i AS n FROM range(${ROWS}) t(i)) TO ${quotedString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
-    const parts = path.join(folder, vectorsTable);
-    mkdirSync(parts);
-    const values = Array.from({ length: ROWS }, (_r, row) => `(${quotedString(keyOf(row))}, [${vectorOf(row).join(", ")}])`).join(", ");
-    await bench.run(`COPY (SELECT k AS ${EMBEDDING_COLUMNS.key}, CAST(v AS TINYINT[${DIMS}]) AS ${EMBEDDING_COLUMNS.vector}, ${quotedString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM (VALUES ${values}) AS t(k, v)) TO ${quotedString(path.join(parts, "part-00000.parquet"))} (FORMAT parquet)`);
-    await writeDatabaseCopy(bench, parts, `${parts}.duckdb`, vectorsTable);
-  } finally {
-    bench.close();
-  }
-  session = new Session({ checker: createChecker(), connectors: [duckdbConnector], embedder: async () => embedder });
-  await session.connect({ kind: "duckdb", target: folder, name: "duckdb" });
-});
-
-afterAll(async () => {
-  await session.close();
-  rmSync(folder, { recursive: true, force: true });
+const data = rankingFolder("streamlink-similar-shortlist-", embedder, async (bench, folder) => {
+  await bench.run(`COPY (SELECT 'K' || lpad(i::VARCHAR, 6, '0') AS publication_number, 'title ' || i AS title, i AS n FROM range(${ROWS}) t(i)) TO ${quotedString(path.join(folder, "patents.parquet"))} (FORMAT parquet)`);
+  const parts = path.join(folder, vectorsTable);
+  mkdirSync(parts);
+  const values = Array.from({ length: ROWS }, (_r, row) => `(${quotedString(keyOf(row))}, [${vectorOf(row).join(", ")}])`).join(", ");
+  await bench.run(`COPY (SELECT k AS ${EMBEDDING_COLUMNS.key}, CAST(v AS TINYINT[${DIMS}]) AS ${EMBEDDING_COLUMNS.vector}, ${quotedString(modelTag(embedder))} AS ${EMBEDDING_COLUMNS.model} FROM (VALUES ${values}) AS t(k, v)) TO ${quotedString(path.join(parts, "part-00000.parquet"))} (FORMAT parquet)`);
+  await writeDatabaseCopy(bench, parts, `${parts}.duckdb`, vectorsTable);
 });
 
 const ranked = async (sql: string): Promise<{ key: string; similarity: number }[]> => {
-  const run = await runSimilar(session, sql, { text: "anything", on: ["title"], top: TOP }, {});
+  const run = await runSimilar(data.session, sql, { text: "anything", on: ["title"], top: TOP }, {});
   expect(run.similarity).toMatchObject({ rankedIn: "engine", embeddingsTable: vectorsTable });
   return run.result.table.toArray().map((row: { publication_number: string; similarity: number }) => ({ key: row.publication_number, similarity: row.similarity }));
 };
@@ -89,7 +71,7 @@ describe(`ranking ${ROWS} precomputed rows in DuckDB through a shortlist of ${TO
     const sql = "SELECT publication_number, title FROM patents";
     const got = await ranked(sql);
     expectRanking(got, expectedOrder(range(ROWS)).slice(0, TOP));
-    const whole = await session.run(duckdbSimilarity.rank(sql, vectorsTable, EMBEDDING_COLUMNS.key, QUERY, TOP), { maxRows: TOP });
+    const whole = await data.session.run(duckdbSimilarity.rank(sql, vectorsTable, EMBEDDING_COLUMNS.key, QUERY, TOP), { maxRows: TOP });
     expect(whole.result.table.toArray().map((row: { publication_number: string; similarity: number }) => ({ key: row.publication_number, similarity: row.similarity }))).toEqual(got);
   });
 
