@@ -53,8 +53,12 @@ export interface SimilaritySql {
   /**
    * A query returning the candidates' columns plus `similarity`, best first, `top` rows. `candidates` is the
    * checked SQL (its text is kept whole, as a subquery); `embeddings` is the precomputed table (key, embedding).
+   * With `shortlist`, only the `shortlist` best-scored embeddings (by similarity, then key) are joined with the
+   * candidates: the join then holds a few thousand rows instead of every candidate. When that query still returns
+   * `top` rows they are exactly the rows of the query without it (every other row ranks below the shortlist);
+   * fewer rows mean the candidates' filter left too few in the shortlist, and the caller runs it without.
    */
-  rank(candidates: string, embeddings: string, key: string, vector: Float32Array, top: number): string;
+  rank(candidates: string, embeddings: string, key: string, vector: Float32Array, top: number, shortlist?: number): string;
 }
 
 /** The text a row is compared by: its `--on` values in order, empty ones left out (the same in kernel and `data embed`). */

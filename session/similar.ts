@@ -19,6 +19,13 @@ import { blockedError, type CheckedRun, type RunOptions, type Session } from "./
  */
 export const KERNEL_RANK_CAP = 20_000;
 
+/**
+ * Best-scored embeddings per requested row that an in-engine ranking joins with the candidates first (`--top 20`:
+ * 2,000). A query whose filter keeps at least 1 % of the rows finds its `top` rows in it; a narrower one is ranked
+ * again over every candidate.
+ */
+export const SHORTLIST_PER_ROW = 100;
+
 /** The column a ranking adds. */
 export const SIMILARITY_COLUMN = "similarity";
 
@@ -181,14 +188,18 @@ async function rankInEngine(session: Session, engine: Engine, verdict: Verdict, 
   const { request, embedder, provenance: similarity } = plan;
   const dialect = engine.similarity;
   if (!dialect) throw new Error(`engine ${engine.name} cannot rank`);
-  await checkModelOf(session, engine, precomputed, embedder, request);
+  const stored = await checkModelOf(session, engine, precomputed, embedder, request);
   const [vector] = await session.embeddings.embed(embedder, [request.text]);
   // The checked SQL as written, without the row cap the checker adds for results that travel: here only `top`
   // rows travel, and a cap on the candidates would silently leave rows unranked. The whole ranking query is
   // checked again below, so nothing runs unchecked.
-  const sql = dialect.rank(session.bare(verdict.sql), precomputed.table, EMBEDDING_COLUMNS.key, vector as Float32Array, request.top);
+  const rank = (shortlist?: number): Promise<CheckedRun> =>
+    session.run(dialect.rank(session.bare(verdict.sql), precomputed.table, EMBEDDING_COLUMNS.key, vector as Float32Array, request.top, shortlist), { engine: engine.name, maxRows: request.top });
+  const shortlist = request.top * SHORTLIST_PER_ROW;
   try {
-    const run = await session.run(sql, { engine: engine.name, maxRows: request.top });
+    // The shortlist's answer is exact when it has `top` rows; a filter that left fewer in it needs the whole join.
+    const quick = stored > shortlist ? await rank(shortlist) : undefined;
+    const run = quick && quick.result.table.numRows >= request.top ? quick : await rank();
     return { ...run, verdict, similarity };
   } catch (thrown) {
     if (thrown instanceof QueryError || thrown instanceof StreamLinkError && thrown.code === "blocked") {
@@ -200,10 +211,13 @@ async function rankInEngine(session: Session, engine: Engine, verdict: Verdict, 
   }
 }
 
-/** Vectors of another model are not comparable: refuse them with the command that rebuilds them. */
-async function checkModelOf(session: Session, engine: Engine, precomputed: Precomputed, embedder: Embedder, request: SimilarityRequest): Promise<void> {
+/**
+ * Vectors of another model are not comparable: refuse them with the command that rebuilds them. Returns how many
+ * vectors the table holds (read by the same scan).
+ */
+async function checkModelOf(session: Session, engine: Engine, precomputed: Precomputed, embedder: Embedder, request: SimilarityRequest): Promise<number> {
   const model = EMBEDDING_COLUMNS.model;
-  const probe = await session.run(`SELECT min(${model}) AS lo, max(${model}) AS hi FROM ${precomputed.table}`, { engine: engine.name, maxRows: 1 });
+  const probe = await session.run(`SELECT min(${model}) AS lo, max(${model}) AS hi, count(*) AS n FROM ${precomputed.table}`, { engine: engine.name, maxRows: 1 });
   const lo = probe.result.table.getChild("lo")?.get(0) as string | null | undefined;
   const hi = probe.result.table.getChild("hi")?.get(0) as string | null | undefined;
   const wanted = modelTag(embedder);
@@ -211,6 +225,7 @@ async function checkModelOf(session: Session, engine: Engine, precomputed: Preco
     throw new StreamLinkError("embeddings-stale", `${precomputed.table} holds embeddings of ${lo ?? "no model"}${hi !== lo ? ` and ${hi ?? "none"}` : ""}, not of ${wanted}.`,
       `Rebuild them: ${embedCommand(engine, precomputed.source, request.on)} --overwrite`, { table: precomputed.table, found: lo, wanted });
   }
+  return Number(probe.result.table.getChild("n")?.get(0) ?? 0);
 }
 
 async function rankInKernel(session: Session, run: CheckedRun, plan: SimilarityPlan): Promise<SimilarRun> {

@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChecker } from "../../checks/index.js";
+import { describe, expect, it } from "vitest";
 import type { Embedder } from "../../core/embedder.js";
 import { StreamLinkError } from "../../core/errors.js";
 import { quotedString } from "../../core/sql-text.js";
-import { duckdbConnector } from "../../engines/duckdb/engine.js";
-import { ParquetWorkbench } from "../../engines/duckdb/writer.js";
-import { Session } from "../../session/session.js";
 import { modelTag, runSimilar } from "../../session/similar.js";
+import { rankingFolder } from "../support/ranking-folder.js";
 
 /**
  * Two tables with the same key and text columns, each with its own precomputed title embeddings whose orders are
@@ -29,28 +24,13 @@ const VECTORS: Record<string, readonly (readonly [string, readonly number[]])[]>
   oranges: [["K1", [0, 1, 0, 0]], ["K2", [0.6, 0.8, 0, 0]], ["K3", [1, 0, 0, 0]]],
 };
 
-const folder = mkdtempSync(path.join(tmpdir(), "streamlink-similar-tables-"));
-let session: Session;
-
-beforeAll(async () => {
-  const bench = await ParquetWorkbench.open();
-  try {
-    for (const [table, rows] of Object.entries(VECTORS)) {
-      const keys = rows.map(([key]) => `(${quotedString(key)}, ${quotedString(`${table} ${key}`)})`).join(", ");
-      await bench.run(`COPY (SELECT * FROM (VALUES ${keys}) AS t(publication_number, title)) TO ${quotedString(path.join(folder, `${table}.parquet`))} (FORMAT parquet)`);
-      const vectors = rows.map(([key, v]) => `(${quotedString(key)}, CAST([${v.join(", ")}] AS FLOAT[4]), ${quotedString(TAG)})`).join(", ");
-      await bench.run(`COPY (SELECT * FROM (VALUES ${vectors}) AS t(publication_number, embedding, model)) TO ${quotedString(path.join(folder, `${table}_embeddings_title.parquet`))} (FORMAT parquet)`);
-    }
-  } finally {
-    bench.close();
+const data = rankingFolder("streamlink-similar-tables-", embedder, async (bench, folder) => {
+  for (const [table, rows] of Object.entries(VECTORS)) {
+    const keys = rows.map(([key]) => `(${quotedString(key)}, ${quotedString(`${table} ${key}`)})`).join(", ");
+    await bench.run(`COPY (SELECT * FROM (VALUES ${keys}) AS t(publication_number, title)) TO ${quotedString(path.join(folder, `${table}.parquet`))} (FORMAT parquet)`);
+    const vectors = rows.map(([key, v]) => `(${quotedString(key)}, CAST([${v.join(", ")}] AS FLOAT[4]), ${quotedString(TAG)})`).join(", ");
+    await bench.run(`COPY (SELECT * FROM (VALUES ${vectors}) AS t(publication_number, embedding, model)) TO ${quotedString(path.join(folder, `${table}_embeddings_title.parquet`))} (FORMAT parquet)`);
   }
-  session = new Session({ checker: createChecker(), connectors: [duckdbConnector], embedder: async () => embedder });
-  await session.connect({ kind: "duckdb", target: folder, name: "duckdb" });
-});
-
-afterAll(async () => {
-  await session.close();
-  rmSync(folder, { recursive: true, force: true });
 });
 
 const request = { text: "round fruit", on: ["title"], top: 3 };
@@ -58,20 +38,20 @@ const keys = (run: Awaited<ReturnType<typeof runSimilar>>): unknown[] => run.res
 
 describe("--similar-to with two tables that both have embeddings for the columns", () => {
   it("ranks a query on the alphabetically second table with that table's embeddings", async () => {
-    const run = await runSimilar(session, "SELECT publication_number, title FROM oranges", request, {});
+    const run = await runSimilar(data.session, "SELECT publication_number, title FROM oranges", request, {});
     expect(run.similarity).toMatchObject({ rankedIn: "engine", embeddingsTable: "oranges_embeddings_title" });
     expect(keys(run)).toEqual(["K3", "K2", "K1"]);
   });
 
   it("ranks a query on the first table with its own embeddings, also when the table is read in a CTE", async () => {
-    const run = await runSimilar(session, "WITH picked AS (SELECT publication_number, title FROM apples) SELECT * FROM picked", request, {});
+    const run = await runSimilar(data.session, "WITH picked AS (SELECT publication_number, title FROM apples) SELECT * FROM picked", request, {});
     expect(run.similarity.embeddingsTable).toBe("apples_embeddings_title");
     expect(keys(run)).toEqual(["K1", "K2", "K3"]);
   });
 
   it("refuses a query that reads both tables with a typed error naming them and how to rank one", async () => {
     const sql = "SELECT a.publication_number, a.title FROM apples a JOIN oranges o ON a.publication_number = o.publication_number";
-    const error = await runSimilar(session, sql, request, {}).catch((e: unknown) => e);
+    const error = await runSimilar(data.session, sql, request, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamLinkError);
     expect(error).toMatchObject({ code: "similarity-ambiguous", data: { tables: ["apples", "oranges"] } });
     expect((error as StreamLinkError).message).toContain("apples and oranges");
@@ -79,8 +59,8 @@ describe("--similar-to with two tables that both have embeddings for the columns
   });
 
   it("the verdict lists the tables a query reads, as the catalog names them", async () => {
-    const engine = await session.engine();
-    const verdict = await session.check("SELECT o.title FROM main.oranges o WHERE o.publication_number IN (SELECT publication_number FROM APPLES)", engine);
+    const engine = await data.session.engine();
+    const verdict = await data.session.check("SELECT o.title FROM main.oranges o WHERE o.publication_number IN (SELECT publication_number FROM APPLES)", engine);
     expect(verdict.tables).toEqual(["oranges", "apples"]);
   });
 });

@@ -66,9 +66,10 @@ const rows = (run: SimilarRun): [unknown, number][] => {
 };
 
 describe("--similar-to with precomputed embeddings on Spark", () => {
-  it.each([["FLOAT", "patents", "title"], ["int8", "family", "name"]])("ranks %s vectors inside Spark with DuckDB's top rows, order and scores", async (_kind, table, column) => {
+  // --top 1 ranks the 200 rows through a shortlist of 100 (SHORTLIST_PER_ROW) on both engines.
+  it.each([["FLOAT", "patents", "title", 10], ["int8", "family", "name", 10], ["int8 (through a shortlist)", "family", "name", 1]])("ranks %s vectors inside Spark with DuckDB's top rows, order and scores", async (_kind, table, column, top) => {
     const sql = `SELECT publication_number, ${column} FROM ${table} WHERE grant_date IS NOT NULL`;
-    const request = { text: "cache coherence between processors", on: [column], top: 10 };
+    const request = { text: "cache coherence between processors", on: [column], top };
     const inDuckDB = await runSimilar(duck, sql, request, {});
     const inSpark = await runSimilar(spark, sql, request, {});
     expect(inSpark.similarity.rankedIn).toBe("engine");
@@ -76,7 +77,7 @@ describe("--similar-to with precomputed embeddings on Spark", () => {
     expect(inSpark.verdict.verdict).toBe("allow");
     const duckRows = rows(inDuckDB);
     const sparkRows = rows(inSpark);
-    expect(sparkRows).toHaveLength(10);
+    expect(sparkRows).toHaveLength(top);
     expect(sparkRows.map(([key]) => key)).toEqual(duckRows.map(([key]) => key));
     sparkRows.forEach(([, score], i) => expect(score).toBeCloseTo(duckRows[i]?.[1] as number, 5));
     expect(sparkRows.map(([, score]) => score)).toEqual([...sparkRows.map(([, score]) => score)].sort((a, b) => b - a));

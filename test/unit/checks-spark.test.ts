@@ -43,7 +43,7 @@ describe("Spark dialect", () => {
     expect(verdict.findings.map((f) => f.rule)).toContain(rule);
   });
 
-  it("allows the semantic filter's ranking query (a dot product over the embedding array)", async () => {
+  it("allows the semantic filter's ranking queries (a dot product over the embedding array), with and without a shortlist", async () => {
     const col = (name: string, type: string) => ({ name, type, nullable: false });
     const catalog: Catalog = {
       tables: [
@@ -52,9 +52,11 @@ describe("Spark dialect", () => {
       ],
     };
     const vector = Float32Array.from({ length: 384 }, (_v, i) => Math.sin(i) / 14);
-    const sql = sparkSimilarity.rank("SELECT publication_number, title FROM patents WHERE title LIKE '%memory%'", "patents_embeddings_title", "publication_number", vector, 20);
-    const verdict = await checker.check(sql, { dialect: "spark", catalog, rowCap: 20 });
-    expect(verdict.findings).toEqual([]);
-    expect(verdict.executedSql).toBe(sql);
+    for (const shortlist of [undefined, 2000]) {
+      const sql = sparkSimilarity.rank("SELECT publication_number, title FROM patents WHERE title LIKE '%memory%'", "patents_embeddings_title", "publication_number", vector, 20, shortlist);
+      const verdict = await checker.check(sql, { dialect: "spark", catalog, rowCap: 20 });
+      expect(verdict.findings).toEqual([]);
+      expect(verdict.executedSql).toBe(sql);
+    }
   });
 });
