@@ -57,6 +57,8 @@ export interface UserMetrics {
   readonly asked: number;
   readonly answered: number;
   readonly queued: number;
+  /** Mean time from arrival to a worker, the part of `meanMs` the scheduler decides. */
+  readonly meanWaitMs: number;
   readonly meanMs: number;
 }
 

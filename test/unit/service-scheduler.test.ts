@@ -38,6 +38,58 @@ describe("the model service's scheduler", () => {
     expect(answers).toEqual(["ann", "bob", "cy", "ann", "ann", "ann"]);
   });
 
+  it("queues a user back from thinking behind the users who were already waiting, not ahead of them", async () => {
+    const { scheduler, spawned } = await cluster(1);
+    const worker = spawned[0]!;
+    const served: string[] = [];
+    const ask = (user: string) => scheduler.submit(user, "interactive", ASK).then(() => served.push(user));
+    const finishNext = async () => {
+      await tick();
+      worker.finish(worker.runningIds()[0]!);
+      await tick();
+    };
+    // dan asks once, then thinks; ann and bob keep asking.
+    const asked = [ask("dan"), ask("ann"), ask("bob")];
+    await finishNext();
+    await finishNext();
+    asked.push(ask("ann"));
+    await finishNext();
+    asked.push(ask("bob"));
+    // bob has waited since before dan came back, and each has had one answer: bob goes first.
+    asked.push(ask("dan"));
+    for (let i = 0; i < 3; i++) await finishNext();
+    await Promise.all(asked);
+    expect(served).toEqual(["dan", "ann", "bob", "ann", "bob", "dan"]);
+  });
+
+  it("spreads requests over the workers before giving a worker a second one", async () => {
+    const spawned: FakeWorker[] = [];
+    const scheduler = new Scheduler({ workers: 2, spawn: async (id) => {
+      const worker = new FakeWorker(id, 2);
+      spawned.push(worker);
+      return worker;
+    } });
+    await scheduler.start();
+    const asked = [scheduler.submit("ann", "interactive", ASK), scheduler.submit("bob", "interactive", ASK)];
+    expect(spawned.map((w) => w.runningIds().length)).toEqual([1, 1]);
+    for (const worker of spawned) worker.finish(worker.runningIds()[0]!);
+    await Promise.all(asked);
+  });
+
+  it("measures each user's wait in the queue apart from the whole latency", async () => {
+    const { scheduler, spawned } = await cluster(1);
+    const worker = spawned[0]!;
+    const asked = [scheduler.submit("ann", "interactive", ASK), scheduler.submit("bob", "interactive", ASK)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    worker.finish(1);
+    await tick();
+    worker.finish(2);
+    await Promise.all(asked);
+    const users = scheduler.metrics().users;
+    expect(users["ann"]!.meanWaitMs).toBeLessThan(10);
+    expect(users["bob"]!.meanWaitMs).toBeGreaterThanOrEqual(25);
+  });
+
   it("runs interactive questions before batch work that was queued earlier", async () => {
     const { scheduler, spawned } = await cluster(1);
     const worker = spawned[0]!;
