@@ -16,11 +16,22 @@ export interface ProcessWorkerOptions {
   readonly model?: string;
   readonly threads: number;
   readonly sequences: number;
+  /** Tokens each sequence holds; {@link WORKER_CONTEXT_TOKENS} when absent. */
+  readonly contextSize?: number;
   /** A worker that says nothing (not even its beat) for this long is killed and replaced. */
   readonly beatTimeoutMs?: number;
   /** Longest wait for the model to load. */
   readonly startTimeoutMs?: number;
 }
+
+/**
+ * A worker's tokens per sequence. Every sequence keeps its own key/value cache (28 KiB a token for the bundled 1.5B
+ * at f16), so the registry's 8,192 would cost each worker 448 MiB for two sequences; half of that keeps two workers
+ * under 4 GB. The longest call `%%ask` makes on the patents dev set, two repairs and its 256-token answer included,
+ * is 2,133 tokens, so 4,096 leaves it nearly twice that. The cache stays f16: a quantised one would change the
+ * answers, which must be the same as in a kernel that loads the model itself.
+ */
+export const WORKER_CONTEXT_TOKENS = 4096;
 
 interface Pending {
   readonly resolve: (completion: Completion) => void;
@@ -68,6 +79,7 @@ export class ProcessWorker implements ModelWorker {
         STREAMLINK_WORKER_MODEL: options.model ?? "",
         STREAMLINK_WORKER_THREADS: String(options.threads),
         STREAMLINK_WORKER_SEQUENCES: String(options.sequences),
+        STREAMLINK_WORKER_CONTEXT: String(options.contextSize ?? WORKER_CONTEXT_TOKENS),
       },
     });
     const startTimeoutMs = options.startTimeoutMs ?? 600_000;

@@ -12,8 +12,10 @@ const send = (message: WorkerMessage): void => { process.send?.(message); };
 const env = process.env;
 const sequences = Number(env["STREAMLINK_WORKER_SEQUENCES"] ?? "2");
 const threads = Number(env["STREAMLINK_WORKER_THREADS"] ?? "1");
+// Set by the parent (process-worker.ts); the registry's context size otherwise.
+const contextSize = Number(env["STREAMLINK_WORKER_CONTEXT"]) || undefined;
 
-const model = await loadLlamaModel(resolveModel(env["STREAMLINK_WORKER_MODEL"] || undefined), { threads, sequences })
+const model = await loadLlamaModel(resolveModel(env["STREAMLINK_WORKER_MODEL"] || undefined), { threads, sequences, contextSize, mmap: false })
   .catch((thrown: unknown) => {
     send({ type: "failed", message: asError(thrown).message });
     process.exit(1);
