@@ -1,6 +1,6 @@
 /**
  * `npm run bench:class -- --users N [--questions K] [--workers W] [--threads T] [--sequences S] [--think-ms T]
- * [--kill-worker]`: N simulated users share one model service (W real worker processes, T threads and S sequences
+ * [--kill-worker] [--budget-s S]`: N simulated users share one model service (W real worker processes, T threads and S sequences
  * each), each asking the same K questions of the patents dev set, each user starting at a different one, through
  * their own session (real checker, real DuckDB, the service's model), with a random think time between questions;
  * `--kill-worker` kills one worker once the first question is decoding. Every user gets the same mix so that
@@ -40,12 +40,15 @@ const { values } = parseArgs({
     sequences: { type: "string", default: "2" },
     "think-ms": { type: "string", default: "2000" },
     "kill-worker": { type: "boolean", default: false },
+    "budget-s": { type: "string", default: "0" },
     hub: { type: "boolean", default: false },
   },
 });
 const users = Number(values.users);
 const perUser = Number(values.questions);
 const thinkMs = Number(values["think-ms"]);
+/** After this many seconds (0: never) no user starts another question; those asked still finish and count. */
+const budgetMs = Number(values["budget-s"]) * 1000;
 const mix = (await loadQuestionFile(path.join(SHARED_DATA, "patents", "questions-dev.jsonl"), "canonical")).slice(0, perUser);
 const store = new ExampleStore(path.join(REPO, "notebooks", "streamlink-examples.json"));
 const stateDir = mkdtempSync(path.join(tmpdir(), "streamlink-bench-class-"));
@@ -65,6 +68,7 @@ const latencies = new Map<string, number[]>();
 let asked = 0;
 let answered = 0;
 let killed: number | undefined;
+let runStarted = 0;
 
 async function killOneWorker(): Promise<void> {
   killed = await killBusyWorker(stateDir);
@@ -108,6 +112,7 @@ async function student(index: number): Promise<void> {
   try {
     for (let q = 0; q < perUser; q++) {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * thinkMs));
+      if (budgetMs > 0 && performance.now() - runStarted > budgetMs) break;
       const item = mix[(index + q) % mix.length];
       if (!item) continue;
       asked++;
@@ -146,10 +151,10 @@ async function inProcessModelMiB(): Promise<number> {
   return after - before;
 }
 
-const started = performance.now();
 try {
+  runStarted = performance.now();
   await Promise.all([...Array.from({ length: users }, (_, i) => student(i)), ...(values["kill-worker"] ? [killOneWorker()] : [])]);
-  const wallS = (performance.now() - started) / 1000;
+  const wallS = (performance.now() - runStarted) / 1000;
   const status = await serviceStatus(stateDir);
   if (status.service !== "running") throw new Error("the model service stopped during the run");
   const all = [...latencies.values()].flat().sort((a, b) => a - b);
@@ -169,7 +174,7 @@ try {
   const modelMiB = await inProcessModelMiB();
   console.log([
     `users ${users}${stack ? " through nginx + JupyterHub, each in their own kernel" : ""}, the same ${mix.length} question(s) each, ${status.workers.length} worker(s) × ${serviceOptions.threads} thread(s) × ${serviceOptions.sequences} sequences${killed ? `, worker pid ${killed} killed mid-run` : ""}`,
-    `answered/asked ${answered}/${asked} (service: answered ${status.answered}, retried ${status.retried}, failed ${status.failed}, workers replaced ${status.workersReplaced})`,
+    `answered/asked ${answered}/${asked}${asked < users * perUser ? ` of ${users * perUser} (no new question after --budget-s ${budgetMs / 1000})` : ""} (service: answered ${status.answered}, retried ${status.retried}, failed ${status.failed}, workers replaced ${status.workersReplaced})`,
     `latency p50 ${at(0.5)} s, p95 ${at(0.95)} s; fairness (worst user mean ÷ best) ${(Math.max(...means) / Math.min(...means)).toFixed(2)}`,
     `mean wait in the queue per user (each model call): best ${Math.min(...waits).toFixed(1)} s, worst ${Math.max(...waits).toFixed(1)} s`,
     `throughput ${((answered / wallS) * 60).toFixed(2)} questions/min over ${wallS.toFixed(0)} s; ${status.tokensPerSecond} tokens/s`,
