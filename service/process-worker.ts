@@ -37,6 +37,7 @@ interface Pending {
   readonly resolve: (completion: Completion) => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal;
+  readonly onText: ((chunk: string) => void) | undefined;
 }
 
 export class ProcessWorker implements ModelWorker {
@@ -105,12 +106,12 @@ export class ProcessWorker implements ModelWorker {
     return new ProcessWorker(child, ready.slots, ready.model, options.beatTimeoutMs ?? 30_000);
   }
 
-  run(job: Job, signal: AbortSignal): Promise<Completion> {
+  run(job: Job, signal: AbortSignal, onText?: (chunk: string) => void): Promise<Completion> {
     if (this.exited) return Promise.reject(new WorkerLostError(`worker ${this.pid} is gone`));
     return new Promise((resolve, reject) => {
-      this.pending.set(job.id, { resolve, reject, signal });
+      this.pending.set(job.id, { resolve, reject, signal, onText });
       signal.addEventListener("abort", () => this.send({ type: "cancel", id: job.id }), { once: true });
-      this.send({ type: "run", id: job.id, request: job.request });
+      this.send({ type: "run", id: job.id, request: job.request, stream: onText !== undefined });
     });
   }
 
@@ -130,6 +131,7 @@ export class ProcessWorker implements ModelWorker {
 
   private onMessage(message: WorkerMessage): void {
     this.lastHeard = Date.now();
+    if (message.type === "text") this.pending.get(message.id)?.onText?.(message.chunk);
     if (message.type !== "done" && message.type !== "error") return;
     const pending = this.pending.get(message.id);
     if (!pending) return;

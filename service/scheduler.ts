@@ -28,9 +28,10 @@ export interface ModelWorker {
   readonly pid?: number;
   /**
    * The completion of `job`. Rejects with {@link WorkerLostError} when the worker died (the job may run
-   * elsewhere); aborting `signal` stops the decoding and rejects with the signal's reason.
+   * elsewhere); aborting `signal` stops the decoding and rejects with the signal's reason. `onText`, when given, is
+   * called with each piece of the answer as it is decoded.
    */
-  run(job: Job, signal: AbortSignal): Promise<Completion>;
+  run(job: Job, signal: AbortSignal, onText?: (chunk: string) => void): Promise<Completion>;
   /** Ends the worker (a hung one is killed); safe to call twice. */
   close(): Promise<void>;
 }
@@ -63,7 +64,10 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal;
   /** Called when the request is queued and whenever its place in the queue changes. */
   readonly onQueued?: (status: QueueStatus) => void;
+  /** Called when the request starts on a worker, again when it starts over on another after a loss. */
   readonly onRunning?: (worker: string) => void;
+  /** Each piece of the answer as it is decoded (only from the worker the request is on now). */
+  readonly onText?: (chunk: string) => void;
 }
 
 interface Entry {
@@ -282,7 +286,9 @@ export class Scheduler {
     slot.running.add(entry);
     if (this.busySince === undefined) this.busySince = performance.now();
     entry.options.onRunning?.(slot.id);
-    worker.run(entry.job, controller.signal).then(
+    const onText = entry.options.onText;
+    const current = (): boolean => slot.generation === generation && slot.running.has(entry) && !entry.settled;
+    worker.run(entry.job, controller.signal, onText && ((chunk) => { if (current()) onText(chunk); })).then(
       (completion) => {
         if (slot.generation !== generation || !slot.running.has(entry)) return;
         this.release(slot, entry);

@@ -30,7 +30,12 @@ process.on("message", (message: ParentMessage) => {
   }
   const controller = new AbortController();
   running.set(message.id, controller);
-  model.complete({ ...message.request, signal: controller.signal }).then(
+  let sent = 0;
+  const onText = (soFar: string): void => {
+    send({ type: "text", id: message.id, chunk: soFar.slice(sent) });
+    sent = soFar.length;
+  };
+  model.complete({ ...message.request, signal: controller.signal, ...(message.stream ? { onText } : {}) }).then(
     (completion) => send({ type: "done", id: message.id, completion }),
     (thrown: unknown) => send({ type: "error", id: message.id, message: asError(thrown).message, aborted: controller.signal.aborted }),
   ).finally(() => running.delete(message.id));
