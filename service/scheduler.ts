@@ -73,8 +73,8 @@ export interface SubmitOptions {
 interface Entry {
   readonly job: Job;
   readonly submittedAt: number;
-  /** Its start stamp in virtual time: the requests its user had queued or served before it. */
-  tag: number;
+  /** Its start stamp in virtual time: its user's requests before it, or the clock when that is later. */
+  readonly tag: number;
   readonly options: SubmitOptions;
   readonly resolve: (completion: Completion) => void;
   readonly reject: (error: unknown) => void;
