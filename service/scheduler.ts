@@ -58,6 +58,8 @@ export interface SchedulerOptions {
   readonly stallMs?: number;
   /** Wait before starting a replacement again after a failed start. */
   readonly respawnDelayMs?: number;
+  /** Told why a worker was given up on (it exited, went silent, or ran one request past `stallMs`), for the log. */
+  readonly onWorkerLost?: (worker: string, reason: string) => void;
 }
 
 export interface SubmitOptions {
@@ -101,7 +103,7 @@ const LATENCY_WINDOW = 1_000;
 const SERVICE_WINDOW = 50;
 
 export class Scheduler {
-  private readonly settings: Required<Omit<SchedulerOptions, "spawn">>;
+  private readonly settings: Required<Omit<SchedulerOptions, "spawn" | "onWorkerLost">>;
   private readonly slots: Slot[] = [];
   /** Waiting requests by class, then by user, each user's in arrival order. */
   private readonly queues: Record<Priority, Map<string, Entry[]>> = { interactive: new Map(), batch: new Map() };
@@ -329,6 +331,7 @@ export class Scheduler {
     slot.worker = undefined;
     slot.state = "replacing";
     this.counts.workersReplaced++;
+    this.options.onWorkerLost?.(slot.id, cause.message);
     void lost?.close();
     for (const entry of [...slot.running].reverse()) {
       this.release(slot, entry);

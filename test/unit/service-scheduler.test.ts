@@ -188,7 +188,8 @@ describe("the model service's scheduler", () => {
   });
 
   it("kills a worker that hangs on a request and answers it from another", async () => {
-    const { scheduler, spawned } = await cluster(2, { stallMs: 30 });
+    const lost: string[] = [];
+    const { scheduler, spawned } = await cluster(2, { stallMs: 30, onWorkerLost: (worker, reason) => lost.push(`${worker}: ${reason}`) });
     const [w1, w2] = spawned as [FakeWorker, FakeWorker];
     const a = scheduler.submit("ann", "interactive", ASK);
     w2.finish(99); // nothing: w2 is idle
@@ -199,6 +200,7 @@ describe("the model service's scheduler", () => {
     taker!.finish(1);
     await expect(a).resolves.toMatchObject({ text: `answer 1 from ${taker!.name}` });
     expect(scheduler.metrics().workersReplaced).toBeGreaterThanOrEqual(1);
+    expect(lost[0]).toBe("w1: worker w1 ran one request past 30 ms");
     await scheduler.close();
   });
 
