@@ -54,11 +54,15 @@ export interface SchedulerOptions {
   readonly maxPerUser?: number;
   /** Workers a request is tried on before it fails. */
   readonly maxAttempts?: number;
-  /** A request running longer than this means its worker hangs: the worker is killed and replaced. */
+  /**
+   * A request that gets no new text for this long (its prompt's evaluation included) means its worker hangs: the
+   * worker is killed and replaced. Counted from the last piece of text, not from the start, so that a worker that
+   * is slow because the machine is overloaded, but still writing, is not mistaken for a hung one.
+   */
   readonly stallMs?: number;
   /** Wait before starting a replacement again after a failed start. */
   readonly respawnDelayMs?: number;
-  /** Told why a worker was given up on (it exited, went silent, or ran one request past `stallMs`), for the log. */
+  /** Told why a worker was given up on (it exited, went silent, or wrote nothing of a request for `stallMs`), for the log. */
   readonly onWorkerLost?: (worker: string, reason: string) => void;
 }
 
@@ -284,13 +288,22 @@ export class Scheduler {
     }
     entry.attempts++;
     entry.running = { slot, controller, startedAt: performance.now() };
-    entry.running.stall = setTimeout(() => this.lose(slot, generation, new WorkerLostError(`worker ${slot.id} ran one request past ${this.settings.stallMs} ms`)), this.settings.stallMs);
+    const { stallMs } = this.settings;
+    const watch = (): void => {
+      if (!entry.running) return;
+      clearTimeout(entry.running.stall);
+      entry.running.stall = setTimeout(() => this.lose(slot, generation, new WorkerLostError(`worker ${slot.id} wrote nothing of one request for ${stallMs} ms`)), stallMs);
+    };
+    watch();
     slot.running.add(entry);
     if (this.busySince === undefined) this.busySince = performance.now();
     entry.options.onRunning?.(slot.id);
-    const onText = entry.options.onText;
-    const current = (): boolean => slot.generation === generation && slot.running.has(entry) && !entry.settled;
-    worker.run(entry.job, controller.signal, onText && ((chunk) => { if (current()) onText(chunk); })).then(
+    // The text is asked for even when the client does not show it: each piece is the sign that the worker is alive.
+    worker.run(entry.job, controller.signal, (chunk) => {
+      if (slot.generation !== generation || !slot.running.has(entry)) return;
+      watch();
+      if (!entry.settled) entry.options.onText?.(chunk);
+    }).then(
       (completion) => {
         if (slot.generation !== generation || !slot.running.has(entry)) return;
         this.release(slot, entry);

@@ -200,7 +200,22 @@ describe("the model service's scheduler", () => {
     taker!.finish(1);
     await expect(a).resolves.toMatchObject({ text: `answer 1 from ${taker!.name}` });
     expect(scheduler.metrics().workersReplaced).toBeGreaterThanOrEqual(1);
-    expect(lost[0]).toBe("w1: worker w1 ran one request past 30 ms");
+    expect(lost[0]).toBe("w1: worker w1 wrote nothing of one request for 30 ms");
+    await scheduler.close();
+  });
+
+  it("keeps a slow worker that is still writing, however long the request takes", async () => {
+    const { scheduler, spawned } = await cluster(1, { stallMs: 40 });
+    const worker = spawned[0]!;
+    const a = scheduler.submit("ann", "interactive", ASK);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      worker.write(1, "x");
+    }
+    worker.finish(1);
+    await expect(a).resolves.toMatchObject({ text: "answer 1 from w1#1" });
+    expect(worker.closed).toBe(false);
+    expect(scheduler.metrics().workersReplaced).toBe(0);
     await scheduler.close();
   });
 
