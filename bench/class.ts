@@ -175,7 +175,7 @@ try {
   console.log([
     `users ${users}${stack ? " through nginx + JupyterHub, each in their own kernel" : ""}, the same ${mix.length} question(s) each, ${status.workers.length} worker(s) × ${serviceOptions.threads} thread(s) × ${serviceOptions.sequences} sequences${killed ? `, worker pid ${killed} killed mid-run` : ""}`,
     `answered/asked ${answered}/${asked}${asked < users * perUser ? ` of ${users * perUser} (no new question after --budget-s ${budgetMs / 1000})` : ""} (service: answered ${status.answered}, retried ${status.retried}, failed ${status.failed}, workers replaced ${status.workersReplaced})`,
-    `latency p50 ${at(0.5)} s, p95 ${at(0.95)} s; fairness (worst user mean ÷ best) ${(Math.max(...means) / Math.min(...means)).toFixed(2)}`,
+    `latency p50 ${at(0.5)} s, p95 ${at(0.95)} s; fairness (worst user mean ÷ best, every user asking the same questions so that it measures the scheduler, not the questions drawn) ${(Math.max(...means) / Math.min(...means)).toFixed(2)}`,
     `mean wait in the queue per user (each model call): best ${Math.min(...waits).toFixed(1)} s, worst ${Math.max(...waits).toFixed(1)} s`,
     `throughput ${((answered / wallS) * 60).toFixed(2)} questions/min over ${wallS.toFixed(0)} s; ${status.tokensPerSecond} tokens/s`,
     `memory, model side (${workers.length} workers: private pages + the mapped model once): ${(modelSideMiB / 1024).toFixed(2)} GiB (PSS ${(workersPssMiB / 1024).toFixed(2)} GiB)`,
