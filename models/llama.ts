@@ -25,6 +25,13 @@ export interface LoadOptions {
    * weights, and llama.cpp evaluates their tokens in the same batch (the model service's workers use several).
    */
   readonly sequences?: number;
+  /**
+   * Map the GGUF rather than read it (true by default: a kernel starts sooner). llama.cpp's CPU back end copies
+   * most Q4_K weights into its own repacked layout anyway, so the mapping's pages mostly duplicate them; a
+   * long-lived worker reads the file instead (measured with two 4,096-token sequences: 2.40 GB resident with the
+   * mapping, of which 0.94 GB the file's; 1.64 GB without).
+   */
+  readonly mmap?: boolean;
 }
 
 /** Loads a GGUF on the CPU: one native runtime, one model, one context with `sequences` sequences. */
@@ -34,7 +41,7 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
   let llama: Llama | undefined;
   try {
     llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
-    const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false });
+    const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false, useMmap: options.mmap ?? true });
     const sequences = options.sequences ?? 1;
     const context = await loaded.createContext({ contextSize: options.contextSize ?? model.contextSize, threads, sequences });
     const chats = Array.from({ length: sequences }, () => new lib.LlamaChat({ contextSequence: context.getSequence() }));

@@ -1,6 +1,6 @@
 /**
- * The model service seen as a {@link TextModel}: the same chat, grammar, sampling and cancellation as the
- * in-process adapter (models/llama.ts), sent to a shared service. The composition root picks it when
+ * The model service seen as a {@link TextModel}: the same chat, grammar, sampling, cancellation and text-so-far
+ * (`onText`, which the cell shows as the SQL is written) as the in-process adapter (models/llama.ts), sent to a shared service. The composition root picks it when
  * `STREAMLINK_MODEL_URL` is set.
  */
 import { StreamLinkError, asError } from "../core/errors.js";
@@ -38,15 +38,23 @@ class RemoteTextModel implements TextModel {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    const { signal, onWait } = request;
-    // The text so far (`onText`) is not streamed back: the cell shows the queue, then "writing", then the answer.
+    const { signal, onWait, onText } = request;
     const wire: WireCompletion = { messages: request.messages, grammar: request.grammar, maxTokens: request.maxTokens, temperature: request.temperature, seed: request.seed };
-    const body: CompleteBody = { user: this.options.user, priority: this.options.priority, request: wire };
+    const body: CompleteBody = { user: this.options.user, priority: this.options.priority, request: wire, ...(onText ? { stream: true } : {}) };
     const response = await call(this.options, "/v1/complete", { method: "POST", body: JSON.stringify(body), ...(signal ? { signal } : {}) });
     let completion: Completion | undefined;
+    let text = "";
     for await (const event of events(response)) {
       if (event.type === "queued") onWait?.({ state: "queued", ahead: event.ahead, etaMs: event.etaMs });
-      if (event.type === "running") onWait?.({ state: "running" });
+      if (event.type === "running") {
+        // A request that starts over on another worker (its first one was lost) writes its answer from the start.
+        text = "";
+        onWait?.({ state: "running" });
+      }
+      if (event.type === "text") {
+        text += event.chunk;
+        onText?.(text);
+      }
       if (event.type === "done") completion = event.completion;
       if (event.type === "error") throw toError(event);
     }

@@ -33,6 +33,7 @@ const scheduler = new Scheduler({
     served ??= worker.model;
     return worker;
   },
+  onWorkerLost: (worker, reason) => process.stderr.write(`${new Date().toISOString()} worker ${worker} replaced: ${reason}\n`),
 });
 await scheduler.start();
 if (!served) throw new Error("no worker reported its model");

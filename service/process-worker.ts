@@ -16,16 +16,28 @@ export interface ProcessWorkerOptions {
   readonly model?: string;
   readonly threads: number;
   readonly sequences: number;
+  /** Tokens each sequence holds; {@link WORKER_CONTEXT_TOKENS} when absent. */
+  readonly contextSize?: number;
   /** A worker that says nothing (not even its beat) for this long is killed and replaced. */
   readonly beatTimeoutMs?: number;
   /** Longest wait for the model to load. */
   readonly startTimeoutMs?: number;
 }
 
+/**
+ * A worker's tokens per sequence. Every sequence keeps its own key/value cache (28 KiB a token for the bundled 1.5B
+ * at f16), so the registry's 8,192 would cost each worker 448 MiB for two sequences; half of that keeps two workers
+ * under 4 GB. The longest call `%%ask` makes on the patents dev set, two repairs and its 256-token answer included,
+ * is 2,133 tokens, so 4,096 leaves it nearly twice that. The cache stays f16: a quantised one would change the
+ * answers, which must be the same as in a kernel that loads the model itself.
+ */
+export const WORKER_CONTEXT_TOKENS = 4096;
+
 interface Pending {
   readonly resolve: (completion: Completion) => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal;
+  readonly onText: ((chunk: string) => void) | undefined;
 }
 
 export class ProcessWorker implements ModelWorker {
@@ -68,6 +80,7 @@ export class ProcessWorker implements ModelWorker {
         STREAMLINK_WORKER_MODEL: options.model ?? "",
         STREAMLINK_WORKER_THREADS: String(options.threads),
         STREAMLINK_WORKER_SEQUENCES: String(options.sequences),
+        STREAMLINK_WORKER_CONTEXT: String(options.contextSize ?? WORKER_CONTEXT_TOKENS),
       },
     });
     const startTimeoutMs = options.startTimeoutMs ?? 600_000;
@@ -93,12 +106,12 @@ export class ProcessWorker implements ModelWorker {
     return new ProcessWorker(child, ready.slots, ready.model, options.beatTimeoutMs ?? 30_000);
   }
 
-  run(job: Job, signal: AbortSignal): Promise<Completion> {
+  run(job: Job, signal: AbortSignal, onText?: (chunk: string) => void): Promise<Completion> {
     if (this.exited) return Promise.reject(new WorkerLostError(`worker ${this.pid} is gone`));
     return new Promise((resolve, reject) => {
-      this.pending.set(job.id, { resolve, reject, signal });
+      this.pending.set(job.id, { resolve, reject, signal, onText });
       signal.addEventListener("abort", () => this.send({ type: "cancel", id: job.id }), { once: true });
-      this.send({ type: "run", id: job.id, request: job.request });
+      this.send({ type: "run", id: job.id, request: job.request, stream: onText !== undefined });
     });
   }
 
@@ -118,6 +131,7 @@ export class ProcessWorker implements ModelWorker {
 
   private onMessage(message: WorkerMessage): void {
     this.lastHeard = Date.now();
+    if (message.type === "text") this.pending.get(message.id)?.onText?.(message.chunk);
     if (message.type !== "done" && message.type !== "error") return;
     const pending = this.pending.get(message.id);
     if (!pending) return;

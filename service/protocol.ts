@@ -22,6 +22,8 @@ export interface CompleteBody {
   readonly user: string;
   readonly priority: Priority;
   readonly request: WireCompletion;
+  /** Send the answer's text as it is decoded (`text` events), as the in-process model shows it in the cell. */
+  readonly stream?: boolean;
 }
 
 /** Where a waiting request stands; `etaMs` is a guess from recent service times. */
@@ -33,6 +35,8 @@ export interface QueueStatus {
 export type ServiceEvent =
   | ({ readonly type: "queued" } & QueueStatus)
   | { readonly type: "running"; readonly worker: string }
+  /** The next piece of the answer; a `running` event after it means the request started again on another worker. */
+  | { readonly type: "text"; readonly chunk: string }
   | { readonly type: "done"; readonly completion: Completion }
   | { readonly type: "error"; readonly code: string; readonly message: string; readonly hint: string; readonly data: Record<string, unknown> };
 
@@ -57,6 +61,8 @@ export interface UserMetrics {
   readonly asked: number;
   readonly answered: number;
   readonly queued: number;
+  /** Mean time from arrival to a worker, the part of `meanMs` the scheduler decides. */
+  readonly meanWaitMs: number;
   readonly meanMs: number;
 }
 

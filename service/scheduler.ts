@@ -1,6 +1,9 @@
 /**
  * The paper's Central Control Unit: one queue in front of the model workers. Interactive requests go before batch
- * ones; within a class users take turns (round-robin), so one user's ten questions do not starve the others. The
+ * ones; within a class users share the workers by start-time fair queuing: each request is stamped with its user's
+ * virtual time (requests that user has had served, never behind the service's own clock), and the smallest stamp
+ * goes next, the earliest arrival among equals. One user's ten questions take turns with the others, and a user
+ * back from thinking queues behind those who were already waiting rather than jumping ahead of them. The
  * queue is bounded (a full one answers a typed "busy"), a waiting request can be withdrawn and a running one
  * stopped, and a worker that dies or hangs is replaced while its requests run again on another worker. Each
  * request settles exactly once: an answer that comes back from a worker already given up on is dropped.
@@ -25,9 +28,10 @@ export interface ModelWorker {
   readonly pid?: number;
   /**
    * The completion of `job`. Rejects with {@link WorkerLostError} when the worker died (the job may run
-   * elsewhere); aborting `signal` stops the decoding and rejects with the signal's reason.
+   * elsewhere); aborting `signal` stops the decoding and rejects with the signal's reason. `onText`, when given, is
+   * called with each piece of the answer as it is decoded.
    */
-  run(job: Job, signal: AbortSignal): Promise<Completion>;
+  run(job: Job, signal: AbortSignal, onText?: (chunk: string) => void): Promise<Completion>;
   /** Ends the worker (a hung one is killed); safe to call twice. */
   close(): Promise<void>;
 }
@@ -50,22 +54,33 @@ export interface SchedulerOptions {
   readonly maxPerUser?: number;
   /** Workers a request is tried on before it fails. */
   readonly maxAttempts?: number;
-  /** A request running longer than this means its worker hangs: the worker is killed and replaced. */
+  /**
+   * A request that gets no new text for this long (its prompt's evaluation included) means its worker hangs: the
+   * worker is killed and replaced. Counted from the last piece of text, not from the start, so that a worker that
+   * is slow because the machine is overloaded, but still writing, is not mistaken for a hung one.
+   */
   readonly stallMs?: number;
   /** Wait before starting a replacement again after a failed start. */
   readonly respawnDelayMs?: number;
+  /** Told why a worker was given up on (it exited, went silent, or wrote nothing of a request for `stallMs`), for the log. */
+  readonly onWorkerLost?: (worker: string, reason: string) => void;
 }
 
 export interface SubmitOptions {
   readonly signal?: AbortSignal;
   /** Called when the request is queued and whenever its place in the queue changes. */
   readonly onQueued?: (status: QueueStatus) => void;
+  /** Called when the request starts on a worker, again when it starts over on another after a loss. */
   readonly onRunning?: (worker: string) => void;
+  /** Each piece of the answer as it is decoded (only from the worker the request is on now). */
+  readonly onText?: (chunk: string) => void;
 }
 
 interface Entry {
   readonly job: Job;
   readonly submittedAt: number;
+  /** Its start stamp in virtual time: its user's requests before it, or the clock when that is later. */
+  readonly tag: number;
   readonly options: SubmitOptions;
   readonly resolve: (completion: Completion) => void;
   readonly reject: (error: unknown) => void;
@@ -92,18 +107,19 @@ const LATENCY_WINDOW = 1_000;
 const SERVICE_WINDOW = 50;
 
 export class Scheduler {
-  private readonly settings: Required<Omit<SchedulerOptions, "spawn">>;
+  private readonly settings: Required<Omit<SchedulerOptions, "spawn" | "onWorkerLost">>;
   private readonly slots: Slot[] = [];
-  /** Waiting requests by class, then by user; a Map keeps insertion order, so re-inserting a user rotates turns. */
+  /** Waiting requests by class, then by user, each user's in arrival order. */
   private readonly queues: Record<Priority, Map<string, Entry[]>> = { interactive: new Map(), batch: new Map() };
   private nextId = 1;
-  /** The turn at which each user was last served; a user never served has turn 0 and goes next. */
-  private readonly lastTurn = new Map<string, number>();
-  private turns = 0;
+  /** Each class's virtual clock: the stamp of the request started last. */
+  private readonly clock: Record<Priority, number> = { interactive: 0, batch: 0 };
+  /** Each user's next stamp by class: one more than their last request's. */
+  private readonly nextTag: Record<Priority, Map<string, number>> = { interactive: new Map(), batch: new Map() };
   private closed = false;
   private readonly latencies: number[] = [];
   private readonly serviceTimes: number[] = [];
-  private readonly users = new Map<string, { asked: number; answered: number; totalMs: number }>();
+  private readonly users = new Map<string, { asked: number; answered: number; totalMs: number; started: number; waitMs: number }>();
   private readonly counts = { answered: 0, failed: 0, cancelled: 0, rejectedBusy: 0, retried: 0, workersReplaced: 0 };
   private tokens = 0;
   private busyMs = 0;
@@ -142,13 +158,13 @@ export class Scheduler {
       this.counts.rejectedBusy++;
       return Promise.reject(new ModelBusyError({ queue: waiting, limit: this.settings.maxPerUser, scope: "user" }));
     }
-    const stats = this.users.get(user) ?? { asked: 0, answered: 0, totalMs: 0 };
+    const stats = this.users.get(user) ?? { asked: 0, answered: 0, totalMs: 0, started: 0, waitMs: 0 };
     stats.asked++;
     this.users.set(user, stats);
     return new Promise<Completion>((resolve, reject) => {
       const entry: Entry = {
         job: { id: this.nextId++, user, priority, request }, submittedAt: performance.now(), options, resolve, reject,
-        attempts: 0, settled: false,
+        tag: this.stamp(user, priority), attempts: 0, settled: false,
       };
       if (options.signal) {
         const signal = options.signal;
@@ -156,7 +172,7 @@ export class Scheduler {
         signal.addEventListener("abort", onAbort, { once: true });
         entry.detach = () => signal.removeEventListener("abort", onAbort);
       }
-      this.enqueue(entry, "back");
+      this.enqueue(entry);
       this.pump();
     });
   }
@@ -166,7 +182,10 @@ export class Scheduler {
     const busy = this.busyMs + (this.busySince === undefined ? 0 : performance.now() - this.busySince);
     const users: Record<string, ServiceMetrics["users"][string]> = {};
     for (const [user, s] of this.users) {
-      users[user] = { asked: s.asked, answered: s.answered, queued: this.queuedBy(user), meanMs: s.answered ? Math.round(s.totalMs / s.answered) : 0 };
+      users[user] = {
+        asked: s.asked, answered: s.answered, queued: this.queuedBy(user),
+        meanMs: s.answered ? Math.round(s.totalMs / s.answered) : 0, meanWaitMs: s.started ? Math.round(s.waitMs / s.started) : 0,
+      };
     }
     return {
       queue: this.waitingCount(),
@@ -196,34 +215,35 @@ export class Scheduler {
     await Promise.all(this.slots.map((s) => s.worker?.close()));
   }
 
-  private enqueue(entry: Entry, where: "front" | "back"): void {
+  private enqueue(entry: Entry): void {
     const queue = this.queues[entry.job.priority];
-    const mine = queue.get(entry.job.user) ?? [];
-    // A request coming back from a lost worker had already had its turn: it goes first.
-    if (where === "front") mine.unshift(entry);
-    else mine.push(entry);
-    queue.set(entry.job.user, mine);
+    queue.set(entry.job.user, [...(queue.get(entry.job.user) ?? []), entry]);
   }
 
-  /** Waiting users of a class in the order their turns come: least recently served first, then by arrival. */
-  private turnOrder(priority: Priority): [string, Entry[]][] {
-    const users = [...this.queues[priority]];
-    const retried = users.filter(([, entries]) => entries[0]?.attempts);
-    const rest = users.filter(([, entries]) => !entries[0]?.attempts)
-      .sort(([a], [b]) => (this.lastTurn.get(a) ?? 0) - (this.lastTurn.get(b) ?? 0));
-    return [...retried, ...rest];
+  /** The stamp of a new request: its user's next one, but never behind the clock, so idle time is not saved up. */
+  private stamp(user: string, priority: Priority): number {
+    const tag = Math.max(this.clock[priority], this.nextTag[priority].get(user) ?? 0);
+    this.nextTag[priority].set(user, tag + 1);
+    return tag;
   }
 
-  /** The next request by class, then by the users' turns. */
+  /**
+   * A class's waiting requests in the order they will start: those back from a lost worker first (they had their
+   * turn already), then by stamp, then by arrival.
+   */
+  private order(priority: Priority): Entry[] {
+    return [...this.queues[priority].values()].flat().sort((a, b) =>
+      Number(b.attempts > 0) - Number(a.attempts > 0) || a.tag - b.tag || a.job.id - b.job.id);
+  }
+
+  /** The next request by class, then by stamp. */
   private takeNext(): Entry | undefined {
     for (const priority of ["interactive", "batch"] as const) {
-      const next = this.turnOrder(priority)[0];
-      if (!next) continue;
-      const [user, entries] = next;
-      const entry = entries.shift();
-      if (entries.length === 0) this.queues[priority].delete(user);
-      this.lastTurn.set(user, ++this.turns);
-      if (entry) return entry;
+      const entry = this.order(priority)[0];
+      if (!entry) continue;
+      this.unqueue(entry);
+      this.clock[priority] = Math.max(this.clock[priority], entry.tag);
+      return entry;
     }
     return undefined;
   }
@@ -231,7 +251,7 @@ export class Scheduler {
   private pump(): void {
     if (this.closed) return;
     for (;;) {
-      const slot = this.slots.find((s) => s.state === "ready" && s.worker !== undefined && s.running.size < s.worker.slots);
+      const slot = this.leastLoaded();
       if (!slot) break;
       const entry = this.takeNext();
       if (!entry) break;
@@ -240,18 +260,50 @@ export class Scheduler {
     this.tellPositions();
   }
 
+  /**
+   * The ready worker with the most free share of its sequences. A worker's sequences share its threads, so a second
+   * request on a busy worker runs at about half speed while an idle worker would run it at full speed.
+   */
+  private leastLoaded(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      const slots = slot.worker?.slots ?? 0;
+      if (slot.state !== "ready" || slot.running.size >= slots) continue;
+      if (!best || slot.running.size / slots < best.running.size / (best.worker?.slots ?? 1)) best = slot;
+    }
+    return best;
+  }
+
   private dispatch(slot: Slot, entry: Entry): void {
     const worker = slot.worker;
     if (!worker) throw new Error(`worker ${slot.id} has no process`);
     const generation = slot.generation;
     const controller = new AbortController();
+    if (entry.attempts === 0) {
+      const stats = this.users.get(entry.job.user);
+      if (stats) {
+        stats.started++;
+        stats.waitMs += performance.now() - entry.submittedAt;
+      }
+    }
     entry.attempts++;
     entry.running = { slot, controller, startedAt: performance.now() };
-    entry.running.stall = setTimeout(() => this.lose(slot, generation, new WorkerLostError(`worker ${slot.id} ran one request past ${this.settings.stallMs} ms`)), this.settings.stallMs);
+    const { stallMs } = this.settings;
+    const watch = (): void => {
+      if (!entry.running) return;
+      clearTimeout(entry.running.stall);
+      entry.running.stall = setTimeout(() => this.lose(slot, generation, new WorkerLostError(`worker ${slot.id} wrote nothing of one request for ${stallMs} ms`)), stallMs);
+    };
+    watch();
     slot.running.add(entry);
     if (this.busySince === undefined) this.busySince = performance.now();
     entry.options.onRunning?.(slot.id);
-    worker.run(entry.job, controller.signal).then(
+    // The text is asked for even when the client does not show it: each piece is the sign that the worker is alive.
+    worker.run(entry.job, controller.signal, (chunk) => {
+      if (slot.generation !== generation || !slot.running.has(entry)) return;
+      watch();
+      if (!entry.settled) entry.options.onText?.(chunk);
+    }).then(
       (completion) => {
         if (slot.generation !== generation || !slot.running.has(entry)) return;
         this.release(slot, entry);
@@ -292,6 +344,7 @@ export class Scheduler {
     slot.worker = undefined;
     slot.state = "replacing";
     this.counts.workersReplaced++;
+    this.options.onWorkerLost?.(slot.id, cause.message);
     void lost?.close();
     for (const entry of [...slot.running].reverse()) {
       this.release(slot, entry);
@@ -302,7 +355,7 @@ export class Scheduler {
         continue;
       }
       this.counts.retried++;
-      this.enqueue(entry, "front");
+      this.enqueue(entry);
     }
     void this.respawn(slot);
     this.pump();
@@ -333,6 +386,9 @@ export class Scheduler {
       running.controller.abort(reason);
     } else {
       this.unqueue(entry);
+      // A withdrawn request gives its stamp back when it was its user's last, so cancelling costs no turn.
+      const next = this.nextTag[entry.job.priority];
+      if (next.get(entry.job.user) === entry.tag + 1) next.set(entry.job.user, entry.tag);
     }
     this.counts.cancelled++;
     this.settle(entry, () => entry.reject(reason));
@@ -369,27 +425,17 @@ export class Scheduler {
     }
   }
 
-  /**
-   * Each waiting request's place: the requests the round-robin will start before it (every interactive one for
-   * a batch request, then, in its class, up to its own depth from each other user, one more from users whose
-   * turn comes first). Told only when it changed.
-   */
+  /** Each waiting request's place (every interactive request is ahead of a batch one); told only when it changed. */
   private tellPositions(): void {
     const capacity = Math.max(1, this.slots.reduce((n, s) => n + (s.worker?.slots ?? 0), 0));
     const serviceMs = this.serviceTimes.length ? this.serviceTimes.reduce((a, b) => a + b, 0) / this.serviceTimes.length : FIRST_GUESS_MS;
-    const interactive = [...this.queues.interactive.values()].reduce((n, e) => n + e.length, 0);
-    for (const priority of ["interactive", "batch"] as const) {
-      const users = this.turnOrder(priority);
-      users.forEach(([, entries], rank) => entries.forEach((entry, depth) => {
-        let ahead = priority === "batch" ? interactive : 0;
-        users.forEach(([, others], otherRank) => {
-          ahead += otherRank === rank ? depth : Math.min(others.length, depth + (otherRank < rank ? 1 : 0));
-        });
-        if (entry.lastAhead === ahead) return;
-        entry.lastAhead = ahead;
-        entry.options.onQueued?.({ ahead, etaMs: Math.round(Math.ceil((ahead + 1) / capacity) * serviceMs) });
-      }));
-    }
+    const interactive = this.order("interactive");
+    const waiting = [...interactive, ...this.order("batch")];
+    waiting.forEach((entry, ahead) => {
+      if (entry.lastAhead === ahead) return;
+      entry.lastAhead = ahead;
+      entry.options.onQueued?.({ ahead, etaMs: Math.round(Math.ceil((ahead + 1) / capacity) * serviceMs) });
+    });
   }
 
   private waitingCount(): number {

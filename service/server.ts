@@ -69,6 +69,7 @@ async function complete(scheduler: Scheduler, req: IncomingMessage, res: ServerR
       signal: controller.signal,
       onQueued: (status) => write({ type: "queued", ...status }),
       onRunning: (worker) => write({ type: "running", worker }),
+      ...(body.stream ? { onText: (chunk: string) => write({ type: "text", chunk }) } : {}),
     });
     write({ type: "done", completion });
     res.end();
@@ -109,7 +110,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Checks the shape of a request body; a wrong one is a 400 with what was wrong, never a crash. */
 export function parseBody(text: string): CompleteBody {
   const bad = (what: string): StreamLinkError =>
-    new StreamLinkError("bad-request", `Bad completion request: ${what}.`, "Send {user, priority, request: {messages, maxTokens, grammar?, temperature?, seed?}}.");
+    new StreamLinkError("bad-request", `Bad completion request: ${what}.`, "Send {user, priority, request: {messages, maxTokens, grammar?, temperature?, seed?}, stream?}.");
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -129,5 +130,6 @@ export function parseBody(text: string): CompleteBody {
   if (request.grammar !== undefined && typeof request.grammar !== "string") throw bad("`request.grammar` must be GBNF text");
   if (request.temperature !== undefined && typeof request.temperature !== "number") throw bad("`request.temperature` must be a number");
   if (request.seed !== undefined && !Number.isInteger(request.seed)) throw bad("`request.seed` must be an integer");
-  return { user: body.user, priority: body.priority, request };
+  if (body.stream !== undefined && typeof body.stream !== "boolean") throw bad("`stream` must be true or false");
+  return { user: body.user, priority: body.priority, request, ...(body.stream ? { stream: true } : {}) };
 }

@@ -12,8 +12,10 @@ const send = (message: WorkerMessage): void => { process.send?.(message); };
 const env = process.env;
 const sequences = Number(env["STREAMLINK_WORKER_SEQUENCES"] ?? "2");
 const threads = Number(env["STREAMLINK_WORKER_THREADS"] ?? "1");
+// Set by the parent (process-worker.ts); the registry's context size otherwise.
+const contextSize = Number(env["STREAMLINK_WORKER_CONTEXT"]) || undefined;
 
-const model = await loadLlamaModel(resolveModel(env["STREAMLINK_WORKER_MODEL"] || undefined), { threads, sequences })
+const model = await loadLlamaModel(resolveModel(env["STREAMLINK_WORKER_MODEL"] || undefined), { threads, sequences, contextSize, mmap: false })
   .catch((thrown: unknown) => {
     send({ type: "failed", message: asError(thrown).message });
     process.exit(1);
@@ -28,7 +30,12 @@ process.on("message", (message: ParentMessage) => {
   }
   const controller = new AbortController();
   running.set(message.id, controller);
-  model.complete({ ...message.request, signal: controller.signal }).then(
+  let sent = 0;
+  const onText = (soFar: string): void => {
+    send({ type: "text", id: message.id, chunk: soFar.slice(sent) });
+    sent = soFar.length;
+  };
+  model.complete({ ...message.request, signal: controller.signal, ...(message.stream ? { onText } : {}) }).then(
     (completion) => send({ type: "done", id: message.id, completion }),
     (thrown: unknown) => send({ type: "error", id: message.id, message: asError(thrown).message, aborted: controller.signal.aborted }),
   ).finally(() => running.delete(message.id));

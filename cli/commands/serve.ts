@@ -80,7 +80,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
       `${status.url}  model ${status.model}  queue ${status.queue}  running ${status.running}  answered ${status.answered}  ` +
         `p50 ${status.latencyMs.p50} ms  p95 ${status.latencyMs.p95} ms  ${status.tokensPerSecond} tokens/s`,
       ...status.workers.map((w) => `  ${w.id}  ${w.state.padEnd(9)} ${w.running}/${w.slots}  pid ${w.pid ?? "-"}`),
-      ...Object.entries(status.users).map(([user, u]) => `  user ${user}: asked ${u.asked}, answered ${u.answered}, queued ${u.queued}, mean ${u.meanMs} ms`),
+      ...Object.entries(status.users).map(([user, u]) => `  user ${user}: asked ${u.asked}, answered ${u.answered}, queued ${u.queued}, mean ${u.meanMs} ms (${u.meanWaitMs} ms of it waiting)`),
       ...accounts.map((a) => `  account ${a.name}${a.admin ? " (admin)" : ""}: server ${a.server}, ${a.kernels} kernel(s)`),
     ].join("\n") + "\n");
   }

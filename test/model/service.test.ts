@@ -73,10 +73,14 @@ describe("the shared model service", () => {
     const before = await serviceStatus(stateDir);
     if (before.service !== "running") throw new Error("the service is not running");
     const model = await connectRemoteModel({ url: state.url, token: readToken(state), user: "bob", priority: "interactive" });
-    const answer = model.complete({ messages: [{ role: "user", text: "Count from 1 to 40, separated by commas." }], maxTokens: 60 });
+    const shown: string[] = [];
+    const answer = model.complete({ messages: [{ role: "user", text: "Count from 1 to 40, separated by commas." }], maxTokens: 60, onText: (text) => shown.push(text) });
     const victim = await killBusyWorker(stateDir);
     const completion = await answer;
     expect(completion.text).toMatch(/1, 2, 3/);
+    // The cell saw the text as it was written, started over on the new worker, and ending as the answer.
+    expect(shown.length).toBeGreaterThan(1);
+    expect(shown.at(-1)).toBe(completion.text);
     const after = await serviceStatus(stateDir);
     if (after.service !== "running") throw new Error("the service stopped");
     expect(after.answered - before.answered).toBe(1);

@@ -5,21 +5,26 @@ import { WorkerLostError, type Job, type ModelWorker } from "../../service/sched
 export class FakeWorker implements ModelWorker {
   readonly started: Job[] = [];
   readonly aborted: number[] = [];
-  private readonly pending = new Map<number, { resolve: (c: Completion) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (c: Completion) => void; reject: (e: unknown) => void; onText?: (chunk: string) => void }>();
   closed = false;
 
   constructor(readonly name: string, readonly slots = 1) {}
 
-  run(job: Job, signal: AbortSignal): Promise<Completion> {
+  run(job: Job, signal: AbortSignal, onText?: (chunk: string) => void): Promise<Completion> {
     this.started.push(job);
     return new Promise((resolve, reject) => {
-      this.pending.set(job.id, { resolve, reject });
+      this.pending.set(job.id, { resolve, reject, ...(onText ? { onText } : {}) });
       signal.addEventListener("abort", () => {
         this.aborted.push(job.id);
         this.pending.delete(job.id);
         reject(signal.reason);
       }, { once: true });
     });
+  }
+
+  /** Decodes a piece of request `id`'s answer (told only to a request that asked for the text as it comes). */
+  write(id: number, chunk: string): void {
+    this.pending.get(id)?.onText?.(chunk);
   }
 
   finish(id: number, text = `answer ${id} from ${this.name}`): void {

@@ -46,6 +46,21 @@ describe("the model service over HTTP", () => {
     expect(waits).toEqual([{ state: "running" }]);
   });
 
+  it("shows the answer's text as the worker decodes it, as the in-process model does", async () => {
+    const { worker, url } = await service();
+    const model = await connect(url, "ann");
+    const seen: string[] = [];
+    const answer = model.complete({ ...ASK, onText: (text) => seen.push(text) });
+    await until(() => worker.started.length === 1);
+    worker.write(1, "SELECT ");
+    await until(() => seen.length === 1);
+    worker.write(1, "1");
+    await until(() => seen.length === 2);
+    worker.finish(1, "SELECT 1");
+    await expect(answer).resolves.toMatchObject({ text: "SELECT 1" });
+    expect(seen).toEqual(["SELECT ", "SELECT 1"]);
+  });
+
   it("tells a waiting client its place, and withdraws the request when the client stops waiting", async () => {
     const { worker, url, scheduler } = await service();
     const first = (await connect(url, "ann")).complete(ASK);

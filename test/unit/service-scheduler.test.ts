@@ -38,6 +38,58 @@ describe("the model service's scheduler", () => {
     expect(answers).toEqual(["ann", "bob", "cy", "ann", "ann", "ann"]);
   });
 
+  it("queues a user back from thinking behind the users who were already waiting, not ahead of them", async () => {
+    const { scheduler, spawned } = await cluster(1);
+    const worker = spawned[0]!;
+    const served: string[] = [];
+    const ask = (user: string) => scheduler.submit(user, "interactive", ASK).then(() => served.push(user));
+    const finishNext = async () => {
+      await tick();
+      worker.finish(worker.runningIds()[0]!);
+      await tick();
+    };
+    // dan asks once, then thinks; ann and bob keep asking.
+    const asked = [ask("dan"), ask("ann"), ask("bob")];
+    await finishNext();
+    await finishNext();
+    asked.push(ask("ann"));
+    await finishNext();
+    asked.push(ask("bob"));
+    // bob has waited since before dan came back, and each has had one answer: bob goes first.
+    asked.push(ask("dan"));
+    for (let i = 0; i < 3; i++) await finishNext();
+    await Promise.all(asked);
+    expect(served).toEqual(["dan", "ann", "bob", "ann", "bob", "dan"]);
+  });
+
+  it("spreads requests over the workers before giving a worker a second one", async () => {
+    const spawned: FakeWorker[] = [];
+    const scheduler = new Scheduler({ workers: 2, spawn: async (id) => {
+      const worker = new FakeWorker(id, 2);
+      spawned.push(worker);
+      return worker;
+    } });
+    await scheduler.start();
+    const asked = [scheduler.submit("ann", "interactive", ASK), scheduler.submit("bob", "interactive", ASK)];
+    expect(spawned.map((w) => w.runningIds().length)).toEqual([1, 1]);
+    for (const worker of spawned) worker.finish(worker.runningIds()[0]!);
+    await Promise.all(asked);
+  });
+
+  it("measures each user's wait in the queue apart from the whole latency", async () => {
+    const { scheduler, spawned } = await cluster(1);
+    const worker = spawned[0]!;
+    const asked = [scheduler.submit("ann", "interactive", ASK), scheduler.submit("bob", "interactive", ASK)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    worker.finish(1);
+    await tick();
+    worker.finish(2);
+    await Promise.all(asked);
+    const users = scheduler.metrics().users;
+    expect(users["ann"]!.meanWaitMs).toBeLessThan(10);
+    expect(users["bob"]!.meanWaitMs).toBeGreaterThanOrEqual(25);
+  });
+
   it("runs interactive questions before batch work that was queued earlier", async () => {
     const { scheduler, spawned } = await cluster(1);
     const worker = spawned[0]!;
@@ -136,7 +188,8 @@ describe("the model service's scheduler", () => {
   });
 
   it("kills a worker that hangs on a request and answers it from another", async () => {
-    const { scheduler, spawned } = await cluster(2, { stallMs: 30 });
+    const lost: string[] = [];
+    const { scheduler, spawned } = await cluster(2, { stallMs: 30, onWorkerLost: (worker, reason) => lost.push(`${worker}: ${reason}`) });
     const [w1, w2] = spawned as [FakeWorker, FakeWorker];
     const a = scheduler.submit("ann", "interactive", ASK);
     w2.finish(99); // nothing: w2 is idle
@@ -147,6 +200,22 @@ describe("the model service's scheduler", () => {
     taker!.finish(1);
     await expect(a).resolves.toMatchObject({ text: `answer 1 from ${taker!.name}` });
     expect(scheduler.metrics().workersReplaced).toBeGreaterThanOrEqual(1);
+    expect(lost[0]).toBe("w1: worker w1 wrote nothing of one request for 30 ms");
+    await scheduler.close();
+  });
+
+  it("keeps a slow worker that is still writing, however long the request takes", async () => {
+    const { scheduler, spawned } = await cluster(1, { stallMs: 40 });
+    const worker = spawned[0]!;
+    const a = scheduler.submit("ann", "interactive", ASK);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      worker.write(1, "x");
+    }
+    worker.finish(1);
+    await expect(a).resolves.toMatchObject({ text: "answer 1 from w1#1" });
+    expect(worker.closed).toBe(false);
+    expect(scheduler.metrics().workersReplaced).toBe(0);
     await scheduler.close();
   });
 
