@@ -1,7 +1,10 @@
-import { askQuestion, describeStage, type AskStage } from "../session/ask.js";
+import { UsageError } from "../core/errors.js";
+import { askQuestion, describeStage, type AskRequest, type AskStage } from "../session/ask.js";
+import { askByAgreement, DEFAULT_CANDIDATES } from "../session/candidates.js";
+import { MAX_CANDIDATES } from "../session/config.js";
 import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
-import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
+import { checkVariableName, flagOption, intOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
 import { planSimilarity, rankRun } from "../session/similar.js";
 import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
@@ -10,6 +13,7 @@ const OPTIONS: OptionSpecs = {
   engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
   "sql-only": { type: "flag", help: "show the checked SQL without running it" },
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
+  candidates: { type: "int", help: `write and run N candidates, answer with the result most agree on (default: %config ask_candidates; at most ${MAX_CANDIDATES})`, metavar: "N" },
   ...SIMILARITY_OPTIONS,
 };
 
@@ -31,13 +35,21 @@ export const askMagic: Magic = {
     // answers at once.
     const generator = await context.session.generator();
     const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
-    const answer = await askQuestion(context.session, generator, {
+    const candidates = intOption(args, "candidates") ?? context.session.config.ask_candidates;
+    if (candidates < 1 || candidates > MAX_CANDIDATES) {
+      throw new UsageError(`%%ask --candidates needs a number from 1 to ${MAX_CANDIDATES}, got ${candidates}`,
+        "Example: %%ask --candidates 3 (each candidate is one more model answer and query).", { option: "candidates", value: candidates });
+    }
+    const request: AskRequest = {
       question,
       engine: stringOption(args, "engine"),
       sqlOnly,
       ...readExamples(context.cwd),
       onStage: throttled((stage) => progress(stageLine(stage))),
-    });
+    };
+    // Candidates vote with their rows, so with --sql-only (nothing runs) only the first answer is asked.
+    const agreed = candidates > 1 && !sqlOnly ? await askByAgreement(context.session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates }) : undefined;
+    const answer = agreed ?? await askQuestion(context.session, generator, request);
     // A request to change data or read files was refused as such: no model was asked, nothing ran.
     if (answer.kind === "refused") {
       context.display({ kind: "verdict", bundle: { verdict: answer.verdict, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
@@ -48,6 +60,7 @@ export const askMagic: Magic = {
     const kept = answer.chosenTry < answer.tries ? `, try ${answer.chosenTry} kept` : "";
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${answer.tries} ${answer.tries === 1 ? "try" : "tries"}${kept})`, sql: answer.sql });
     context.display({ kind: "explanation", explanation });
+    if (agreed?.kind === "answer") context.display({ kind: "agreement", agreement: agreed.agreement });
     const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity, run.verdict) : undefined;
     context.display({
       kind: "verdict",

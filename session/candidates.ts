@@ -4,6 +4,7 @@
  * most candidates agree on. The share that agrees is the answer's confidence; below a threshold the answer says it
  * is unsure and names the runner-up, so a user sees when the model could not make up its mind.
  */
+import type { Agreement } from "../core/agreement.js";
 import type { SqlGenerator } from "../core/llm.js";
 import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest } from "./ask.js";
 import type { Session } from "./session.js";
@@ -22,16 +23,6 @@ export interface CandidateOptions {
  * candidate gave is unsure, one two agree on is not.
  */
 export const DEFAULT_CANDIDATES: CandidateOptions = { count: 3, temperature: 0.7, unsureBelow: 0.6 };
-
-/** How the candidates voted for the chosen answer. */
-export interface Agreement {
-  /** Share of all candidates whose rows equal the answer's (0 when no candidate ran). */
-  readonly confidence: number;
-  readonly candidates: number;
-  readonly unsure: boolean;
-  /** The SQL of the best-supported other result: "I also considered: …". */
-  readonly runnerUp?: string;
-}
 
 export interface AgreedAnswer extends AskAnswer {
   readonly agreement: Agreement;

@@ -5,7 +5,8 @@ import { flagOption, intOption, parseArgs, stringOption } from "../../magics/opt
 import type { SqlGenerator } from "../../core/llm.js";
 import { ExampleStore, LocalSqlGenerator, embeddingRanker, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
 import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
-import { askByAgreement, DEFAULT_CANDIDATES, type AgreedAnswer, type Agreement } from "../../session/candidates.js";
+import { agreementText, type Agreement } from "../../core/agreement.js";
+import { askByAgreement, DEFAULT_CANDIDATES, type AgreedAnswer } from "../../session/candidates.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
@@ -128,12 +129,10 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
   }
 }
 
-/** The candidates' vote in words: how many agreed, and when unsure, what else was considered. */
+/** The candidates' vote as a comment line under the SQL. */
 function agreementLine(agreement: Agreement): string {
-  const agreed = Math.round(agreement.confidence * agreement.candidates);
-  const share = `${agreed} of ${agreement.candidates} candidates agree (confidence ${agreement.confidence.toFixed(2)})`;
-  if (!agreement.unsure) return `-- ${share}`;
-  return `-- unsure: ${share}${agreement.runnerUp === undefined ? "" : `; I also considered: ${agreement.runnerUp};`}`;
+  const { summary, runnerUp } = agreementText(agreement);
+  return `-- ${summary}${runnerUp === undefined ? "" : `; I also considered: ${runnerUp};`}`;
 }
 
 interface QuestionLine {
