@@ -30,16 +30,16 @@ export const askMagic: Magic = {
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
     const similarity = similarityOption(args);
-    context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
-    // The model itself loads with the first SQL it writes, so a refused request or a connection without tables
-    // answers at once.
-    const generator = await context.session.generator();
-    const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
     const candidates = intOption(args, "candidates") ?? context.session.config.ask_candidates;
     if (candidates < 1 || candidates > MAX_CANDIDATES) {
       throw new UsageError(`%%ask --candidates needs a number from 1 to ${MAX_CANDIDATES}, got ${candidates}`,
         "Example: %%ask --candidates 3 (each candidate is one more model answer and query).", { option: "candidates", value: candidates });
     }
+    context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
+    // The model itself loads with the first SQL it writes, so a refused request or a connection without tables
+    // answers at once.
+    const generator = await context.session.generator();
+    const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
     const request: AskRequest = {
       question,
       engine: stringOption(args, "engine"),

@@ -12,6 +12,7 @@ import { EXIT, formatOption, type CommandIO } from "../io.js";
 export const EVAL_OPTIONS = {
   limit: { type: "int", help: "ask only a fixed seeded sample of N questions", metavar: "N" },
   seed: { type: "int", help: "seed of the sample (default 1)", metavar: "S" },
+  ids: { type: "string", help: "ask only the questions with these ids, comma-separated (from the sample when --limit is given)", metavar: "ID,…" },
   model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
@@ -26,6 +27,19 @@ export function optionLines(specs: Readonly<Record<string, { readonly help: stri
   const rows = Object.entries(specs).map(([name, spec]) => [`--${name}${spec.type === "flag" ? "" : ` ${spec.metavar ?? name.toUpperCase()}`}`, spec.help] as const);
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join("\n");
+}
+
+/**
+ * The cases whose ids are listed, in the run's order (re-asking a few questions, e.g. those an earlier run lost,
+ * without the rest of the sample); an id that is not among the cases is a usage error naming it.
+ */
+export function onlyIds(cases: readonly EvalCase[], list: string): EvalCase[] {
+  const wanted = new Set(list.split(",").map((id) => id.trim()).filter((id) => id !== ""));
+  const unknown = [...wanted].filter((id) => !cases.some((c) => c.id === id));
+  if (unknown.length > 0) {
+    throw new UsageError(`No question with id ${unknown.join(", ")} in this run`, "Ids are those of the JSON lines (\"id\"); with --limit, only the sample's questions can be chosen.", { unknown });
+  }
+  return cases.filter((c) => wanted.has(c.id));
 }
 
 /** Questions compared as the same request whatever their case and spacing. */
@@ -45,11 +59,14 @@ export async function runEvalCommand(
   run: Record<string, unknown>,
 ): Promise<number> {
   const format = formatOption(args);
-  if (cases.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
+  const ids = stringOption(args, "ids");
+  const asking = ids === undefined ? cases : onlyIds(cases, ids);
+  if (asking.length === 0) throw new UsageError("No questions to ask", "Raise --limit, or check the data path.");
   const timeout = intOption(args, "timeout-s") ?? 30;
   const budget = intOption(args, "budget-min");
   // Resolving the model fails fast on a wrong name or path; loading it (seconds) happens on the first question.
   const examplesFile = stringOption(args, "examples");
+  // Pairs of the whole sample stay out with --ids too, so a re-asked question sees the examples it saw in the full run.
   const asked = new Set(cases.map((c) => normalQuestion(c.question)));
   const store = examplesFile ? new ExampleStore(examplesFile) : undefined;
   const saved = store?.list() ?? [];
@@ -61,7 +78,7 @@ export async function runEvalCommand(
   const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch") });
   try {
     const model = await generator.model();
-    await runAndReport(cases, {
+    await runAndReport(asking, {
       generator,
       checker: createChecker(),
       openSource,
@@ -72,6 +89,7 @@ export async function runEvalCommand(
       outFile: stringOption(args, "out"),
       run: {
         ...run,
+        ...(ids === undefined ? {} : { ids: asking.map((c) => c.id) }),
         model: model.name,
         modelSha256: model.sha256,
         ...(examplesFile ? { examples: `${examples.length} from ${examplesFile} (${saved.length - examples.length} left out: asked here)` } : {}),
