@@ -6,7 +6,7 @@
  */
 import type { Agreement } from "../core/agreement.js";
 import type { SqlGenerator } from "../core/llm.js";
-import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest } from "./ask.js";
+import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest, type AskStage } from "./ask.js";
 import type { Session } from "./session.js";
 
 export interface CandidateOptions {
@@ -33,7 +33,9 @@ export async function askByAgreement(session: Session, generator: SqlGenerator, 
   const results: AskAnswer[] = [];
   for (let i = 0; i < options.count; i++) {
     const sampling = i === 0 ? undefined : { temperature: options.temperature, seed: i };
-    const result = await askQuestion(session, generator, { ...request, ...(sampling ? { sampling } : {}) });
+    const candidate = { attempt: i + 1, of: options.count };
+    const onStage = request.onStage && ((stage: AskStage) => request.onStage?.({ ...stage, candidate }));
+    const result = await askQuestion(session, generator, { ...request, ...(sampling ? { sampling } : {}), ...(onStage ? { onStage } : {}) });
     // A refused request is refused before any model runs: another candidate would only be refused again.
     if (result.kind === "refused") return result;
     results.push(result);

@@ -79,6 +79,8 @@ describe("%%ask with several candidates in the real kernel", () => {
     expect(agreed?.reply.status).toBe("ok");
     const agreedText = visibleText(agreed?.iopub ?? []);
     expect(agreedText).toContain(`Generated SQL (scripted, 1 try):\n${all}`);
+    // While it works, the progress line says which candidate is being written.
+    expect(agreedText).toContain("Candidate 1 of 3: reading the schema…");
     expect(agreedText).toContain("2 of 3 candidates agree (confidence 0.67)");
     expect(agreedText).not.toContain("unsure");
     expect(agreedText).not.toContain("I also considered");
