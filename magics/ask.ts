@@ -1,6 +1,6 @@
 import { UsageError } from "../core/errors.js";
 import { askQuestion, describeStage, type AskRequest, type AskStage } from "../session/ask.js";
-import { askByAgreement, DEFAULT_CANDIDATES } from "../session/candidates.js";
+import { askByAgreement, candidateCount, DEFAULT_CANDIDATES } from "../session/candidates.js";
 import { MAX_CANDIDATES } from "../session/config.js";
 import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
@@ -30,11 +30,14 @@ export const askMagic: Magic = {
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
     const similarity = similarityOption(args);
-    const candidates = intOption(args, "candidates") ?? context.session.config.ask_candidates;
-    if (candidates < 1 || candidates > MAX_CANDIDATES) {
-      throw new UsageError(`%%ask --candidates needs a number from 1 to ${MAX_CANDIDATES}, got ${candidates}`,
-        "Example: %%ask --candidates 3 (each candidate is one more model answer and query).", { option: "candidates", value: candidates });
+    const option = intOption(args, "candidates");
+    const asked = option === undefined ? undefined : candidateCount(option, "%%ask --candidates");
+    if (asked !== undefined && asked > 1 && sqlOnly) {
+      throw new UsageError("%%ask --candidates and --sql-only do not go together",
+        "Candidates are compared by the rows they return, and --sql-only runs nothing; drop one of the two.", { option: "candidates", value: asked });
     }
+    // Candidates vote with their rows: with --sql-only (nothing runs) %config ask_candidates gives way to one answer.
+    const candidates = sqlOnly ? 1 : asked ?? context.session.config.ask_candidates;
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
     // The model itself loads with the first SQL it writes, so a refused request or a connection without tables
     // answers at once.
@@ -47,8 +50,7 @@ export const askMagic: Magic = {
       ...readExamples(context.cwd),
       onStage: throttled((stage) => progress(stageLine(stage))),
     };
-    // Candidates vote with their rows, so with --sql-only (nothing runs) only the first answer is asked.
-    const agreed = candidates > 1 && !sqlOnly ? await askByAgreement(context.session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates }) : undefined;
+    const agreed = candidates > 1 ? await askByAgreement(context.session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates }) : undefined;
     const answer = agreed ?? await askQuestion(context.session, generator, request);
     // A request to change data or read files was refused as such: no model was asked, nothing ran.
     if (answer.kind === "refused") {

@@ -5,8 +5,10 @@
  * is unsure and names the runner-up, so a user sees when the model could not make up its mind.
  */
 import type { Agreement } from "../core/agreement.js";
+import { UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
 import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest, type AskStage } from "./ask.js";
+import { MAX_CANDIDATES } from "./config.js";
 import type { Session } from "./session.js";
 
 export interface CandidateOptions {
@@ -23,6 +25,16 @@ export interface CandidateOptions {
  * candidate gave is unsure, one two agree on is not.
  */
 export const DEFAULT_CANDIDATES: CandidateOptions = { count: 3, temperature: 0.7, unsureBelow: 0.6 };
+
+/**
+ * A count of candidates a user asked for (`%%ask --candidates`, `streamlink ask --candidates`), checked against
+ * {@link MAX_CANDIDATES}: each candidate is one more model answer and query.
+ */
+export function candidateCount(value: number, option: string): number {
+  if (value >= 1 && value <= MAX_CANDIDATES) return value;
+  throw new UsageError(`${option} needs a number from 1 to ${MAX_CANDIDATES}, got ${value}`,
+    `Example: ${option} 3 (each candidate is one more model answer and query).`, { option, value });
+}
 
 export interface AgreedAnswer extends AskAnswer {
   readonly agreement: Agreement;

@@ -65,9 +65,10 @@ describe("%%ask with several candidates in the real kernel", () => {
     // Two candidates of the first cell count every patent under different names: they agree; the third does not.
     // The second cell's three candidates each count something else: no majority.
     const answers = [`${us};`, `${all};`, "SELECT count(*) AS patents FROM patents;", `${us};`, `${jp};`, `${all};`];
-    const [, tooMany, agreed, , unsure] = await runKernel([
+    const [, tooMany, sqlOnly, agreed, , unsure] = await runKernel([
       { code: "%connect duckdb data/patents" },
       { code: "%%ask --candidates 12\nHow many patents are there?" },
+      { code: "%%ask --candidates 3 --sql-only\nHow many patents are there?" },
       { code: "%%ask --candidates 3\nHow many patents are there?", timeout_s: 60 },
       { code: "%config ask_candidates=3" },
       { code: "%%ask\nHow many patents are there?", timeout_s: 60 },
@@ -75,6 +76,9 @@ describe("%%ask with several candidates in the real kernel", () => {
 
     expect(tooMany?.reply.ename).toBe("UsageError");
     expect(String(tooMany?.reply.evalue)).toContain("%%ask --candidates needs a number from 1 to 9, got 12");
+    // Candidates are compared by their rows; a cell that runs nothing cannot have them.
+    expect(sqlOnly?.reply.ename).toBe("UsageError");
+    expect(String(sqlOnly?.reply.evalue)).toContain("%%ask --candidates and --sql-only do not go together");
 
     expect(agreed?.reply.status).toBe("ok");
     const agreedText = visibleText(agreed?.iopub ?? []);
