@@ -1,7 +1,8 @@
+import { appendFileSync, writeFileSync } from "node:fs";
 import { UsageError } from "../../core/errors.js";
 import { createChecker } from "../../checks/index.js";
 import { modelLoader } from "../../kernel/compose.js";
-import { ExampleStore, LocalSqlGenerator, embeddingRanker, loadOnnxEmbedder, resolveEmbedding } from "../../models/index.js";
+import { ExampleStore, LocalSqlGenerator, embeddingRanker, loadOnnxEmbedder, resolveEmbedding, type PromptRecord } from "../../models/index.js";
 import type { Embedder } from "../../core/embedder.js";
 import type { EvalCase, EvalSource } from "../../evals/harness.js";
 import { runAndReport } from "../../evals/run.js";
@@ -16,6 +17,7 @@ export const EVAL_OPTIONS = {
   model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
+  prompts: { type: "string", help: "also write every prompt the model reads to this file, one JSON line per model call ({\"id\",\"try\",\"messages\",\"temperature\",\"seed\"}), to compare two runs' prompts", metavar: "FILE.jsonl" },
   examples: { type: "string", help: "saved question→SQL pairs (a %remember file) offered to the model; pairs whose question is asked are left out", metavar: "FILE.json" },
   "budget-min": { type: "int", help: "ask no new question after N minutes; the summary covers those asked", metavar: "N" },
   "timeout-s": { type: "int", help: "time limit for each query on the engine (default 30)", metavar: "N" },
@@ -40,6 +42,14 @@ export function onlyIds(cases: readonly EvalCase[], list: string): EvalCase[] {
     throw new UsageError(`No question with id ${unknown.join(", ")} in this run`, "Ids are those of the JSON lines (\"id\"); with --limit, only the sample's questions can be chosen.", { unknown });
   }
   return cases.filter((c) => wanted.has(c.id));
+}
+
+/** `--prompts FILE`: each model call as a JSON line, named by the id of the question it belongs to. */
+function promptLog(file: string | undefined, cases: readonly EvalCase[]): { onPrompt?: (prompt: PromptRecord) => void } {
+  if (file === undefined) return {};
+  writeFileSync(file, "");
+  const ids = new Map(cases.map((c) => [c.question, c.id]));
+  return { onPrompt: ({ question, ...call }) => appendFileSync(file, `${JSON.stringify({ id: ids.get(question) ?? null, ...call })}\n`) };
 }
 
 /** Questions compared as the same request whatever their case and spacing. */
@@ -75,7 +85,10 @@ export async function runEvalCommand(
   // saved pairs than the prompt shows.
   let embedder: Promise<Embedder> | undefined;
   const loadEmbedder = () => (embedder ??= loadOnnxEmbedder(resolveEmbedding()));
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch") });
+  const generator = new LocalSqlGenerator({
+    model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch"),
+    ...promptLog(stringOption(args, "prompts"), asking),
+  });
   try {
     const model = await generator.model();
     await runAndReport(asking, {

@@ -26,7 +26,7 @@ describe("streamlink eval", () => {
   it("documents each suite's options", async () => {
     const spider = await cli("eval", "spider", "--help");
     expect(spider.code).toBe(0);
-    for (const option of ["--data DIR", "--limit N", "--ids ID,…", "--seed S", "--model NAME|PATH", "--format FORMAT", "--out FILE.jsonl"]) expect(spider.stdout).toContain(option);
+    for (const option of ["--data DIR", "--limit N", "--ids ID,…", "--prompts FILE.jsonl", "--seed S", "--model NAME|PATH", "--format FORMAT", "--out FILE.jsonl"]) expect(spider.stdout).toContain(option);
     const questions = await cli("eval", "questions", "--help");
     expect(questions.stdout).toContain("--db PATH");
     expect(questions.stdout).toContain("--file FILE.jsonl");
