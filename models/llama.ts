@@ -82,7 +82,7 @@ class LlamaTextModel implements TextModel {
   private readonly free: LlamaChat[];
   private readonly waiting: ((chat: LlamaChat) => void)[] = [];
   private readonly running = new Set<Promise<unknown>>();
-  /** The conversation each chat's sequence holds: its system prompt and first question (see `startConversation`). */
+  /** The conversation each chat's sequence holds, once its start is in place: system prompt and first question. */
   private readonly conversations = new Map<LlamaChat, string>();
   /** Per system prompt, the tokens of the prompt that come before the question's own text. */
   private readonly prefixes = new Map<string, Token[]>();
@@ -151,22 +151,23 @@ class LlamaTextModel implements TextModel {
    * Greedy decoding gives one answer per prompt only if the prompt is evaluated the same way each time. LlamaChat
    * keeps whatever prefix the sequence shares with the last request, so a question's prompt was read from a point
    * that depended on the question before it (the batches, and so the rounding, differed), and on Spider a question
-   * answered right alone was answered wrong after another one. A new question therefore starts from its system
-   * prompt evaluated on its own, and the rest is read from there; later tries of the same question (repairs,
-   * candidates) continue their own conversation as before.
+   * answered right alone was answered wrong after another one. So every first try (a prompt without an answer in
+   * it: a new question, the same question asked again, another candidate) is read from its system prompt evaluated
+   * on its own; a repair continues the conversation of its question, whose state its first try fixed.
    */
   private async startConversation(chat: LlamaChat, messages: readonly ChatMessage[]): Promise<void> {
     const key = JSON.stringify(messages.slice(0, 2));
-    if (this.conversations.get(chat) === key) return;
-    this.conversations.set(chat, key);
+    if (messages.some((m) => m.role === "assistant") && this.conversations.get(chat) === key) return;
+    this.conversations.delete(chat);
     const prefix = this.fixedPrefix(chat, messages[0]?.role === "system" ? messages[0].text : undefined);
     const sequence = chat.sequence;
     if (sequence.compareContextTokens(prefix).firstDifferentIndex === prefix.length) {
       if (sequence.nextTokenIndex > prefix.length) await sequence.eraseContextTokenRanges([{ start: prefix.length, end: sequence.nextTokenIndex }]);
-      return;
+    } else {
+      await sequence.clearHistory();
+      await sequence.evaluateWithoutGeneratingNewTokens(prefix);
     }
-    await sequence.clearHistory();
-    await sequence.evaluateWithoutGeneratingNewTokens(prefix);
+    this.conversations.set(chat, key);
   }
 
   /** The chat template's tokens up to a question's text: where two renderings that differ only in the question part. */

@@ -35,11 +35,12 @@ describe("the same question gets the same SQL whatever was asked before", () => 
     }
   };
 
-  it("answers a question alone as it does after another one", { timeout: 600_000 }, async () => {
-    const [, after] = await ask(["dev-384", "dev-389"]);
+  it("answers a question alone as it does after another one, and again when asked twice", { timeout: 600_000 }, async () => {
+    const [, after, again] = await ask(["dev-384", "dev-389", "dev-389"]);
     const [alone] = await ask(["dev-389"]);
-    expect(after?.id).toBe("dev-389");
+    expect([after?.id, again?.id]).toEqual(["dev-389", "dev-389"]);
     expect(after?.sql).toBe(alone?.sql);
+    expect(again?.sql).toBe(alone?.sql);
     expect(after?.status).toBe(alone?.status);
   });
 });
