@@ -1,4 +1,5 @@
 import type { Table } from "apache-arrow";
+import type { Agreement } from "./agreement.js";
 import type { PartialResult, QueryProgress } from "./engine.js";
 import type { QueryExplanation } from "./explain.js";
 import type { QueryPlan } from "./plan.js";
@@ -39,6 +40,8 @@ export type View =
   | { readonly kind: "progress"; readonly progress: QueryProgress }
   /** The first rows of a query that still runs: shown in place, and replaced by the result when it comes. */
   | { readonly kind: "partial"; readonly partial: PartialResult }
+  /** How an %%ask answer's candidates voted: its confidence, and the runner-up when unsure. */
+  | { readonly kind: "agreement"; readonly agreement: Agreement }
   /** "What this query does", under the SQL (every %%ask answer, %%sql --explain). */
   | { readonly kind: "explanation"; readonly explanation: QueryExplanation }
   /** Rows of a remembered result from `offset`, as the result viewer asked for them (`%page`). */

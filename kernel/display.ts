@@ -1,5 +1,6 @@
 import type { Table } from "apache-arrow";
 import { UsageError } from "../core/errors.js";
+import { agreementText } from "../core/agreement.js";
 import { columnSqlType, textRows, textTable } from "../core/format.js";
 import type { PlanOperator, QueryPlan } from "../core/plan.js";
 import { PAGE_MIME, TABLE_MIME, type ChartSpec, type PageOutput, type ResultView, type TableOutput, type View } from "../core/output.js";
@@ -272,6 +273,18 @@ export function bundlesFor(view: View, config: Config): MimeBundle[] {
       return [{
         data: { "text/plain": `What this query does: ${sentence}`, "text/html": `<div class="streamlink-explanation"><b>What this query does:</b> ${escapeHtml(sentence)}</div>` },
         metadata: { streamlink: { explanation: view.explanation } },
+      }];
+    }
+    case "agreement": {
+      const { summary, runnerUp } = agreementText(view.agreement);
+      const title = `${summary.charAt(0).toUpperCase()}${summary.slice(1)}`;
+      const color = view.agreement.unsure ? "#bf8700" : "#1a7f37";
+      return [{
+        data: {
+          "text/plain": [title, ...(runnerUp === undefined ? [] : [`I also considered: ${runnerUp}`])].join("\n"),
+          "text/html": `<div class="streamlink-agreement" style="border-left:4px solid ${color};padding-left:8px"><div><b>${escapeHtml(title)}</b></div>${runnerUp === undefined ? "" : `<div>I also considered:</div><pre>${escapeHtml(runnerUp)}</pre>`}</div>`,
+        },
+        metadata: { streamlink: { agreement: view.agreement } },
       }];
     }
     case "page": {

@@ -1,7 +1,10 @@
-import { askQuestion, describeStage, type AskStage } from "../session/ask.js";
+import { UsageError } from "../core/errors.js";
+import { askQuestion, describeStage, type AskRequest, type AskStage } from "../session/ask.js";
+import { askByAgreement, candidateCount, DEFAULT_CANDIDATES } from "../session/candidates.js";
+import { MAX_CANDIDATES } from "../session/config.js";
 import { blockedError } from "../session/session.js";
 import type { Magic, MagicContext, MagicInvocation } from "./magic.js";
-import { checkVariableName, flagOption, stringOption, type OptionSpecs } from "./options.js";
+import { checkVariableName, flagOption, intOption, stringOption, type OptionSpecs } from "./options.js";
 import { readExamples } from "./remember.js";
 import { planSimilarity, rankRun } from "../session/similar.js";
 import { cellArguments, showResult, SIMILARITY_OPTIONS, similarityOption, verdictBundle } from "./run-checked.js";
@@ -10,6 +13,7 @@ const OPTIONS: OptionSpecs = {
   engine: { type: "string", help: "connection to ask (see %tables)", metavar: "NAME" },
   "sql-only": { type: "flag", help: "show the checked SQL without running it" },
   out: { type: "string", help: "variable that receives the Arrow table", metavar: "VAR" },
+  candidates: { type: "int", help: `write and run N candidates, answer with the result most agree on (default: %config ask_candidates; at most ${MAX_CANDIDATES})`, metavar: "N" },
   ...SIMILARITY_OPTIONS,
 };
 
@@ -26,18 +30,28 @@ export const askMagic: Magic = {
     if (out !== undefined) checkVariableName(out);
     const sqlOnly = flagOption(args, "sql-only");
     const similarity = similarityOption(args);
+    const option = intOption(args, "candidates");
+    const asked = option === undefined ? undefined : candidateCount(option, "%%ask --candidates");
+    if (asked !== undefined && asked > 1 && sqlOnly) {
+      throw new UsageError("%%ask --candidates and --sql-only do not go together",
+        "Candidates are compared by the rows they return, and --sql-only runs nothing; drop one of the two.", { option: "candidates", value: asked });
+    }
+    // Candidates vote with their rows: with --sql-only (nothing runs) %config ask_candidates gives way to one answer.
+    const candidates = sqlOnly ? 1 : asked ?? context.session.config.ask_candidates;
     context.display({ kind: "markdown", markdown: `**Question:** ${question.replace(/\s+/g, " ")}` });
     // The model itself loads with the first SQL it writes, so a refused request or a connection without tables
     // answers at once.
     const generator = await context.session.generator();
     const progress = (message: string) => context.display({ kind: "progress", progress: { message } });
-    const answer = await askQuestion(context.session, generator, {
+    const request: AskRequest = {
       question,
       engine: stringOption(args, "engine"),
       sqlOnly,
       ...readExamples(context.cwd),
       onStage: throttled((stage) => progress(stageLine(stage))),
-    });
+    };
+    const agreed = candidates > 1 ? await askByAgreement(context.session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates }) : undefined;
+    const answer = agreed ?? await askQuestion(context.session, generator, request);
     // A request to change data or read files was refused as such: no model was asked, nothing ran.
     if (answer.kind === "refused") {
       context.display({ kind: "verdict", bundle: { verdict: answer.verdict, magic: "ask", cellSource: invocation.cellSource, question, ranAt: new Date().toISOString() } });
@@ -48,6 +62,7 @@ export const askMagic: Magic = {
     const kept = answer.chosenTry < answer.tries ? `, try ${answer.chosenTry} kept` : "";
     context.display({ kind: "sql", title: `Generated SQL (${provenance.model}, ${answer.tries} ${answer.tries === 1 ? "try" : "tries"}${kept})`, sql: answer.sql });
     context.display({ kind: "explanation", explanation });
+    if (agreed?.kind === "answer") context.display({ kind: "agreement", agreement: agreed.agreement });
     const plan = similarity && run && !sqlOnly ? await planSimilarity(context.session, run.engine, similarity, run.verdict) : undefined;
     context.display({
       kind: "verdict",

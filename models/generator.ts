@@ -44,6 +44,17 @@ export interface LocalGeneratorOptions {
   readonly rankExamples?: ExampleRanker;
   /** Notes on the data used when a request brings none. */
   readonly notes?: readonly string[];
+  /** Told every prompt before the model reads it (`eval --prompts`: two runs' prompts compared question by question). */
+  readonly onPrompt?: (prompt: PromptRecord) => void;
+}
+
+/** One model call of a question: what the model read, and how it was decoded (greedy when no temperature). */
+export interface PromptRecord {
+  readonly question: string;
+  readonly try: number;
+  readonly messages: readonly ChatMessage[];
+  readonly temperature?: number;
+  readonly seed?: number;
 }
 
 const DEFAULTS = { maxTries: 3, constrained: true, maxExamples: 2, maxSchemaColumns: 60, maxTokens: 256 } as const;
@@ -71,7 +82,8 @@ export class LocalSqlGenerator implements SqlGenerator {
   private readonly examples: readonly SavedExample[];
   private readonly notes: readonly string[];
   private readonly rankExamples: ExampleRanker | undefined;
-  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes" | "rankExamples">>;
+  private readonly onPrompt: ((prompt: PromptRecord) => void) | undefined;
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes" | "rankExamples" | "onPrompt">>;
 
   constructor(options: LocalGeneratorOptions = {}) {
     this.prompts = options.prompts ?? loadPrompts();
@@ -80,6 +92,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     this.examples = options.examples ?? [];
     this.notes = options.notes ?? [];
     this.rankExamples = options.rankExamples;
+    this.onPrompt = options.onPrompt;
     this.settings = {
       maxTries: options.maxTries ?? DEFAULTS.maxTries,
       constrained: options.constrained ?? DEFAULTS.constrained,
@@ -145,6 +158,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       const number = { attempt: tries, of: this.settings.maxTries };
       const ask = async (sampling: { temperature?: number; seed?: number }) => {
         request.onStage?.({ kind: "writing", try: number, text: "" });
+        this.onPrompt?.({ question: request.question, try: tries, messages: [...messages], ...sampling });
         const answer = await lap("generateMs", () => model.complete({
           messages, grammar, maxTokens: this.settings.maxTokens, ...sampling, signal,
           onText: request.onStage && ((text) => request.onStage?.({ kind: "writing", try: number, text })),

@@ -2,7 +2,7 @@
  * The local-model package: a registry of bundled GGUF models, the node-llama-cpp adapter (loaded lazily),
  * and the question→SQL generator. Importing this module loads no native code.
  */
-export { LocalSqlGenerator, type LocalGeneratorOptions } from "./generator.js";
+export { LocalSqlGenerator, type LocalGeneratorOptions, type PromptRecord } from "./generator.js";
 export { extractSql } from "./statement.js";
 export { ExampleStore, EXAMPLES_FILE, examplesFileFor, retrieveExamples } from "./examples.js";
 export { loadRegistry, resolveModel, resolveEmbedding, modelsDir, sha256File, type ModelSpec, type ResolvedModel, type EmbeddingSpec } from "./registry.js";

@@ -15,6 +15,7 @@ type LlamaContext = import("node-llama-cpp").LlamaContext;
 type LlamaChat = import("node-llama-cpp").LlamaChat;
 type LlamaGrammar = import("node-llama-cpp").LlamaGrammar;
 type ChatHistoryItem = import("node-llama-cpp").ChatHistoryItem;
+type Token = import("node-llama-cpp").Token;
 
 export interface LoadOptions {
   /** CPU threads; see {@link defaultThreads}. */
@@ -88,6 +89,10 @@ class LlamaTextModel implements TextModel {
   private readonly free: LlamaChat[];
   private readonly waiting: ((chat: LlamaChat) => void)[] = [];
   private readonly running = new Set<Promise<unknown>>();
+  /** The conversation each chat's sequence holds, once its start is in place: system prompt and first question. */
+  private readonly conversations = new Map<LlamaChat, string>();
+  /** Per system prompt, the tokens of the prompt that come before the question's own text. */
+  private readonly prefixes = new Map<string, Token[]>();
 
   constructor(
     private readonly llama: Llama,
@@ -133,6 +138,7 @@ class LlamaTextModel implements TextModel {
     const started = performance.now();
     const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
     const history = toHistory(request.messages);
+    await this.startConversation(chat, request.messages);
     let tokens = 0;
     let text = "";
     const response = await chat.generateResponse(history, {
@@ -146,6 +152,45 @@ class LlamaTextModel implements TextModel {
       onTextChunk: request.onText && ((chunk: string) => { text += chunk; request.onText?.(text); }),
     });
     return { text: response.response, tokens, elapsedMs: performance.now() - started };
+  }
+
+  /**
+   * Greedy decoding gives one answer per prompt only if the prompt is evaluated the same way each time. LlamaChat
+   * keeps whatever prefix the sequence shares with the last request, so a question's prompt was read from a point
+   * that depended on the question before it (the batches, and so the rounding, differed), and on Spider a question
+   * answered right alone was answered wrong after another one. So every first try (a prompt without an answer in
+   * it: a new question, the same question asked again, another candidate) is read from its system prompt evaluated
+   * on its own; a repair continues the conversation of its question, whose state its first try fixed.
+   */
+  private async startConversation(chat: LlamaChat, messages: readonly ChatMessage[]): Promise<void> {
+    const key = JSON.stringify(messages.slice(0, 2));
+    if (messages.some((m) => m.role === "assistant") && this.conversations.get(chat) === key) return;
+    this.conversations.delete(chat);
+    const prefix = this.fixedPrefix(chat, messages[0]?.role === "system" ? messages[0].text : undefined);
+    const sequence = chat.sequence;
+    if (sequence.compareContextTokens(prefix).firstDifferentIndex === prefix.length) {
+      if (sequence.nextTokenIndex > prefix.length) await sequence.eraseContextTokenRanges([{ start: prefix.length, end: sequence.nextTokenIndex }]);
+    } else {
+      await sequence.clearHistory();
+      await sequence.evaluateWithoutGeneratingNewTokens(prefix);
+    }
+    this.conversations.set(chat, key);
+  }
+
+  /** The chat template's tokens up to a question's text: where two renderings that differ only in the question part. */
+  private fixedPrefix(chat: LlamaChat, system: string | undefined): Token[] {
+    const key = system ?? "";
+    const known = this.prefixes.get(key);
+    if (known) return known;
+    const render = (question: string): Token[] => chat.chatWrapper.generateContextState({
+      chatHistory: [...(system === undefined ? [] : [{ type: "system", text: system } as const]), { type: "user", text: question }, { type: "model", response: [] }],
+    }).contextText.tokenize(this.model.tokenizer);
+    const [a, b] = [render("a"), render("b")];
+    let same = 0;
+    while (same < a.length && a[same] === b[same]) same++;
+    const prefix = a.slice(0, same);
+    this.prefixes.set(key, prefix);
+    return prefix;
   }
 
   private async grammar(text: string): Promise<LlamaGrammar> {

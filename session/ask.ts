@@ -38,8 +38,11 @@ export interface AskRequest {
   readonly sampling?: Sampling;
 }
 
-/** Where a question is: the generator's stages, then checking and running each try. */
-export type AskStage = GenerationStage | { readonly kind: "checking" | "running"; readonly try: TryNumber };
+/**
+ * Where a question is: the generator's stages, then checking and running each try; with several candidates
+ * (session/candidates.ts), which candidate the stage belongs to.
+ */
+export type AskStage = (GenerationStage | { readonly kind: "checking" | "running"; readonly try: TryNumber }) & { readonly candidate?: TryNumber };
 
 /** What trying one candidate gave: its rows or the error it met. */
 export interface CandidateRun {
@@ -184,6 +187,11 @@ async function answer(session: Session, generator: SqlGenerator, request: AskReq
 
 /** A stage in words, for the progress line and for what the stop button interrupted. */
 export function describeStage(stage: AskStage): string {
+  const words = stageWords(stage);
+  return stage.candidate ? `candidate ${stage.candidate.attempt} of ${stage.candidate.of}: ${words}` : words;
+}
+
+function stageWords(stage: AskStage): string {
   switch (stage.kind) {
     case "schema":
       return "reading the schema";

@@ -4,8 +4,11 @@
  * most candidates agree on. The share that agrees is the answer's confidence; below a threshold the answer says it
  * is unsure and names the runner-up, so a user sees when the model could not make up its mind.
  */
+import type { Agreement } from "../core/agreement.js";
+import { UsageError } from "../core/errors.js";
 import type { SqlGenerator } from "../core/llm.js";
-import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest } from "./ask.js";
+import { askQuestion, rowsOf, type AskAnswer, type AskRefusal, type AskRequest, type AskStage } from "./ask.js";
+import { MAX_CANDIDATES } from "./config.js";
 import type { Session } from "./session.js";
 
 export interface CandidateOptions {
@@ -23,14 +26,14 @@ export interface CandidateOptions {
  */
 export const DEFAULT_CANDIDATES: CandidateOptions = { count: 3, temperature: 0.7, unsureBelow: 0.6 };
 
-/** How the candidates voted for the chosen answer. */
-export interface Agreement {
-  /** Share of all candidates whose rows equal the answer's (0 when no candidate ran). */
-  readonly confidence: number;
-  readonly candidates: number;
-  readonly unsure: boolean;
-  /** The SQL of the best-supported other result: "I also considered: …". */
-  readonly runnerUp?: string;
+/**
+ * A count of candidates a user asked for (`%%ask --candidates`, `streamlink ask --candidates`), checked against
+ * {@link MAX_CANDIDATES}: each candidate is one more model answer and query.
+ */
+export function candidateCount(value: number, option: string): number {
+  if (value >= 1 && value <= MAX_CANDIDATES) return value;
+  throw new UsageError(`${option} needs a number from 1 to ${MAX_CANDIDATES}, got ${value}`,
+    `Example: ${option} 3 (each candidate is one more model answer and query).`, { option, value });
 }
 
 export interface AgreedAnswer extends AskAnswer {
@@ -42,7 +45,9 @@ export async function askByAgreement(session: Session, generator: SqlGenerator, 
   const results: AskAnswer[] = [];
   for (let i = 0; i < options.count; i++) {
     const sampling = i === 0 ? undefined : { temperature: options.temperature, seed: i };
-    const result = await askQuestion(session, generator, { ...request, ...(sampling ? { sampling } : {}) });
+    const candidate = { attempt: i + 1, of: options.count };
+    const onStage = request.onStage && ((stage: AskStage) => request.onStage?.({ ...stage, candidate }));
+    const result = await askQuestion(session, generator, { ...request, ...(sampling ? { sampling } : {}), ...(onStage ? { onStage } : {}) });
     // A refused request is refused before any model runs: another candidate would only be refused again.
     if (result.kind === "refused") return result;
     results.push(result);

@@ -1,6 +1,9 @@
 import { UsageError } from "../core/errors.js";
 import { maxRowsLimit } from "../core/memory.js";
 
+/** Most candidates a question may ask for, in `%config ask_candidates` and `%%ask --candidates`. */
+export const MAX_CANDIDATES = 9;
+
 /** User-adjustable options, shown and set with `%config`. */
 export interface Config {
   /** Rows shown in a result's table. */
@@ -15,6 +18,8 @@ export interface Config {
   ask_timeout_s: number;
   /** Ask for `--yes` before a query the engine estimates to read more rows than this (0 = never ask). */
   confirm_rows: number;
+  /** Candidates `%%ask` writes and runs per question, the answer chosen by agreement of their rows (1 = the greedy one only). */
+  ask_candidates: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<Config> = {
@@ -29,6 +34,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = {
   ask_timeout_s: 30,
   /** Off by default: asking needs the engine's plan first, one more round trip per query. */
   confirm_rows: 0,
+  /** One: every further candidate is another model answer and run, so a question takes about that many times as long. */
+  ask_candidates: 1,
 };
 
 interface OptionRule {
@@ -69,6 +76,11 @@ const RULES: Readonly<Record<keyof Config, OptionRule>> = {
     help: "ask for --yes before a query the engine estimates to read more rows than this (0 = never ask)",
     min: 0, max: () => Number.MAX_SAFE_INTEGER,
     why: "a whole number of rows; 0 turns the question off",
+  },
+  ask_candidates: {
+    help: "candidates %%ask writes and runs per question; the answer is the result most agree on (1 = one answer)",
+    min: 1, max: () => MAX_CANDIDATES,
+    why: `each candidate is one more model answer and query, so ${MAX_CANDIDATES} at most keeps a question within minutes`,
   },
 };
 

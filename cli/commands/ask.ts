@@ -5,7 +5,8 @@ import { flagOption, intOption, parseArgs, stringOption } from "../../magics/opt
 import type { SqlGenerator } from "../../core/llm.js";
 import { ExampleStore, LocalSqlGenerator, embeddingRanker, examplesFileFor, type LocalGeneratorOptions } from "../../models/index.js";
 import { askQuestion, describeStage, type AskRequest } from "../../session/ask.js";
-import { askByAgreement, DEFAULT_CANDIDATES, type AgreedAnswer, type Agreement } from "../../session/candidates.js";
+import { agreementText, type Agreement } from "../../core/agreement.js";
+import { askByAgreement, candidateCount, DEFAULT_CANDIDATES, type AgreedAnswer } from "../../session/candidates.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { connectFromArgs, resultJson } from "./sql.js";
 
@@ -91,8 +92,7 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
       question,
       ...(format === "json" ? {} : { onStage: (stage) => { if (stage.kind !== "writing" || stage.text === "") io.stderr.write(`… ${describeStage(stage)}\n`); } }),
     };
-    const candidates = intOption(args, "candidates") ?? 1;
-    if (candidates < 1) throw new UsageError("--candidates must be at least 1", "Example: --candidates 3");
+    const candidates = candidateCount(intOption(args, "candidates") ?? 1, "--candidates");
     const answer = candidates > 1
       ? await askByAgreement(session, generator, request, { ...DEFAULT_CANDIDATES, count: candidates })
       : await askQuestion(session, generator, request);
@@ -128,12 +128,10 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
   }
 }
 
-/** The candidates' vote in words: how many agreed, and when unsure, what else was considered. */
+/** The candidates' vote as a comment line under the SQL. */
 function agreementLine(agreement: Agreement): string {
-  const agreed = Math.round(agreement.confidence * agreement.candidates);
-  const share = `${agreed} of ${agreement.candidates} candidates agree (confidence ${agreement.confidence.toFixed(2)})`;
-  if (!agreement.unsure) return `-- ${share}`;
-  return `-- unsure: ${share}${agreement.runnerUp === undefined ? "" : `; I also considered: ${agreement.runnerUp};`}`;
+  const { summary, runnerUp } = agreementText(agreement);
+  return `-- ${summary}${runnerUp === undefined ? "" : `; I also considered: ${runnerUp};`}`;
 }
 
 interface QuestionLine {

@@ -26,10 +26,16 @@ describe("streamlink eval", () => {
   it("documents each suite's options", async () => {
     const spider = await cli("eval", "spider", "--help");
     expect(spider.code).toBe(0);
-    for (const option of ["--data DIR", "--limit N", "--seed S", "--model NAME|PATH", "--format FORMAT", "--out FILE.jsonl"]) expect(spider.stdout).toContain(option);
+    for (const option of ["--data DIR", "--limit N", "--ids ID,…", "--prompts FILE.jsonl", "--seed S", "--model NAME|PATH", "--format FORMAT", "--out FILE.jsonl"]) expect(spider.stdout).toContain(option);
     const questions = await cli("eval", "questions", "--help");
     expect(questions.stdout).toContain("--db PATH");
     expect(questions.stdout).toContain("--file FILE.jsonl");
+  });
+
+  it("names an --ids id that is not in the run, before any model loads", async () => {
+    const { code, stderr } = await cli("eval", "spider", "--data", path.join(SHARED_DATA, "spider"), "--limit", "5", "--seed", "2", "--ids", "dev-52,dev-nope");
+    expect(code).toBe(2);
+    expect(stderr).toContain("No question with id dev-nope in this run");
   });
 
   it("rejects an unknown suite with the valid ones", async () => {

@@ -126,6 +126,8 @@ describe("%config values", () => {
     ["max_rows=99999999999", /max_rows needs a whole number from 1 to [\d,]+, got '99999999999'/],
     ["timeout_s=0x10", /timeout_s needs a whole number from 0 to 86,400/],
     ["timeout_s=100000", /timeout_s needs a whole number from 0 to 86,400/],
+    ["ask_candidates=0", /ask_candidates needs a whole number from 1 to 9, got '0'/],
+    ["ask_candidates=10", /ask_candidates needs a whole number from 1 to 9, got '10'/],
     ["display_rows", /display_rows needs a whole number/],
     ["display_rows=1000000", /display_rows needs a whole number from 1 to 1,000/],
   ])("refuses %s with its range and changes nothing", (assignment, message) => {

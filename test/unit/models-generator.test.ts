@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Catalog } from "../../core/catalog.js";
 import type { GenerationRequest } from "../../core/llm.js";
 import type { Verdict } from "../../core/verdict.js";
-import { LocalSqlGenerator } from "../../models/generator.js";
+import { LocalSqlGenerator, type PromptRecord } from "../../models/generator.js";
 import { verdictProblems } from "../../session/problems.js";
 import { completeDates, dropRepeatedConditions, tidyGroups } from "../../models/tidy.js";
 import { loadPrompts } from "../../models/prompts.js";
@@ -118,6 +118,27 @@ describe("LocalSqlGenerator", () => {
     expect(model.requests).toHaveLength(3);
     expect(model.requests[0]?.grammar).toBeUndefined();
     expect(model.requests[2]?.messages.at(-1)?.text).toContain("the checker blocked it: writes are not allowed");
+  });
+
+  it("tells onPrompt each call's prompt as the model read it, with its try and decoding (eval --prompts)", async () => {
+    // The second answer repeats the first, so the third call samples: its temperature and seed are recorded too.
+    const model = new ScriptedModel(["DELETE FROM patents;", "DELETE FROM patents;", "SELECT 1;"]);
+    const prompts: PromptRecord[] = [];
+    const generator = new LocalSqlGenerator({ load: async () => model, maxTries: 2, constrained: false, onPrompt: (p) => prompts.push(p) });
+    await generator.generate(request("How many patents?", async (sql) => verdict(sql, sql.startsWith("DELETE") ? "block" : "allow", "writes are not allowed")));
+    expect(prompts.map((p) => [p.question, p.try, p.temperature, p.seed])).toEqual([
+      ["How many patents?", 1, undefined, undefined],
+      ["How many patents?", 2, undefined, undefined],
+      ["How many patents?", 2, 0.7, 2],
+    ]);
+    // Each record is the prompt of its own call: the question alone first, then with the failed answer and the repair.
+    expect(prompts.map((p) => p.messages.map((m) => m.role))).toEqual([
+      ["system", "user"],
+      ["system", "user", "assistant", "user"],
+      ["system", "user", "assistant", "user"],
+    ]);
+    expect(prompts[0]?.messages[1]?.text).toContain("Question: How many patents?");
+    expect(prompts[1]?.messages.at(-1)?.text).toContain("the checker blocked it: writes are not allowed");
   });
 });
 
