@@ -13,6 +13,7 @@ export const EVAL_OPTIONS = {
   limit: { type: "int", help: "ask only a fixed seeded sample of N questions", metavar: "N" },
   seed: { type: "int", help: "seed of the sample (default 1)", metavar: "S" },
   model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
+  lora: { type: "string", help: "a LoRA adapter loaded with the model: a registered name (models/registry.json) or a GGUF adapter file", metavar: "NAME|FILE" },
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
   examples: { type: "string", help: "saved question→SQL pairs (a %remember file) offered to the model; pairs whose question is asked are left out", metavar: "FILE.json" },
@@ -58,7 +59,7 @@ export async function runEvalCommand(
   // saved pairs than the prompt shows.
   let embedder: Promise<Embedder> | undefined;
   const loadEmbedder = () => (embedder ??= loadOnnxEmbedder(resolveEmbedding()));
-  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch") });
+  const generator = new LocalSqlGenerator({ model: stringOption(args, "model"), lora: stringOption(args, "lora"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch") });
   try {
     const model = await generator.model();
     await runAndReport(cases, {
@@ -74,6 +75,7 @@ export async function runEvalCommand(
         ...run,
         model: model.name,
         modelSha256: model.sha256,
+        ...(model.adapter ? { adapter: model.adapter } : {}),
         ...(examplesFile ? { examples: `${examples.length} from ${examplesFile} (${saved.length - examples.length} left out: asked here)` } : {}),
       },
     });
