@@ -78,7 +78,9 @@ export async function trainLora(spec: TrainRun, onEvent: (event: TrainEvent) => 
 /** Runs a process with stderr passed through; each stdout line goes to `onLine`. Resolves with the exit code. */
 function run(command: string, args: readonly string[], onLine: (line: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+    // Library chatter (progress bars, conversion logs) would bury the command's own progress lines.
+    const env = { ...process.env, TRANSFORMERS_VERBOSITY: "error", HF_HUB_DISABLE_PROGRESS_BARS: "1", TQDM_DISABLE: "1" };
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], env });
     createInterface({ input: child.stdout }).on("line", onLine);
     child.once("error", reject);
     child.once("close", (code) => resolve(code ?? 1));

@@ -114,8 +114,13 @@ def main():
     json.dump(config, open(os.path.join(base, "config.json"), "w"), indent=1)
     tokenizer.save_pretrained(base)
     converter = os.path.join(os.path.dirname(sys.executable), "..", "llama.cpp", "convert_lora_to_gguf.py")
-    subprocess.run([sys.executable, converter, hf, "--base", base, "--outfile", args.adapter, "--outtype", "f32"],
-                   check=True, stdout=sys.stderr)
+    log = os.path.join(args.out, "convert.log")
+    with open(log, "w") as sink:
+        converted = subprocess.run([sys.executable, converter, hf, "--base", base, "--outfile", args.adapter, "--outtype", "f32"],
+                                   stdout=sink, stderr=subprocess.STDOUT)
+    if converted.returncode != 0:
+        sys.stderr.write(open(log).read()[-4000:])
+        sys.exit(f"convert_lora_to_gguf.py failed (exit {converted.returncode}); its log: {log}")
     # The mean loss of the last steps: a single pair's loss swings with its length.
     tail = state["losses"][-10:]
     emit("done", steps=state["step"], loss=round(sum(tail) / len(tail), 4) if tail else None,
