@@ -36,8 +36,9 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
   let llama: Llama | undefined;
   try {
     llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
+    // The adapter is checked first: a mismatch is found from the files' headers without loading the model.
+    const adapter = options.lora && await checkAdapterFits(lib, options.lora, model);
     const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false });
-    const adapter = options.lora && await checkAdapterFits(lib, options.lora, model, loaded);
     const sequences = options.sequences ?? 1;
     const context = await loaded.createContext({
       contextSize: options.contextSize ?? model.contextSize, threads, sequences,
@@ -80,7 +81,7 @@ interface LoadedAdapter extends ResolvedAdapter {
  * (whose input is the model's hidden state) must be as wide as the model's embedding. llama.cpp would otherwise
  * fail deep inside the context's creation, or for an adapter of a bigger model, read out of bounds.
  */
-async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, model: ResolvedModel, loaded: LlamaModel): Promise<LoadedAdapter> {
+async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, model: ResolvedModel): Promise<LoadedAdapter> {
   const mismatch = (why: string) => new StreamLinkError("adapter-mismatch", `The LoRA adapter ${adapter.name} does not fit ${model.name}: ${why}.`,
     "Load an adapter trained for this model (`streamlink adapt train --model " + model.name + "` makes one), or load the model it was trained for.",
     { adapter: adapter.name, path: adapter.path, model: model.name, why });
@@ -92,9 +93,10 @@ async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, mod
   }
   const metadata = info.metadata as { readonly adapter?: { readonly type?: unknown }; readonly general?: { readonly architecture?: unknown } };
   if (metadata.adapter?.type !== "lora") throw mismatch("it is not a LoRA adapter (its GGUF metadata has no adapter.type \"lora\")");
-  const architecture = loaded.fileInfo.metadata.general.architecture;
+  const base = (await lib.readGgufFileInfo(model.path)).metadata as Record<string, { readonly architecture?: unknown; readonly embedding_length?: unknown } | undefined>;
+  const architecture = String(base["general"]?.architecture);
   if (metadata.general?.architecture !== architecture) throw mismatch(`it is for the ${String(metadata.general?.architecture)} architecture, the model is ${architecture}`);
-  const width = loaded.embeddingVectorSize;
+  const width = Number(base[architecture]?.embedding_length);
   const query = info.tensorInfo?.find((t) => t.name.endsWith(".attn_q.weight.lora_a"));
   if (query && Number(query.dimensions[0]) !== width) throw mismatch(`it was trained for a model with ${Number(query.dimensions[0])}-wide hidden states, this one has ${width}`);
   return { ...adapter, sha256: adapter.spec?.sha256 ?? await sha256File(adapter.path) };
