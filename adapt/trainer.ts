@@ -79,7 +79,7 @@ export async function trainLora(spec: TrainRun, onEvent: (event: TrainEvent) => 
 function run(command: string, args: readonly string[], onLine: (line: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     // Library chatter (progress bars, conversion logs) would bury the command's own progress lines.
-    const env = { ...process.env, TRANSFORMERS_VERBOSITY: "error", HF_HUB_DISABLE_PROGRESS_BARS: "1", TQDM_DISABLE: "1" };
+    const env = { ...process.env, TRANSFORMERS_VERBOSITY: "error", HF_HUB_DISABLE_PROGRESS_BARS: "1", TQDM_DISABLE: "1", PYTHONWARNINGS: "ignore" };
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], env });
     createInterface({ input: child.stdout }).on("line", onLine);
     child.once("error", reject);
