@@ -78,8 +78,8 @@ interface LoadedAdapter extends ResolvedAdapter {
 /**
  * A LoRA adapter changes given weight matrices, so it fits only a model with the same architecture and shapes: its
  * metadata must say it is a LoRA, its architecture must be the model's, and each `lora_a` of an attention query
- * (whose input is the model's hidden state) must be as wide as the model's embedding. llama.cpp would otherwise
- * fail deep inside the context's creation, or for an adapter of a bigger model, read out of bounds.
+ * (whose input is the model's hidden state) must be as wide as the model's embedding. Read from both files' headers,
+ * so the user hears which adapter and why, before the model's gigabyte is loaded.
  */
 async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, model: ResolvedModel): Promise<LoadedAdapter> {
   const mismatch = (why: string) => new StreamLinkError("adapter-mismatch", `The LoRA adapter ${adapter.name} does not fit ${model.name}: ${why}.`,
@@ -89,7 +89,7 @@ async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, mod
   try {
     info = await lib.readGgufFileInfo(adapter.path, { readTensorInfo: true });
   } catch (thrown) {
-    throw mismatch(`it is not a GGUF file (${asError(thrown).message})`);
+    throw mismatch(`it is not a GGUF file (${asError(thrown).message.split("\n")[0] ?? ""})`);
   }
   const metadata = info.metadata as { readonly adapter?: { readonly type?: unknown }; readonly general?: { readonly architecture?: unknown } };
   if (metadata.adapter?.type !== "lora") throw mismatch("it is not a LoRA adapter (its GGUF metadata has no adapter.type \"lora\")");
