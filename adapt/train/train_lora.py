@@ -100,7 +100,8 @@ def main():
              tokens=len(prompt_ids) + len(answer_ids))
         if state["step"] % args.checkpoint_every == 0:
             save_checkpoint(model, optimiser, state, checkpoint)
-    save_checkpoint(model, optimiser, state, checkpoint)
+    if state["step"] % args.checkpoint_every != 0:
+        save_checkpoint(model, optimiser, state, checkpoint)
 
     # The converter reads a Hugging Face config of the base model; the one transformers built from the GGUF has
     # no "architectures" (the converter needs it) and the GGUF's quantisation (which the adapter does not have).
