@@ -7,6 +7,8 @@ import type { Verdict } from "./verdict.js";
 export interface Provenance {
   readonly model: string;
   readonly modelSha256: string;
+  /** The LoRA adapter loaded with the model (`--lora`, `%model … --lora`), by name and sha256 of its file. */
+  readonly adapter?: AdapterInfo;
   readonly promptVersion: string;
   readonly tries: number;
   /** The try whose SQL is the answer (1-based): an earlier try that ran may be kept over a later one that did not. */
@@ -23,11 +25,18 @@ export interface SavedExample {
   readonly savedAt?: string;
 }
 
+/** A LoRA adapter applied to a model. */
+export interface AdapterInfo {
+  readonly name: string;
+  readonly sha256: string;
+}
+
 /** The model a generator uses, for `%model` and provenance. */
 export interface ModelInfo {
   readonly name: string;
   readonly path: string;
   readonly sha256: string;
+  readonly adapter?: AdapterInfo;
 }
 
 /**
@@ -98,7 +107,10 @@ export interface SqlGenerator {
   generate<R>(request: GenerationRequest<R>): Promise<Generation<R>>;
   /** The model in use (loads it when it is not loaded yet). */
   model?(): Promise<ModelInfo>;
-  /** Switches to another model: a registry name or a local GGUF path; nothing is downloaded. */
-  useModel?(nameOrPath: string): Promise<ModelInfo>;
+  /**
+   * Switches to another model: a registry name or a local GGUF path, with a LoRA adapter (a registered name or a
+   * GGUF adapter file) or none; nothing is downloaded.
+   */
+  useModel?(nameOrPath: string, lora?: string): Promise<ModelInfo>;
   close(): Promise<void>;
 }

@@ -20,7 +20,7 @@ export function seededSample<T>(items: readonly T[], count: number | undefined, 
 }
 
 /** Every item in an order fixed by `seed` (Fisher–Yates with mulberry32). */
-function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const random = mulberry32(seed);
   const order = items.map((_item, i) => i);
   for (let i = order.length - 1; i > 0; i--) {

@@ -23,7 +23,7 @@ export interface SessionOptions {
   /** A registry name or a GGUF path; the bundled default when absent. The model loads on first use. */
   readonly model?: string;
   /** How the generator loads its model; node-llama-cpp's GGUF loader when absent (a test passes a scripted model). */
-  readonly loadModel?: (nameOrPath: string | undefined) => Promise<TextModel>;
+  readonly loadModel?: (nameOrPath: string | undefined, lora?: string) => Promise<TextModel>;
 }
 
 /**
@@ -60,10 +60,15 @@ export function createSession(options: SessionOptions = {}): Session {
  * every kernel of a class or team), with its token from `STREAMLINK_MODEL_TOKEN` or `STREAMLINK_MODEL_TOKEN_FILE`;
  * undefined (the generator loads the model in this process) otherwise. `eval` asks as batch work.
  */
-export function modelLoader(priority: Priority, env: NodeJS.ProcessEnv = process.env): ((nameOrPath: string | undefined) => Promise<TextModel>) | undefined {
+export function modelLoader(priority: Priority, env: NodeJS.ProcessEnv = process.env): ((nameOrPath: string | undefined, lora?: string) => Promise<TextModel>) | undefined {
   const url = env["STREAMLINK_MODEL_URL"];
   if (!url) return undefined;
-  return async (nameOrPath) => {
+  return async (nameOrPath, lora) => {
+    // The service's workers load one model for everyone; an adapter is one user's choice and loads in-process only.
+    if (lora !== undefined) {
+      throw new StreamLinkError("adapter-service", `The shared model service (${url}) does not load LoRA adapters.`,
+        "Unset STREAMLINK_MODEL_URL to load the model with its adapter in this process.", { url, adapter: lora });
+    }
     const tokenFile = env["STREAMLINK_MODEL_TOKEN_FILE"];
     const token = env["STREAMLINK_MODEL_TOKEN"] ?? (tokenFile ? readFileSync(tokenFile, "utf8").trim() : undefined);
     if (!token) {

@@ -9,7 +9,7 @@ import type { ExampleRanker } from "./example-ranking.js";
 import { renderProblems } from "./problem-text.js";
 import { loadPrompts, type PromptSet } from "./prompts.js";
 import { profileCatalog, renderSchema, type SchemaProfile } from "./profile.js";
-import { resolveModel } from "./registry.js";
+import { resolveAdapter, resolveModel } from "./registry.js";
 import { mechanicalRepair, selfJoinProblem, whereColumnsAre } from "./repairs.js";
 import { extractSql, sqlOnOneLine } from "./statement.js";
 import type { ChatMessage, TextModel } from "./text-model.js";
@@ -18,8 +18,13 @@ import { completeDates, dropRepeatedConditions, tidyGroups } from "./tidy.js";
 export interface LocalGeneratorOptions {
   /** Registry name or GGUF path; the registry's default when absent. */
   readonly model?: string;
-  /** Opens the model named by `model`: registry look-up and the node-llama-cpp adapter by default (tests may pass another). */
-  readonly load?: (nameOrPath: string | undefined) => Promise<TextModel>;
+  /** A LoRA adapter to load with the model: a registered name or a GGUF adapter file. */
+  readonly lora?: string;
+  /**
+   * Opens the model named by `model` with the adapter `lora`: registry look-up and the node-llama-cpp adapter by
+   * default (tests may pass another).
+   */
+  readonly load?: (nameOrPath: string | undefined, lora?: string) => Promise<TextModel>;
   readonly prompts?: PromptSet;
   /** Model calls per question, the first included (repairs = tries − 1). */
   readonly maxTries?: number;
@@ -74,8 +79,9 @@ interface LoadedModel {
  */
 export class LocalSqlGenerator implements SqlGenerator {
   private readonly prompts: PromptSet;
-  private readonly load: (nameOrPath: string | undefined) => Promise<TextModel>;
+  private readonly load: (nameOrPath: string | undefined, lora?: string) => Promise<TextModel>;
   private wanted: string | undefined;
+  private wantedLora: string | undefined;
   private loaded: Promise<LoadedModel> | undefined;
   private readonly profiles = new Map<string, Promise<SchemaProfile>>();
   private readonly grammars = new Map<string, string>();
@@ -83,12 +89,13 @@ export class LocalSqlGenerator implements SqlGenerator {
   private readonly notes: readonly string[];
   private readonly rankExamples: ExampleRanker | undefined;
   private readonly onPrompt: ((prompt: PromptRecord) => void) | undefined;
-  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "load" | "prompts" | "examples" | "notes" | "rankExamples" | "onPrompt">>;
+  private readonly settings: Required<Omit<LocalGeneratorOptions, "model" | "lora" | "load" | "prompts" | "examples" | "notes" | "rankExamples" | "onPrompt">>;
 
   constructor(options: LocalGeneratorOptions = {}) {
     this.prompts = options.prompts ?? loadPrompts();
     this.load = options.load ?? loadLocalModel;
     this.wanted = options.model;
+    this.wantedLora = options.lora;
     this.examples = options.examples ?? [];
     this.notes = options.notes ?? [];
     this.rankExamples = options.rankExamples;
@@ -107,11 +114,12 @@ export class LocalSqlGenerator implements SqlGenerator {
   }
 
   /** Loads the new model first: a name or path that fails to load leaves the current model in place. */
-  async useModel(nameOrPath: string): Promise<ModelInfo> {
-    const next = await this.open(nameOrPath);
+  async useModel(nameOrPath: string, lora?: string): Promise<ModelInfo> {
+    const next = await this.open(nameOrPath, lora);
     const previous = this.loaded;
     this.loaded = Promise.resolve(next);
     this.wanted = nameOrPath;
+    this.wantedLora = lora;
     if (previous) await (await previous.catch(() => undefined))?.text.close();
     return next.info;
   }
@@ -138,7 +146,7 @@ export class LocalSqlGenerator implements SqlGenerator {
     const hints = [...identifierHints(request.question, profile), ...(links.length > 0 ? [renderLinks(links, profile.dialect)] : [])];
     const keep = this.relevantTables(request.question, profile, links.map((l) => l.table));
     const messages: ChatMessage[] = [
-      { role: "system", text: this.systemPrompt(profile, keep, request.notes ?? this.notes) },
+      { role: "system", text: systemPrompt(this.prompts, profile, keep, request.notes ?? this.notes) },
       { role: "user", text: this.prompts.render("question", {
         examples: await this.examplesFor(request.question, request.examples ?? this.examples),
         hints: hints.length > 0 ? this.prompts.render("hints", { values: hints.join("\n") }) : "",
@@ -200,7 +208,7 @@ export class LocalSqlGenerator implements SqlGenerator {
       sql: chosen.sql,
       verdict: chosen.report.verdict,
       report: chosen.report,
-      provenance: { model: info.name, modelSha256: info.sha256, promptVersion: this.prompts.version, tries, chosenTry: chosen.number, timings, attempts },
+      provenance: { model: info.name, modelSha256: info.sha256, ...(info.adapter ? { adapter: info.adapter } : {}), promptVersion: this.prompts.version, tries, chosenTry: chosen.number, timings, attempts },
     };
   }
 
@@ -210,14 +218,15 @@ export class LocalSqlGenerator implements SqlGenerator {
     if (loaded) await (await loaded.catch(() => undefined))?.text.close();
   }
 
-  private async open(nameOrPath: string | undefined): Promise<LoadedModel> {
-    const text = await this.load(nameOrPath);
-    return { text, info: { name: text.name, path: text.path, sha256: await text.sha256() } };
+  private async open(nameOrPath: string | undefined, lora: string | undefined): Promise<LoadedModel> {
+    const text = await this.load(nameOrPath, lora);
+    const adapter = text.adapter && { name: text.adapter.name, sha256: text.adapter.sha256 };
+    return { text, info: { name: text.name, path: text.path, sha256: await text.sha256(), ...(adapter ? { adapter } : {}) } };
   }
 
   private handle(): Promise<LoadedModel> {
     if (!this.loaded) {
-      const loading = this.open(this.wanted);
+      const loading = this.open(this.wanted, this.wantedLora);
       this.loaded = loading;
       loading.catch(() => { if (this.loaded === loading) this.loaded = undefined; });
     }
@@ -269,14 +278,6 @@ export class LocalSqlGenerator implements SqlGenerator {
     return keep;
   }
 
-  private systemPrompt(profile: SchemaProfile, keep: ReadonlySet<string> | undefined, notes: readonly string[]): string {
-    return this.prompts.render("system", {
-      dialect: profile.dialect === "spark" ? "Spark SQL" : "DuckDB",
-      dialectNotes: this.prompts.render(profile.dialect === "spark" ? "dialect-spark" : "dialect-duckdb", {}),
-      schema: renderSchema(profile, keep),
-      notes: notes.length === 0 ? "" : this.prompts.render("notes", { notes: notes.map((n) => `- ${oneLine(n)}`).join("\n") }),
-    });
-  }
 
   private async examplesFor(question: string, saved: readonly SavedExample[]): Promise<string> {
     const k = this.settings.maxExamples;
@@ -290,10 +291,28 @@ export class LocalSqlGenerator implements SqlGenerator {
 
 }
 
-/** A registry name or GGUF path, resolved (no download) and loaded with node-llama-cpp, imported only now. */
-async function loadLocalModel(nameOrPath: string | undefined): Promise<TextModel> {
+/**
+ * The system turn of every question: rules, the dialect's notes, the schema (only `keep`'s tables when given) and the
+ * data's notes. LoRA training (adapt/train-data.ts) renders its pairs with it, so an adapter learns the prompt it is
+ * asked with.
+ */
+export function systemPrompt(prompts: PromptSet, profile: SchemaProfile, keep: ReadonlySet<string> | undefined, notes: readonly string[]): string {
+  return prompts.render("system", {
+    dialect: profile.dialect === "spark" ? "Spark SQL" : "DuckDB",
+    dialectNotes: prompts.render(profile.dialect === "spark" ? "dialect-spark" : "dialect-duckdb", {}),
+    schema: renderSchema(profile, keep),
+    notes: notes.length === 0 ? "" : prompts.render("notes", { notes: notes.map((n) => `- ${oneLine(n)}`).join("\n") }),
+  });
+}
+
+/**
+ * A registry name or GGUF path, with its LoRA adapter if any, resolved (no download) and loaded with node-llama-cpp,
+ * imported only now.
+ */
+async function loadLocalModel(nameOrPath: string | undefined, lora?: string): Promise<TextModel> {
   const resolved = resolveModel(nameOrPath);
-  return (await import("./llama.js")).loadLlamaModel(resolved);
+  const adapter = lora === undefined ? undefined : resolveAdapter(lora, resolved);
+  return (await import("./llama.js")).loadLlamaModel(resolved, adapter ? { lora: adapter } : {});
 }
 
 /** Prose (a question, a note) on one line, for a prompt that shows one item per line. */

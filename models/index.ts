@@ -5,7 +5,7 @@
 export { LocalSqlGenerator, type LocalGeneratorOptions, type PromptRecord } from "./generator.js";
 export { extractSql } from "./statement.js";
 export { ExampleStore, EXAMPLES_FILE, examplesFileFor, retrieveExamples } from "./examples.js";
-export { loadRegistry, resolveModel, resolveEmbedding, modelsDir, sha256File, type ModelSpec, type ResolvedModel, type EmbeddingSpec } from "./registry.js";
+export { loadRegistry, resolveModel, resolveAdapter, registerAdapter, resolveEmbedding, modelsDir, sha256File, type ModelSpec, type AdapterSpec, type ResolvedAdapter, type ResolvedModel, type EmbeddingSpec } from "./registry.js";
 export { loadOnnxEmbedder } from "./embedding-onnx.js";
 export { embeddingRanker, type ExampleRanker } from "./example-ranking.js";
 export { buildSqlGrammar } from "./grammar.js";

@@ -4,7 +4,7 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { StreamLinkError, asError } from "../core/errors.js";
-import type { ResolvedModel } from "./registry.js";
+import type { ResolvedAdapter, ResolvedModel } from "./registry.js";
 import { sha256File } from "./registry.js";
 import type { ChatMessage, Completion, CompletionRequest, TextModel } from "./text-model.js";
 
@@ -33,6 +33,8 @@ export interface LoadOptions {
    * mapping, of which 0.94 GB the file's; 1.64 GB without).
    */
   readonly mmap?: boolean;
+  /** A LoRA adapter applied to every sequence (at its trained scale); checked against the model before it loads. */
+  readonly lora?: ResolvedAdapter;
 }
 
 /** Loads a GGUF on the CPU: one native runtime, one model, one context with `sequences` sequences. */
@@ -42,11 +44,16 @@ export async function loadLlamaModel(model: ResolvedModel, options: LoadOptions 
   let llama: Llama | undefined;
   try {
     llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error, maxThreads: threads });
+    // The adapter is checked first: a mismatch is found from the files' headers without loading the model.
+    const adapter = options.lora && await checkAdapterFits(lib, options.lora, model);
     const loaded = await llama.loadModel({ modelPath: model.path, useMlock: false, useMmap: options.mmap ?? true });
     const sequences = options.sequences ?? 1;
-    const context = await loaded.createContext({ contextSize: options.contextSize ?? model.contextSize, threads, sequences });
+    const context = await loaded.createContext({
+      contextSize: options.contextSize ?? model.contextSize, threads, sequences,
+      ...(adapter ? { lora: { adapters: [{ filePath: adapter.path }] } } : {}),
+    });
     const chats = Array.from({ length: sequences }, () => new lib.LlamaChat({ contextSequence: context.getSequence() }));
-    return new LlamaTextModel(llama, loaded, context, chats, model);
+    return new LlamaTextModel(llama, loaded, context, chats, model, adapter);
   } catch (thrown) {
     await llama?.dispose();
     if (thrown instanceof StreamLinkError) throw thrown;
@@ -69,6 +76,38 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
   if (Number.isInteger(wanted) && wanted > 0) return wanted;
   const cores = availableParallelism();
   return (loadavg()[0] ?? 0) >= 2 * cores ? 1 : cores;
+}
+
+/** An adapter whose file was read and fits the loaded model, with its sha256 for provenance. */
+interface LoadedAdapter extends ResolvedAdapter {
+  readonly sha256: string;
+}
+
+/**
+ * A LoRA adapter changes given weight matrices, so it fits only a model with the same architecture and shapes: its
+ * metadata must say it is a LoRA, its architecture must be the model's, and each `lora_a` of an attention query
+ * (whose input is the model's hidden state) must be as wide as the model's embedding. Read from both files' headers,
+ * so the user hears which adapter and why, before the model's gigabyte is loaded.
+ */
+async function checkAdapterFits(lib: NodeLlamaCpp, adapter: ResolvedAdapter, model: ResolvedModel): Promise<LoadedAdapter> {
+  const mismatch = (why: string) => new StreamLinkError("adapter-mismatch", `The LoRA adapter ${adapter.name} does not fit ${model.name}: ${why}.`,
+    "Load an adapter trained for this model (`streamlink adapt train --model " + model.name + "` makes one), or load the model it was trained for.",
+    { adapter: adapter.name, path: adapter.path, model: model.name, why });
+  let info: import("node-llama-cpp").GgufFileInfo;
+  try {
+    info = await lib.readGgufFileInfo(adapter.path, { readTensorInfo: true });
+  } catch (thrown) {
+    throw mismatch(`it is not a GGUF file (${asError(thrown).message.split("\n")[0] ?? ""})`);
+  }
+  const metadata = info.metadata as { readonly adapter?: { readonly type?: unknown }; readonly general?: { readonly architecture?: unknown } };
+  if (metadata.adapter?.type !== "lora") throw mismatch("it is not a LoRA adapter (its GGUF metadata has no adapter.type \"lora\")");
+  const base = (await lib.readGgufFileInfo(model.path)).metadata as Record<string, { readonly architecture?: unknown; readonly embedding_length?: unknown } | undefined>;
+  const architecture = String(base["general"]?.architecture);
+  if (metadata.general?.architecture !== architecture) throw mismatch(`it is for the ${String(metadata.general?.architecture)} architecture, the model is ${architecture}`);
+  const width = Number(base[architecture]?.embedding_length);
+  const query = info.tensorInfo?.find((t) => t.name.endsWith(".attn_q.weight.lora_a"));
+  if (query && Number(query.dimensions[0]) !== width) throw mismatch(`it was trained for a model with ${Number(query.dimensions[0])}-wide hidden states, this one has ${width}`);
+  return { ...adapter, sha256: adapter.spec?.sha256 ?? await sha256File(adapter.path) };
 }
 
 async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
@@ -100,6 +139,7 @@ class LlamaTextModel implements TextModel {
     private readonly context: LlamaContext,
     private readonly chats: readonly LlamaChat[],
     private readonly resolved: ResolvedModel,
+    readonly adapter?: LoadedAdapter,
   ) {
     this.free = [...chats];
     this.name = resolved.name;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { StreamLinkError, UsageError } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 
@@ -25,6 +25,30 @@ export interface ModelSpec {
   /** What the GGUF metadata says (general.name, general.architecture, size label, file type). */
   readonly gguf: { readonly generalName: string; readonly architecture: string; readonly sizeLabel: string; readonly fileType: string };
   readonly parts: readonly ModelPart[];
+  /** LoRA adapters trained for this model (`streamlink adapt train` registers them). */
+  readonly adapters?: readonly AdapterSpec[];
+}
+
+/** A LoRA adapter in GGUF form, as `streamlink adapt train` registers it on its base model's entry. */
+export interface AdapterSpec {
+  readonly name: string;
+  /** Relative to the StreamLink checkout, or absolute. */
+  readonly file: string;
+  readonly sha256: string;
+  /** The registry name of the model it was trained for; it loads with that model only. */
+  readonly base: string;
+  /** What it was trained on (the pairs files and the mix). */
+  readonly data: string;
+  readonly steps: number;
+  /** Mean training loss over the last steps. */
+  readonly loss: number | null;
+}
+
+/** An adapter ready to load with a model: a file on disk, with its registry entry when it is a registered one. */
+export interface ResolvedAdapter {
+  readonly name: string;
+  readonly path: string;
+  readonly spec?: AdapterSpec;
 }
 
 /** One file of an embedding model (the ONNX graph, the tokenizer), a single wheel member. */
@@ -109,6 +133,52 @@ export function resolveModel(nameOrPath: string | undefined, registry: ModelRegi
     throw new UsageError(`No model file at ${path}.`, "Give the path of an existing .gguf file (no download happens at run time).", { path });
   }
   return { name: basename(path), path, contextSize: DEFAULT_CONTEXT_SIZE };
+}
+
+/**
+ * Turns `--lora NAME|FILE` into a file to load with `model`. A registered name must belong to `model` (its `base`)
+ * and its file must exist; a path must be an existing file (whether it fits the model is checked when it loads,
+ * from its tensors' shapes).
+ */
+export function resolveAdapter(nameOrPath: string, model: ResolvedModel, registry: ModelRegistry = loadRegistry(), root = packageRoot()): ResolvedAdapter {
+  const all = registry.models.flatMap((m) => m.adapters ?? []);
+  const spec = all.find((a) => a.name === nameOrPath);
+  if (spec) {
+    if (spec.base !== model.name) {
+      throw new StreamLinkError("adapter-mismatch", `The LoRA adapter ${spec.name} was trained for ${spec.base}, not for ${model.name}.`,
+        `Load it with its own model: %model ${spec.base} --lora ${spec.name} (or --model ${spec.base} --lora ${spec.name}).`,
+        { adapter: spec.name, base: spec.base, model: model.name });
+    }
+    const path = resolve(root, spec.file);
+    if (!existsSync(path)) {
+      throw new StreamLinkError("adapter-missing", `The LoRA adapter ${spec.name} is registered but its file is not on this machine (${path}).`,
+        "Train it again with `streamlink adapt train` (its entry in models/registry.json says with what), or remove the entry.", { adapter: spec.name, path });
+    }
+    return { name: spec.name, path, spec };
+  }
+  const path = resolve(nameOrPath.startsWith("~/") ? join(homedir(), nameOrPath.slice(2)) : nameOrPath);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new StreamLinkError("adapter-missing", `No LoRA adapter named or stored at "${nameOrPath}".`,
+      `Use a registered adapter (${all.map((a) => `${a.name} for ${a.base}`).join(", ") || "none yet: `streamlink adapt train` makes one"}) or the path of a GGUF adapter file.`,
+      { adapter: nameOrPath, path });
+  }
+  return { name: basename(path), path, spec: all.find((a) => resolve(root, a.file) === path) };
+}
+
+/**
+ * Adds (or replaces, by name) an adapter on its base model's entry in models/registry.json, written whole to a
+ * temporary file first so that an interrupted write never leaves half a registry. The file is kept relative to
+ * the checkout when it lies inside it, so the entry travels with a clone.
+ */
+export function registerAdapter(entry: AdapterSpec, file: string = registryFile, root = packageRoot()): void {
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { models: { name: string; adapters?: AdapterSpec[] }[] };
+  const model = parsed.models.find((m) => m.name === entry.base);
+  if (!model) throw new UsageError(`No model ${entry.base} in ${file}.`, "Train on a registered model (see `%model`).", { model: entry.base });
+  const inside = relative(root, resolve(root, entry.file));
+  const stored = { ...entry, file: inside.startsWith("..") || isAbsolute(inside) ? resolve(root, entry.file) : inside };
+  model.adapters = [...(model.adapters ?? []).filter((a) => a.name !== entry.name), stored];
+  writeFileSync(`${file}.partial`, `${JSON.stringify(parsed, null, 1)}\n`);
+  renameSync(`${file}.partial`, file);
 }
 
 /**

@@ -38,6 +38,8 @@ export interface TextModel {
   readonly path: string;
   /** sha256 of the GGUF file (from the registry, or hashed once for a file given by path). */
   sha256(): Promise<string>;
+  /** The LoRA adapter loaded with the model, if any: its name and its file's sha256, for provenance. */
+  readonly adapter?: { readonly name: string; readonly sha256: string };
   complete(request: CompletionRequest): Promise<Completion>;
   close(): Promise<void>;
 }

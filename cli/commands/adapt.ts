@@ -24,7 +24,9 @@ library such as adapt/library/patents.json when the data has its tables) are fil
 data and with several phrasings each; every query is run and only pairs that run and return rows are kept.
 Writes --out and prints a JSON summary on stdout. Example:
   streamlink adapt build --db ../shared/data/patents/canonical --out adapt/built/patents-canonical.json
-${optionLines(OPTIONS)}`;
+${optionLines(OPTIONS)}
+
+\`streamlink adapt train --help\`: a LoRA adapter trained on such pairs.`;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   const [action, ...rest] = argv;
@@ -32,7 +34,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return action === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (action !== "build") throw new UsageError(`Unknown adapt action '${action}'`, "Use: streamlink adapt build --db PATH --out FILE");
+  // Training loads its own modules (the training environment's driver) only when asked for.
+  if (action === "train") return (await import("./adapt-train.js")).run(rest, io);
+  if (action !== "build") throw new UsageError(`Unknown adapt action '${action}'`, "Use: streamlink adapt build --db PATH --out FILE, or streamlink adapt train --pairs FILE --out DIR");
   const args = parseArgs("streamlink adapt build", rest, OPTIONS);
   if (args.options.get("help")) {
     io.stdout.write(`${USAGE}\n`);

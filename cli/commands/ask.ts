@@ -15,6 +15,7 @@ const OPTIONS = {
   engine: { type: "string", help: "duckdb (default) or spark", metavar: "NAME" },
   url: { type: "string", help: "Spark Thrift URL for --engine spark", metavar: "URL" },
   model: { type: "string", help: "bundled model name or path of a local .gguf (default: the registry's default)", metavar: "NAME|PATH" },
+  lora: { type: "string", help: "a LoRA adapter loaded with the model: a registered name or a GGUF adapter file; provenance names it", metavar: "NAME|FILE" },
   examples: { type: "string", help: "saved question→SQL pairs and notes (default: streamlink-examples.json of the current folder, else ~/.streamlink/)", metavar: "FILE" },
   questions: { type: "string", help: "batch: a JSONL file of {\"id\",\"question\"} lines", metavar: "FILE.jsonl" },
   format: { type: "string", help: "json or table (default)", metavar: "FORMAT" },
@@ -25,7 +26,7 @@ const OPTIONS = {
   help: { type: "flag", help: "show this help" },
 } as const;
 
-export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--examples FILE]
+export const USAGE = `usage: streamlink ask --db PATH [--engine duckdb|spark] [--url URL] [--model NAME|PATH] [--lora NAME|FILE] [--examples FILE]
                      [--format json|table] [--limit N] [--timeout S] [--candidates N] [--no-grammar] "QUESTION"
        streamlink ask --db PATH --questions FILE.jsonl [--model NAME|PATH] [--examples FILE] [--timeout S]
 A local model writes SQL for the question; the SQL is checked (syntax, security) and run like \`streamlink sql\`,
@@ -61,7 +62,7 @@ export async function run(argv: string[], io: CommandIO, openGenerator: Generato
 
   const session = createSession();
   const generator = openGenerator({
-    model: stringOption(args, "model"), constrained: !flagOption(args, "no-grammar"),
+    model: stringOption(args, "model"), lora: stringOption(args, "lora"), constrained: !flagOption(args, "no-grammar"),
     rankExamples: embeddingRanker(() => session.embedder()), load: modelLoader("interactive"),
   });
   try {

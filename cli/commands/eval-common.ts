@@ -15,6 +15,7 @@ export const EVAL_OPTIONS = {
   seed: { type: "int", help: "seed of the sample (default 1)", metavar: "S" },
   ids: { type: "string", help: "ask only the questions with these ids, comma-separated (from the sample when --limit is given)", metavar: "ID,…" },
   model: { type: "string", help: "a registered model name or a path to a .gguf file (default: the bundled model)", metavar: "NAME|PATH" },
+  lora: { type: "string", help: "a LoRA adapter loaded with the model: a registered name (models/registry.json) or a GGUF adapter file", metavar: "NAME|FILE" },
   format: { type: "string", help: "table (default) or json (JSON lines, then {\"summary\": …})", metavar: "FORMAT" },
   out: { type: "string", help: "also write the JSON lines to this file as each question finishes", metavar: "FILE.jsonl" },
   prompts: { type: "string", help: "also write every prompt the model reads to this file, one JSON line per model call ({\"id\",\"try\",\"messages\",\"temperature\",\"seed\"}), to compare two runs' prompts", metavar: "FILE.jsonl" },
@@ -86,7 +87,7 @@ export async function runEvalCommand(
   let embedder: Promise<Embedder> | undefined;
   const loadEmbedder = () => (embedder ??= loadOnnxEmbedder(resolveEmbedding()));
   const generator = new LocalSqlGenerator({
-    model: stringOption(args, "model"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch"),
+    model: stringOption(args, "model"), lora: stringOption(args, "lora"), examples, notes: store?.notes(), rankExamples: embeddingRanker(loadEmbedder), load: modelLoader("batch"),
     ...promptLog(stringOption(args, "prompts"), asking),
   });
   try {
@@ -105,6 +106,7 @@ export async function runEvalCommand(
         ...(ids === undefined ? {} : { ids: asking.map((c) => c.id) }),
         model: model.name,
         modelSha256: model.sha256,
+        ...(model.adapter ? { adapter: model.adapter } : {}),
         ...(examplesFile ? { examples: `${examples.length} from ${examplesFile} (${saved.length - examples.length} left out: asked here)` } : {}),
       },
     });

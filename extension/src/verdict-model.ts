@@ -131,9 +131,11 @@ function readOutcome(value: unknown): RunOutcome {
 function readProvenance(value: unknown): Provenance {
   const o = fields(value, "provenance");
   const timings = fields(o["timings"], "provenance.timings");
+  const adapter = o["adapter"] === undefined ? undefined : fields(o["adapter"], "provenance.adapter");
   return {
     model: text(o, "model", "provenance"),
     modelSha256: text(o, "modelSha256", "provenance"),
+    ...(adapter ? { adapter: { name: text(adapter, "name", "provenance.adapter"), sha256: text(adapter, "sha256", "provenance.adapter") } } : {}),
     promptVersion: text(o, "promptVersion", "provenance"),
     tries: num(o, "tries", "provenance"),
     timings: Object.fromEntries(Object.keys(timings).map((k) => [k, num(timings, k, "provenance.timings")])),
@@ -361,6 +363,7 @@ export function detailsFor(bundle: VerdictBundle, currentSource: string): Verdic
     ? [
         ["Model", provenance.model],
         ["Model SHA-256", provenance.modelSha256],
+        ...(provenance.adapter ? [["LoRA adapter", `${provenance.adapter.name} (SHA-256 ${provenance.adapter.sha256})`] as Row] : []),
         ["Prompt version", provenance.promptVersion],
         ["Tries", String(provenance.tries)],
         ...Object.entries(provenance.timings).map(([k, v]): Row => [timingLabel(k), formatMs(v)]),

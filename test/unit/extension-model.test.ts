@@ -62,6 +62,13 @@ describe("readBundle", () => {
     expect(readBundle(json(b))).toEqual({ ok: true, bundle: b });
   });
 
+  it("keeps the LoRA adapter of the provenance, so the notebook records which adapter wrote the SQL", () => {
+    const adapter = { name: "patents-0.5b", sha256: "cd".repeat(32) };
+    const b = bundle({ magic: "ask", provenance: { model: "qwen2.5-coder-0.5b", modelSha256: "ab", adapter, promptVersion: "p/1", tries: 1, timings: {} } });
+    expect(readBundle(json(b))).toEqual({ ok: true, bundle: b });
+    expect(detailsFor(b, SOURCE).provenance).toContainEqual(["LoRA adapter", `patents-0.5b (SHA-256 ${"cd".repeat(32)})`]);
+  });
+
   it("drops fields it does not know, so junk from a shared notebook is not written back", () => {
     const read = readBundle({ ...(json(bundle()) as object), script: "<img onerror=alert(1)>" });
     expect(read.ok && Object.keys(read.bundle)).toEqual(["verdict", "magic", "cellSource", "ranAt"]);

@@ -86,6 +86,19 @@ describe("LocalSqlGenerator", () => {
     expect(model.requests).toHaveLength(1);
   });
 
+  it("loads the model with the LoRA adapter asked for and names the adapter in every answer's provenance", async () => {
+    const plain = new ScriptedModel([]);
+    const adapted = Object.assign(new ScriptedModel([]), { adapter: { name: "patents", sha256: "cd".repeat(32) } });
+    const asked: (string | undefined)[] = [];
+    const generator = new LocalSqlGenerator({ load: async (_model, lora) => { asked.push(lora); return lora ? adapted : plain; } });
+    const first = await generator.generate(request("How many patents?", async (sql) => verdict(sql)));
+    expect(first.provenance.adapter).toBeUndefined();
+    expect(await generator.useModel("qwen2.5-coder-1.5b", "patents")).toMatchObject({ adapter: { name: "patents", sha256: "cd".repeat(32) } });
+    const second = await generator.generate(request("How many patents?", async (sql) => verdict(sql)));
+    expect(second.provenance.adapter).toEqual({ name: "patents", sha256: "cd".repeat(32) });
+    expect(asked).toEqual([undefined, "patents"]);
+  });
+
   it("shows row text only quoted and capped, so an instruction in a row reads as a value", async () => {
     const model = new ScriptedModel(["SELECT 1;"]);
     const generator = new LocalSqlGenerator({ load: async () => model });

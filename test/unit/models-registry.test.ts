@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { StreamLinkError, UsageError } from "../../core/errors.js";
 import { ExampleStore, retrieveExamples } from "../../models/examples.js";
-import { loadRegistry, resolveModel, sha256File } from "../../models/registry.js";
+import { loadRegistry, registerAdapter, resolveAdapter, resolveModel, sha256File } from "../../models/registry.js";
 import { loadPrompts, PROMPT_FILES } from "../../models/prompts.js";
 
 describe("model registry", () => {
@@ -75,5 +75,47 @@ describe("saved examples (%remember)", () => {
     expect(picked).toHaveLength(2);
     expect(picked.at(-1)?.question).toBe("claims of NVIDIA patents");
     expect(retrieveExamples("anything", examples.slice(0, 2), 5)).toHaveLength(2);
+  });
+});
+
+describe("LoRA adapters in the registry", () => {
+  const base = loadRegistry();
+  const withAdapter = (file: string) => ({
+    ...base,
+    models: base.models.map((m) => m.name === "qwen2.5-coder-0.5b" ? { ...m, adapters: [{ name: "shop", file, sha256: "0".repeat(64), base: m.name, data: "test", steps: 3, loss: 1.5 }] } : m),
+  });
+  const model = (name: string) => ({ name, path: `/models/${name}.gguf`, contextSize: 4096 });
+  const failure = (work: () => unknown) => { try { work(); } catch (e) { return e as StreamLinkError; } throw new Error("no error"); };
+
+  it("refuses an adapter registered for another base model, naming the model it needs", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sl-lora-"));
+    writeFileSync(path.join(dir, "shop.gguf"), "x");
+    const error = failure(() => resolveAdapter("shop", model("qwen2.5-coder-1.5b"), withAdapter("shop.gguf"), dir));
+    expect(error.code).toBe("adapter-mismatch");
+    expect(error.message).toContain("trained for qwen2.5-coder-0.5b, not for qwen2.5-coder-1.5b");
+    expect(error.hint).toContain("%model qwen2.5-coder-0.5b --lora shop");
+    expect(resolveAdapter("shop", model("qwen2.5-coder-0.5b"), withAdapter("shop.gguf"), dir)).toMatchObject({ name: "shop", path: path.join(dir, "shop.gguf") });
+  });
+
+  it("says when a registered adapter's file or a given path is missing, listing what is registered", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sl-lora-"));
+    const registered = failure(() => resolveAdapter("shop", model("qwen2.5-coder-0.5b"), withAdapter("gone.gguf"), dir));
+    expect(registered.code).toBe("adapter-missing");
+    expect(registered.hint).toContain("streamlink adapt train");
+    const given = failure(() => resolveAdapter("/nowhere/lora.gguf", model("qwen2.5-coder-0.5b"), withAdapter("gone.gguf"), dir));
+    expect(given.code).toBe("adapter-missing");
+    expect(given.hint).toContain("shop for qwen2.5-coder-0.5b");
+  });
+
+  it("registers an adapter on its base model's entry, replacing one of the same name, with its file relative to the checkout", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sl-lora-"));
+    const file = path.join(dir, "registry.json");
+    writeFileSync(file, JSON.stringify({ default: "m", models: [{ name: "m", file: "m.gguf", sha256: "a", contextSize: 1, parts: [] }] }));
+    const entry = { name: "shop", file: path.join(dir, "lora", "shop.gguf"), sha256: "b".repeat(64), base: "m", data: "pairs", steps: 5, loss: 0.5 };
+    registerAdapter(entry, file, dir);
+    registerAdapter({ ...entry, steps: 9 }, file, dir);
+    const written = JSON.parse(readFileSync(file, "utf8")) as { models: { adapters: unknown[] }[] };
+    expect(written.models[0]?.adapters).toEqual([{ ...entry, file: path.join("lora", "shop.gguf"), steps: 9 }]);
+    expect(() => registerAdapter({ ...entry, base: "other" }, file, dir)).toThrow(/No model other/);
   });
 });
