@@ -119,6 +119,9 @@ async function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
   }
 }
 
+/** The tokens ChatML wraps each message in (`<|im_start|>role\n` … `<|im_end|>\n`), counted generously. */
+const CHAT_TEMPLATE_TOKENS = 6;
+
 class LlamaTextModel implements TextModel {
   readonly name: string;
   readonly path: string;
@@ -177,6 +180,7 @@ class LlamaTextModel implements TextModel {
   private async completeOn(chat: LlamaChat, request: CompletionRequest): Promise<Completion> {
     const started = performance.now();
     const grammar = request.grammar === undefined ? undefined : await this.grammar(request.grammar);
+    this.checkRoom(chat, request);
     const history = toHistory(request.messages);
     await this.startConversation(chat, request.messages);
     let tokens = 0;
@@ -192,6 +196,21 @@ class LlamaTextModel implements TextModel {
       onTextChunk: request.onText && ((chunk: string) => { text += chunk; request.onText?.(text); }),
     });
     return { text: response.response, tokens, elapsedMs: performance.now() - started };
+  }
+
+  /**
+   * A prompt and its answer longer than the sequence holds would be cut by LlamaChat from its start, the schema first,
+   * without a word, and the model would answer about tables it no longer sees; such a request is refused instead.
+   * The model service's workers hold 4,096 tokens a sequence, half of what a kernel's own model holds.
+   */
+  private checkRoom(chat: LlamaChat, request: CompletionRequest): void {
+    const room = chat.sequence.contextSize;
+    const prompt = request.messages.reduce((sum, m) => sum + this.model.tokenize(m.text).length + CHAT_TEMPLATE_TOKENS, 0);
+    if (prompt + request.maxTokens <= room) return;
+    throw new StreamLinkError("prompt-too-long",
+      `The model's prompt takes ${prompt} tokens and its answer up to ${request.maxTokens}, more than the ${room} tokens it holds per question.`,
+      "Ask about fewer tables: %connect a folder (or a database) that holds only the tables the question needs.",
+      { promptTokens: prompt, answerTokens: request.maxTokens, contextTokens: room });
   }
 
   /**
