@@ -33,7 +33,7 @@ export async function loadOnnxEmbedder(resolved: ResolvedEmbedding): Promise<Emb
     const tokenizer = new tokenizers.Tokenizer(JSON.parse(tokenizerJson) as object, JSON.parse(tokenizerConfig) as object);
     // Without the CPU arena: it keeps every batch shape's buffers (peak RSS 1.9 GB against 1.1 GB for 128 x 128
     // tokens, measured), at the same speed. The cores go to one forward pass at a time (intra-op threads, as many as
-    // the model's own default): onnxruntime-node's run holds the thread that calls it, so passes started side by
+    // the language model takes: defaultThreads): onnxruntime-node's run holds the thread that calls it, so passes started side by
     // side on one-thread sessions ran one after the other. 1,024 titles on 2 idle cores: 290 titles/s with two
     // intra-op threads, 161-167/s with one (one pass or two "at once" alike).
     const session = await ort.InferenceSession.create(paths.model, { intraOpNumThreads: defaultThreads(), interOpNumThreads: 1, graphOptimizationLevel: "all", enableCpuMemArena: false });
